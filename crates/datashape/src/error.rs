@@ -88,6 +88,9 @@ pub enum ParseErrorKind {
         /// What is wrong with the arguments.
         message: String,
     },
+    /// Types nested deeper than the parser allows.
+    #[error("types nested more than {0} deep")]
+    TooDeep(usize),
     /// A semantic error found while building the type (duplicate fields, two ellipses...).
     #[error("{0}")]
     Invalid(Box<Error>),
@@ -102,7 +105,10 @@ pub(crate) fn did_you_mean(suggestion: &Option<&'static str>) -> String {
 }
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
-pub fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let name_lower = name.to_lowercase();
     candidates
         .into_iter()

@@ -196,7 +196,10 @@ impl Lexer {
 
     fn name(&mut self) -> Token {
         let mut name = String::new();
-        while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        while let Some(c) = self
+            .peek()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        {
             name.push(c);
             self.bump();
         }

@@ -15,7 +15,11 @@ use crate::types::{Categorical, DataShape, Dim, Encoding, Literal, Measure, Reco
 /// Parses datashape text, e.g. `var * {name: string, amount: ?float64}`.
 pub fn parse(text: &str) -> Result<DataShape> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let shape = parser.datashape()?;
     if parser.peek() != &Token::Eof {
         return Err(parser.expected("'*' or end of input"));
@@ -236,9 +240,13 @@ impl Args {
     }
 }
 
+/// How deeply types may nest; deeper text is rejected instead of exhausting the stack.
+const MAX_DEPTH: usize = 128;
+
 struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -299,6 +307,19 @@ impl Parser {
 
     /// `datashape ::= '?' datashape | dim '*' datashape | dtype`
     fn datashape(&mut self) -> Result<DataShape> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Error::Parse {
+                kind: ParseErrorKind::TooDeep(MAX_DEPTH),
+                span: self.span(),
+            });
+        }
+        self.depth += 1;
+        let shape = self.datashape_inner();
+        self.depth -= 1;
+        shape
+    }
+
+    fn datashape_inner(&mut self) -> Result<DataShape> {
         let start = self.span();
         let mut dims = Vec::new();
         loop {
@@ -354,9 +375,7 @@ impl Parser {
             {
                 return self.dim_constructor(name).map(Some);
             }
-            Token::Name(name)
-                if name == "typevar" && self.typevar_constructor_is_dim() =>
-            {
+            Token::Name(name) if name == "typevar" && self.typevar_constructor_is_dim() => {
                 return self.dim_constructor(name).map(Some);
             }
             _ => return Ok(None),
@@ -389,7 +408,12 @@ impl Parser {
 
     /// `fixed[3]`, `typevar['N']`, `ellipsis['Dims']` in dimension position.
     fn dim_constructor(&mut self, name: String) -> Result<Dim> {
-        let params: &'static [&'static str] = if name == "fixed" { &["length"] } else { &["name"] };
+        self.bump();
+        let params: &'static [&'static str] = if name == "fixed" {
+            &["length"]
+        } else {
+            &["name"]
+        };
         let mut args = self.arguments(name.clone(), params)?;
         let dim = match name.as_str() {
             "fixed" => Dim::Fixed(
@@ -397,7 +421,9 @@ impl Parser {
                     .ok_or_else(|| args.error("missing argument 'length'"))?,
             ),
             "typevar" => {
-                let var = args.str("name")?.ok_or_else(|| args.error("missing argument 'name'"))?;
+                let var = args
+                    .str("name")?
+                    .ok_or_else(|| args.error("missing argument 'name'"))?;
                 Dim::TypeVar(checked_typevar(&var, &args)?)
             }
             _ => match args.str("name")? {
@@ -674,7 +700,9 @@ fn build(args: &mut Args) -> Result<Measure> {
             _ => return Err(args.error("the component type must be float32 or float64")),
         },
         "decimal" => {
-            let precision = args.int("precision")?.ok_or_else(|| args.error("missing argument 'precision'"))?;
+            let precision = args
+                .int("precision")?
+                .ok_or_else(|| args.error("missing argument 'precision'"))?;
             let scale = args.int("scale")?.unwrap_or(0);
             if precision == 0 || precision > 76 || scale > precision {
                 return Err(args.error(format!(
@@ -686,8 +714,12 @@ fn build(args: &mut Args) -> Result<Measure> {
                 scale: scale as u32,
             }
         }
-        "time" => Measure::Time { tz: args.str("tz")? },
-        "datetime" => Measure::DateTime { tz: args.str("tz")? },
+        "time" => Measure::Time {
+            tz: args.str("tz")?,
+        },
+        "datetime" => Measure::DateTime {
+            tz: args.str("tz")?,
+        },
         "timedelta" => {
             let unit = args.str("unit")?.unwrap_or_else(|| "us".into());
             Measure::TimeDelta {
@@ -699,7 +731,9 @@ fn build(args: &mut Args) -> Result<Measure> {
             }
         }
         "units" => {
-            let unit = args.str("unit")?.ok_or_else(|| args.error("missing argument 'unit'"))?;
+            let unit = args
+                .str("unit")?
+                .ok_or_else(|| args.error("missing argument 'unit'"))?;
             let ty = args.ty("type")?.unwrap_or(Measure::Float64.into());
             Measure::Units {
                 unit,
@@ -745,11 +779,7 @@ fn build(args: &mut Args) -> Result<Measure> {
             let names = args.str_list("names")?;
             let types = args.type_list("types")?;
             if names.len() != types.len() {
-                return Err(args.error(format!(
-                    "{} names but {} types",
-                    names.len(),
-                    types.len()
-                )));
+                return Err(args.error(format!("{} names but {} types", names.len(), types.len())));
             }
             let record = Record::try_new(names.into_iter().zip(types).collect())
                 .map_err(|e| Parser::invalid(e, args.span))?;
@@ -765,7 +795,9 @@ fn build(args: &mut Args) -> Result<Measure> {
             }
         }
         "typevar" => {
-            let name = args.str("name")?.ok_or_else(|| args.error("missing argument 'name'"))?;
+            let name = args
+                .str("name")?
+                .ok_or_else(|| args.error("missing argument 'name'"))?;
             Measure::TypeVar(checked_typevar(&name, args)?)
         }
         _ => unreachable!("only called for names in CONSTRUCTORS"),

@@ -42,6 +42,8 @@ fn pretty(dims: &[Dim], measure: &Measure, width: usize) -> String {
             let items = items.iter().map(|ty| ty.pretty(rest)).collect();
             (items, '(', ')')
         }
+        Measure::Record(_) => return result + "{}",
+        Measure::Tuple(_) => return result + "()",
         other => {
             write!(result, "{other}").expect("writing to a String cannot fail");
             return result;
@@ -112,8 +114,7 @@ impl Display for Measure {
             Measure::Object => "object",
             Measure::Json => "json",
             Measure::String { fixlen, encoding } => {
-                let encoding = (*encoding != crate::Encoding::Utf8)
-                    .then(|| quote(encoding.name()));
+                let encoding = (*encoding != crate::Encoding::Utf8).then(|| quote(encoding.name()));
                 return match (fixlen, encoding) {
                     (None, None) => f.write_str("string"),
                     (Some(n), None) => write!(f, "string[{n}]"),

@@ -42,7 +42,11 @@ pub fn promote(a: &DataShape, b: &DataShape) -> Result<DataShape> {
         });
     };
     let result = DataShape::scalar(measure);
-    Ok(if optional { result.into_option() } else { result })
+    Ok(if optional {
+        result.into_option()
+    } else {
+        result
+    })
 }
 
 /// The narrowest type that holds every value of `a` and of `b`. Total: see the module docs for
@@ -158,7 +162,11 @@ fn numeric(a: &Measure, b: &Measure) -> Option<Measure> {
             .iter()
             .map(|m| complex_bits(m).unwrap_or_else(|| float_bits_for(m)))
             .max()?;
-        return Some(if bits <= 32 { M::Complex64 } else { M::Complex128 });
+        return Some(if bits <= 32 {
+            M::Complex64
+        } else {
+            M::Complex128
+        });
     }
     match (a, b) {
         (
@@ -271,7 +279,10 @@ mod tests {
         assert_eq!(u("datetime", "datetime[tz='UTC']"), "string");
         assert_eq!(u("2 * int64", "3 * int64"), "var * int64");
         assert_eq!(u("2 * int64", "string"), "json");
-        assert_eq!(u("(int64, string)", "(float64, string)"), "(float64, string)");
+        assert_eq!(
+            u("(int64, string)", "(float64, string)"),
+            "(float64, string)"
+        );
     }
 
     #[test]

@@ -375,7 +375,8 @@ impl DataShape {
 
     /// This shape with `dim` added as the new outermost dimension.
     pub fn with_leading_dim(mut self, dim: Dim) -> Result<Self> {
-        if matches!(dim, Dim::Ellipsis(_)) && self.dims.iter().any(|d| matches!(d, Dim::Ellipsis(_)))
+        if matches!(dim, Dim::Ellipsis(_))
+            && self.dims.iter().any(|d| matches!(d, Dim::Ellipsis(_)))
         {
             return Err(Error::MultipleEllipses);
         }

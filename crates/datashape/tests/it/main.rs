@@ -1,1 +1,4 @@
+//! Integration tests of the datashape crate's public API.
 
+mod parse_print;
+mod properties;
