@@ -64,6 +64,9 @@ pub fn unify(a: &DataShape, b: &DataShape) -> DataShape {
     if a.is_option() || b.is_option() {
         return unify(a.non_option(), b.non_option()).into_option();
     }
+    if let Some(t) = empty_array_with(a, b).or_else(|| empty_array_with(b, a)) {
+        return t;
+    }
     if a.dims().len() != b.dims().len() {
         return DataShape::scalar(Measure::Json);
     }
@@ -84,6 +87,23 @@ pub fn unify_all<'a>(types: impl IntoIterator<Item = &'a DataShape>) -> DataShap
         return DataShape::scalar(Measure::Null);
     };
     types.fold(first.clone(), |acc, t| unify(&acc, t))
+}
+
+/// An empty array (`0 * null`, as discovered from `[]`) unifies with any array: it contributes no
+/// element type, only a length.
+fn empty_array_with(empty: &DataShape, other: &DataShape) -> Option<DataShape> {
+    let is_empty = empty.dims() == [Dim::Fixed(0)] && empty.measure() == &Measure::Null;
+    let (first, rest) = other.dims().split_first()?;
+    is_empty.then(|| {
+        let dim = if *first == Dim::Fixed(0) {
+            Dim::Fixed(0)
+        } else {
+            Dim::Var
+        };
+        let mut dims = vec![dim];
+        dims.extend_from_slice(rest);
+        DataShape::new(dims, other.measure().clone()).expect("same dims as a valid shape")
+    })
 }
 
 fn is_null(t: &DataShape) -> bool {
