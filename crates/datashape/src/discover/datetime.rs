@@ -165,9 +165,8 @@ pub(crate) fn classify(text: &str) -> Option<DateKind> {
                     || w.eq_ignore_ascii_case("utc")
                     || w.eq_ignore_ascii_case("gmt")
                 {
-                    if time.is_none() {
-                        return None;
-                    }
+                    // A zone name only follows a time.
+                    time?;
                     tz = true;
                 } else if !(is_weekday(w) || w == "T" || w == "t") {
                     return None;
