@@ -1,1 +1,139 @@
+//! End-to-end tests of the `blaze` binary: real processes, real files.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs `blaze` with `args` from the workspace root.
+fn blaze(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .expect("the blaze binary runs")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn datashape_prints_the_canonical_form() {
+    let out = blaze(&["datashape", "5 * {a: int, \"b c\": ?string}"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "5 * {a: int32, 'b c': ?string}\n");
+
+    let out = blaze(&[
+        "datashape",
+        "var * {x: real, y: string['ascii']}",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {x: float64, y: string['A']}\"}\n"
+    );
+
+    let out = blaze(&["datashape", "{a: int32, b: string}", "--width", "0"]);
+    assert_eq!(stdout(&out), "{\n  a: int32,\n  b: string\n  }\n");
+}
+
+#[test]
+fn datashape_errors_point_at_the_position_and_exit_2() {
+    let out = blaze(&["datashape", "var * {a: int32,\n  b: flaot64}"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "error: invalid datashape at line 2, column 6: unknown type 'flaot64'; did you mean 'float64'?\n  |\n2 |   b: flaot64}\n  |      ^^^^^^^\n"
+    );
+}
+
+#[test]
+fn discover_sample_data() {
+    let out = blaze(&["discover", "examples/data/iris.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let iris = "var * {\n  sepal_length: float64,\n  sepal_width: float64,\n  petal_length: float64,\n  petal_width: float64,\n  species: string\n  }\n";
+    assert_eq!(stdout(&out), iris);
+    for file in ["examples/data/iris.parquet", "examples/data/iris.arrow"] {
+        assert_eq!(stdout(&blaze(&["discover", file])), iris, "{file}");
+    }
+    let out = blaze(&["discover", "examples/data/accounts.csv", "--format", "json"]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {id: int64, name: string, balance: int64}\"}\n"
+    );
+    let out = blaze(&["discover", "examples/data/events.jsonl", "--format", "json"]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {id: int64, when: datetime[tz='UTC'], user: {name: string, email: ?string}, tags: var * string, amount: ?float64, note: ?string}\"}\n"
+    );
+}
+
+#[test]
+fn discover_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.txt");
+    std::fs::write(&path, "a;b\n1;-\n2;x\n").unwrap();
+    let path = path.to_str().unwrap();
+    let out = blaze(&[
+        "discover",
+        path,
+        "--delimiter",
+        ";",
+        "--null",
+        "-",
+        "--null",
+        "x",
+    ]);
+    assert_eq!(stdout(&out), "var * {a: int64, b: ?string}\n");
+    let out = blaze(&["discover", path, "--no-header", "--delimiter", ";"]);
+    assert_eq!(stdout(&out), "var * {column_1: string, column_2: string}\n");
+    let out = blaze(&["discover", path, "--sample-rows", "1"]);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "note: types inferred from the first 1 rows of {path}; later rows were not read (see --sample-rows, --byte-budget)\n"
+        )
+    );
+}
+
+#[test]
+fn discover_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ragged.csv");
+    std::fs::write(&path, "a,b\n1,2\n3\n").unwrap();
+    let out = blaze(&["discover", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}: line 3: 1 field, but the header has 2\n",
+            path.display()
+        )
+    );
+    let out = blaze(&["discover", "no/such/file.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: no/such/file.csv: No such file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&[
+        "discover",
+        "examples/data/iris.csv",
+        "--encoding",
+        "klingon",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown encoding 'klingon'"));
+    let out = blaze(&["discover"]);
+    assert_eq!(out.status.code(), Some(2));
+}

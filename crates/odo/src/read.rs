@@ -1,0 +1,113 @@
+//! Opening files as byte streams: decompression and transcoding to UTF-8.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::format::Compression;
+
+/// Opens `path`, decompressing as `compression` says.
+pub(crate) fn open(path: &Path, compression: Compression) -> Result<Box<dyn Read>> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file = BufReader::with_capacity(1 << 16, file);
+    Ok(match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(file).map_err(
+            |source| Error::Io {
+                path: path.to_owned(),
+                source,
+            },
+        )?),
+    })
+}
+
+/// Resolves an encoding label such as `latin1`, `cp1252` or `utf-16le` (WHATWG labels).
+pub(crate) fn encoding(label: &str) -> Result<&'static encoding_rs::Encoding> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "unknown encoding '{label}' (try utf-8, latin1, windows-1252, utf-16le, shift_jis...)"
+        ))
+    })
+}
+
+/// A reader that decodes bytes of some encoding into UTF-8 as they stream through.
+pub(crate) struct Transcoder<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Box<[u8]>,
+    in_start: usize,
+    in_end: usize,
+    output: Box<[u8]>,
+    out_start: usize,
+    out_end: usize,
+    input_done: bool,
+    finished: bool,
+}
+
+impl<R: Read> Transcoder<R> {
+    pub(crate) fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
+        Self {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            input: vec![0; 1 << 16].into_boxed_slice(),
+            in_start: 0,
+            in_end: 0,
+            output: vec![0; 3 << 16].into_boxed_slice(),
+            out_start: 0,
+            out_end: 0,
+            input_done: false,
+            finished: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Transcoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_start < self.out_end {
+                let n = buf.len().min(self.out_end - self.out_start);
+                buf[..n].copy_from_slice(&self.output[self.out_start..self.out_start + n]);
+                self.out_start += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            if self.in_start == self.in_end && !self.input_done {
+                let n = self.inner.read(&mut self.input)?;
+                self.in_start = 0;
+                self.in_end = n;
+                self.input_done = n == 0;
+            }
+            let (_, read, written, _) = self.decoder.decode_to_utf8(
+                &self.input[self.in_start..self.in_end],
+                &mut self.output,
+                self.input_done,
+            );
+            self.in_start += read;
+            self.out_start = 0;
+            self.out_end = written;
+            self.finished = self.input_done && self.in_start == self.in_end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcodes_latin1() {
+        let latin1 = b"caf\xe9,na\xefve\n".repeat(50_000);
+        let mut out = String::new();
+        Transcoder::new(&latin1[..], encoding("latin1").unwrap())
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "café,naïve\n".repeat(50_000));
+    }
+}
