@@ -478,16 +478,14 @@ impl Parser {
         self.expect(Token::LBrace)?;
         let mut fields: Vec<(String, DataShape)> = Vec::new();
         while self.peek() != &Token::RBrace {
-            let Spanned { token, span } = self.bump();
+            let Spanned { token, span } = self.tokens[self.pos].clone();
             let name = match token {
                 Token::Name(n) => n,
                 Token::Str(s) => s,
                 Token::Bool(b) => if b { "True" } else { "False" }.to_owned(),
-                _ => {
-                    self.pos -= 1;
-                    return Err(self.expected("a field name or '}'"));
-                }
+                _ => return Err(self.expected("a field name or '}'")),
             };
+            self.bump();
             if fields.iter().any(|(n, _)| *n == name) {
                 return Err(Self::invalid(Error::DuplicateField(name), span));
             }
@@ -614,8 +612,7 @@ impl Parser {
         let mut items: Vec<Arg> = Vec::new();
         while self.peek() != &Token::RBracket {
             let span = self.span();
-            let item = self.argument()?;
-            if matches!(item, Arg::List(_)) {
+            if self.peek() == &Token::LBracket {
                 return Err(Error::Parse {
                     kind: ParseErrorKind::Expected {
                         expected: "an integer, string, boolean or datashape".into(),
@@ -624,6 +621,7 @@ impl Parser {
                     span,
                 });
             }
+            let item = self.argument()?;
             if let Some(first) = items.first()
                 && first.kind() != item.kind()
             {

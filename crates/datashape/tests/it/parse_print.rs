@@ -250,3 +250,21 @@ fn errors_have_positions_and_say_what_was_expected() {
         "invalid datashape at line 1, column 11: unexpected character '~'"
     );
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for (open, close) in [
+        ("(", ")"),
+        ("{a: ", "}"),
+        ("option[", "]"),
+        ("?", ""),
+        ("decimal[", "]"),
+    ] {
+        let text = format!("{}int8{}", open.repeat(10_000), close.repeat(10_000));
+        let err = parse(&text).expect_err("too deep");
+        assert!(
+            err.to_string().contains("types nested more than 128 deep"),
+            "{err}"
+        );
+    }
+}
