@@ -7,13 +7,64 @@
 
 /// What a date-like cell holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DateKind {
+pub enum DateKind {
     /// A calendar date, or a date-time at exactly midnight (as the original).
     Date,
     /// A date and a time of day, without a zone.
     DateTime,
     /// A date-time with a zone or UTC offset: an absolute instant.
     DateTimeTz,
+}
+
+/// A date or date-time read from text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTimeValue {
+    /// Year (proleptic Gregorian).
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+    /// Day of the month, from 1.
+    pub day: u32,
+    /// Nanoseconds since midnight, when a time was given.
+    pub nanos_of_day: Option<u64>,
+    /// Offset from UTC in seconds, when a zone or offset was given (`Z` is 0).
+    pub offset_seconds: Option<i32>,
+}
+
+impl DateTimeValue {
+    /// The kind of value: a midnight without zone counts as a date, as in the original.
+    pub fn kind(&self) -> DateKind {
+        match (self.nanos_of_day, self.offset_seconds) {
+            (_, Some(_)) => DateKind::DateTimeTz,
+            (None | Some(0), None) => DateKind::Date,
+            (Some(_), None) => DateKind::DateTime,
+        }
+    }
+
+    /// Days since 1970-01-01.
+    pub fn days_since_epoch(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day)
+    }
+
+    /// Microseconds since 1970-01-01T00:00:00 (UTC when an offset was given; the local wall
+    /// time otherwise).
+    pub fn micros_since_epoch(&self) -> i64 {
+        let day_micros = self.days_since_epoch() * 86_400_000_000;
+        let time_micros = (self.nanos_of_day.unwrap_or(0) / 1000) as i64;
+        let offset_micros = i64::from(self.offset_seconds.unwrap_or(0)) * 1_000_000;
+        day_micros + time_micros - offset_micros
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,13 +180,18 @@ fn num(s: &str) -> u32 {
 
 /// The kind of date `text` holds, or `None` if it is not a date.
 pub(crate) fn classify(text: &str) -> Option<DateKind> {
+    parse_datetime(text).map(|v| v.kind())
+}
+
+/// Reads a date or date-time in any of the formats this module recognises.
+pub fn parse_datetime(text: &str) -> Option<DateTimeValue> {
     let (toks, n) = tokenize(text.trim())?;
     let toks = &toks[..n];
     let mut date_nums: [&str; 3] = [""; 3];
     let mut n_date = 0;
     let mut word_month = None;
-    let mut time: Option<(u32, u32, u32, bool)> = None; // h, m, s, fraction non-zero
-    let mut tz = false;
+    let mut time: Option<u64> = None; // nanoseconds since midnight
+    let mut offset: Option<i32> = None;
     let mut i = 0;
     while i < toks.len() {
         match toks[i] {
@@ -167,29 +223,39 @@ pub(crate) fn classify(text: &str) -> Option<DateKind> {
                 {
                     // A zone name only follows a time.
                     time?;
-                    tz = true;
+                    offset = Some(0);
                 } else if !(is_weekday(w) || w == "T" || w == "t") {
                     return None;
                 }
             }
-            Tok::Sep(b'+' | b'-') if time.is_some() && !tz => {
+            Tok::Sep(sign @ (b'+' | b'-')) if time.is_some() && offset.is_none() => {
                 // A UTC offset after the time: +05:30, -0800, +05.
                 let Some(Tok::Num(h)) = toks.get(i + 1) else {
                     return None;
                 };
                 i += 2;
-                if h.len() == 2 && matches!(toks.get(i), Some(Tok::Sep(b':'))) {
-                    let Some(Tok::Num(m)) = toks.get(i + 1) else {
+                let (hours, minutes) =
+                    if h.len() == 2 && matches!(toks.get(i), Some(Tok::Sep(b':'))) {
+                        let Some(Tok::Num(m)) = toks.get(i + 1) else {
+                            return None;
+                        };
+                        if m.len() != 2 {
+                            return None;
+                        }
+                        i += 2;
+                        (num(h), num(m))
+                    } else if h.len() == 2 {
+                        (num(h), 0)
+                    } else if h.len() == 4 {
+                        (num(&h[..2]), num(&h[2..]))
+                    } else {
                         return None;
                     };
-                    if m.len() != 2 {
-                        return None;
-                    }
-                    i += 2;
-                } else if h.len() != 2 && h.len() != 4 {
+                if hours > 23 || minutes > 59 {
                     return None;
                 }
-                tz = true;
+                let seconds = (hours * 3600 + minutes * 60) as i32;
+                offset = Some(if sign == b'-' { -seconds } else { seconds });
                 continue;
             }
             Tok::Sep(b'+') => return None,
@@ -201,18 +267,21 @@ pub(crate) fn classify(text: &str) -> Option<DateKind> {
     if month == 0 || month > 12 || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(match time {
-        _ if tz => DateKind::DateTimeTz,
-        None | Some((0, 0, 0, false)) => DateKind::Date,
-        Some(_) => DateKind::DateTime,
+    Some(DateTimeValue {
+        year: year as i32,
+        month,
+        day,
+        nanos_of_day: time,
+        offset_seconds: offset,
     })
 }
 
-/// `H:M[:S[.F]] [AM|PM]` starting at token `i`; returns the time and the next token index.
-fn parse_time(toks: &[Tok<'_>], mut i: usize) -> Option<((u32, u32, u32, bool), usize)> {
+/// `H:M[:S[.F]] [AM|PM]` starting at token `i`; returns nanoseconds since midnight and the next
+/// token index.
+fn parse_time(toks: &[Tok<'_>], mut i: usize) -> Option<(u64, usize)> {
     let mut parts = [0u32; 3];
     let mut count = 0;
-    let mut fraction_nonzero = false;
+    let mut fraction_nanos = 0u64;
     loop {
         let Some(Tok::Num(d)) = toks.get(i) else {
             return None;
@@ -226,7 +295,7 @@ fn parse_time(toks: &[Tok<'_>], mut i: usize) -> Option<((u32, u32, u32, bool), 
         match (toks.get(i), toks.get(i + 1)) {
             (Some(Tok::Sep(b':')), Some(Tok::Num(_))) => i += 1,
             (Some(Tok::Sep(b'.')), Some(Tok::Num(f))) if count == 3 => {
-                fraction_nonzero = f.bytes().any(|b| b != b'0');
+                fraction_nanos = fraction_to_nanos(f);
                 i += 2;
                 break;
             }
@@ -261,7 +330,17 @@ fn parse_time(toks: &[Tok<'_>], mut i: usize) -> Option<((u32, u32, u32, bool), 
     if hour > 23 || parts[1] > 59 || parts[2] > 60 {
         return None;
     }
-    Some(((hour, parts[1], parts[2], fraction_nonzero), i))
+    let seconds = u64::from(hour) * 3600 + u64::from(parts[1]) * 60 + u64::from(parts[2]);
+    Some((seconds * 1_000_000_000 + fraction_nanos, i))
+}
+
+/// The digits after a decimal point as nanoseconds (digits beyond the ninth are dropped).
+pub(crate) fn fraction_to_nanos(digits: &str) -> u64 {
+    let mut nanos = 0u64;
+    for (i, b) in digits.bytes().take(9).enumerate() {
+        nanos += u64::from(b - b'0') * 10u64.pow(8 - i as u32);
+    }
+    nanos
 }
 
 /// Orders the date's numbers as `dateutil` does by default: year first when it has four digits
@@ -328,5 +407,26 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(classify(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn values() {
+        let v = parse_datetime("1970-01-02T00:00:01.5+01:00").unwrap();
+        assert_eq!(v.days_since_epoch(), 1);
+        assert_eq!(
+            v.micros_since_epoch(),
+            86_400_000_000 + 1_500_000 - 3_600_000_000
+        );
+        let v = parse_datetime("Jul  6 2030  5:55PM").unwrap();
+        assert_eq!((v.year, v.month, v.day), (2030, 7, 6));
+        assert_eq!(v.nanos_of_day, Some((17 * 3600 + 55 * 60) * 1_000_000_000));
+        assert_eq!(
+            parse_datetime("1822-11-12").unwrap().days_since_epoch(),
+            -53_741
+        );
+        assert_eq!(
+            parse_datetime("2000-03-01").unwrap().days_since_epoch(),
+            11_017
+        );
     }
 }

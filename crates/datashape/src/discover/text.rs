@@ -121,10 +121,10 @@ impl TextClassifier {
             "True" | "true" | "False" | "false" => return TextKind::Bool,
             _ => {}
         }
-        if let Some(unit) = timedelta(trimmed) {
+        if let Some((_, unit)) = parse_timedelta(trimmed) {
             return TextKind::TimeDelta(unit);
         }
-        if is_time(trimmed) {
+        if parse_time_of_day(trimmed).is_some() {
             return TextKind::Time;
         }
         if cell.chars().all(char::is_alphabetic) || cell.chars().all(char::is_whitespace) {
@@ -163,18 +163,18 @@ fn looks_like_float(s: &str) -> bool {
         || body.eq_ignore_ascii_case("infinity")
 }
 
-/// `"<integer> <unit>"`, e.g. `3 seconds` or `1 day`.
-fn timedelta(s: &str) -> Option<TimeUnit> {
+/// Reads a duration `"<integer> <unit>"`, e.g. `3 seconds` or `1 day`: the count and its unit.
+pub fn parse_timedelta(s: &str) -> Option<(i64, TimeUnit)> {
     let mut parts = s.split_whitespace();
     let (number, unit) = (parts.next()?, parts.next()?);
-    if parts.next().is_some() || number.parse::<i64>().is_err() {
+    if parts.next().is_some() {
         return None;
     }
-    TimeUnit::from_name(unit)
+    Some((number.parse().ok()?, TimeUnit::from_name(unit)?))
 }
 
-/// `H:MM`, `H:MM:SS` or `H:MM:SS.ffffff` with valid ranges.
-fn is_time(s: &str) -> bool {
+/// Reads a time of day `H:MM`, `H:MM:SS` or `H:MM:SS.fffffffff`: nanoseconds since midnight.
+pub fn parse_time_of_day(s: &str) -> Option<u64> {
     let (clock, fraction) = match s.split_once('.') {
         Some((c, f)) => (c, Some(f)),
         None => (s, None),
@@ -182,9 +182,9 @@ fn is_time(s: &str) -> bool {
     if let Some(f) = fraction
         && (f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()))
     {
-        return false;
+        return None;
     }
-    let mut fields = [0u32; 3];
+    let mut fields = [0u64; 3];
     let mut count = 0;
     for part in clock.split(':') {
         let width_ok = if count == 0 {
@@ -193,17 +193,16 @@ fn is_time(s: &str) -> bool {
             part.len() == 2
         };
         if count == 3 || !width_ok || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
+            return None;
         }
-        fields[count] = part.parse().unwrap_or(u32::MAX);
+        fields[count] = part.parse().ok()?;
         count += 1;
     }
-    let needs_seconds = fraction.is_some();
-    count >= 2
-        && !(needs_seconds && count < 3)
-        && fields[0] < 24
-        && fields[1] < 60
-        && fields[2] <= 60
+    let [h, m, sec] = fields;
+    let valid = count >= 2 && !(fraction.is_some() && count < 3) && h < 24 && m < 60 && sec <= 60;
+    valid.then(|| {
+        (h * 3600 + m * 60 + sec) * 1_000_000_000 + fraction.map_or(0, datetime::fraction_to_nanos)
+    })
 }
 
 /// The type of a column of text cells, built one cell at a time.
