@@ -8,6 +8,7 @@
 //! println!("{}", found.datashape);
 //! ```
 
+mod csv_file;
 mod discover;
 mod error;
 mod format;

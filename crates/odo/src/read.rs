@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::format::Compression;
 
 /// Opens `path`, decompressing as `compression` says.
-pub(crate) fn open(path: &Path, compression: Compression) -> Result<Box<dyn Read>> {
+pub(crate) fn open(path: &Path, compression: Compression) -> Result<Box<dyn Read + Send>> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,

@@ -43,7 +43,7 @@ fn input(
     path: &Path,
     compression: Compression,
     options: &DiscoverOptions,
-) -> Result<Box<dyn Read>> {
+) -> Result<Box<dyn Read + Send>> {
     let raw = read::open(path, compression)?;
     Ok(match &options.encoding {
         Some(label) if read::encoding(label)? != encoding_rs::UTF_8 => {

@@ -12,7 +12,7 @@ use blaze_datashape::discover::{DEFAULT_NULL_MARKERS, TextClassifier};
 use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
 
-pub use self::csv::CsvOptions;
+pub use crate::csv_file::CsvOptions;
 
 /// How much to read and how to read text files.
 #[derive(Clone, Debug)]

@@ -1,0 +1,305 @@
+//! Opening CSV files: encoding, dialect sniffing and header detection, shared by discovery and
+//! loading so that both read a file the same way.
+
+use std::collections::VecDeque;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use blaze_datashape::discover::{TextClassifier, TextKind};
+use csv::ByteRecord;
+
+use crate::error::{Error, Result};
+use crate::format::Compression;
+use crate::read;
+
+/// CSV dialect options; `None` means "sniff it".
+#[derive(Clone, Debug, Default)]
+pub struct CsvOptions {
+    /// Field delimiter; sniffed among `,` `\t` `;` `|` when `None`.
+    pub delimiter: Option<u8>,
+    /// Whether the first row is a header; detected when `None`.
+    pub header: Option<bool>,
+    /// Quote character (default `"`).
+    pub quote: Option<u8>,
+}
+
+/// Bytes looked at to sniff the dialect.
+const SNIFF_BYTES: usize = 1 << 16;
+/// Rows looked at to sniff the dialect.
+const SNIFF_ROWS: usize = 50;
+
+/// A CSV file opened for reading: dialect settled, header consumed.
+pub(crate) struct CsvFile {
+    path: PathBuf,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    /// Data rows read ahead while sniffing, served before the reader's.
+    pending: VecDeque<ByteRecord>,
+    /// Column names: the header's, or `column_1`, `column_2`... without one.
+    pub(crate) names: Vec<String>,
+    /// Whether the first row was a header.
+    pub(crate) header: bool,
+    /// The delimiter in use.
+    pub(crate) delimiter: u8,
+}
+
+impl CsvFile {
+    /// Opens `path`; `name_delimiter` is the delimiter implied by the file name (`.tsv`).
+    pub(crate) fn open(
+        path: &Path,
+        compression: Compression,
+        name_delimiter: Option<u8>,
+        options: &CsvOptions,
+        encoding: Option<&str>,
+        classifier: &TextClassifier,
+    ) -> Result<Self> {
+        let mut input = read::open(path, compression)?;
+        if let Some(label) = encoding {
+            let encoding = read::encoding(label)?;
+            if encoding != encoding_rs::UTF_8 {
+                input = Box::new(read::Transcoder::new(input, encoding));
+            }
+        }
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        input
+            .by_ref()
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(|source| Error::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        if head.starts_with(b"\xef\xbb\xbf") {
+            head.drain(..3);
+        }
+        let quote = options.quote.unwrap_or(b'"');
+        let delimiter = options
+            .delimiter
+            .or(name_delimiter)
+            .unwrap_or_else(|| sniff_delimiter(&head, quote));
+        let input: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(quote)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        let mut file = CsvFile {
+            path: path.to_owned(),
+            reader,
+            pending: VecDeque::new(),
+            names: Vec::new(),
+            header: false,
+            delimiter,
+        };
+        let mut record = ByteRecord::new();
+        while file.pending.len() < SNIFF_ROWS && file.read_raw(&mut record)? {
+            file.pending.push_back(record.clone());
+        }
+        let Some(first) = file.pending.front() else {
+            return Err(Error::Malformed {
+                path: path.to_owned(),
+                line: 1,
+                column: None,
+                message: "the file is empty: no header and no rows".into(),
+            });
+        };
+        file.header = match options.header {
+            Some(h) => h,
+            None => file.looks_like_header(first, classifier)?,
+        };
+        file.names = if file.header {
+            let header = file.pending.pop_front().expect("checked non-empty");
+            file.column_names(&header)?
+        } else {
+            (1..=first.len()).map(|i| format!("column_{i}")).collect()
+        };
+        Ok(file)
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes of (decompressed, decoded) input consumed so far.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// Reads the next data row into `record`, checking its width; `false` at the end.
+    pub(crate) fn next_row(&mut self, record: &mut ByteRecord) -> Result<bool> {
+        if let Some(row) = self.pending.pop_front() {
+            *record = row;
+        } else if !self.read_raw(record)? {
+            return Ok(false);
+        }
+        if record.len() != self.names.len() {
+            let first = if self.header {
+                "the header"
+            } else {
+                "the first row"
+            };
+            return Err(self.malformed(
+                record,
+                None,
+                format!(
+                    "{} field{}, but {first} has {}",
+                    record.len(),
+                    if record.len() == 1 { "" } else { "s" },
+                    self.names.len()
+                ),
+            ));
+        }
+        Ok(true)
+    }
+
+    /// Field `index` of `row` as text, or an error naming the line and column if it is not UTF-8.
+    pub(crate) fn text<'a>(&self, row: &'a ByteRecord, index: usize) -> Result<&'a str> {
+        let field = &row[index];
+        std::str::from_utf8(field).map_err(|e| {
+            let bad = field[e.valid_up_to()];
+            self.malformed(
+                row,
+                Some(index),
+                format!(
+                    "invalid UTF-8 (byte 0x{bad:02X} in field {}); if the file is in another encoding, name it with --encoding (for example --encoding latin1)",
+                    index + 1
+                ),
+            )
+        })
+    }
+
+    /// An error at `row` (and column `index`, 0-based).
+    pub(crate) fn malformed(
+        &self,
+        row: &ByteRecord,
+        index: Option<usize>,
+        message: String,
+    ) -> Error {
+        Error::Malformed {
+            path: self.path.clone(),
+            line: row.position().map_or(0, |p| p.line()),
+            column: index.map(|i| i as u64 + 1),
+            message,
+        }
+    }
+
+    fn read_raw(&mut self, record: &mut ByteRecord) -> Result<bool> {
+        self.reader.read_byte_record(record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            match e.into_kind() {
+                csv::ErrorKind::Io(source) => Error::Io {
+                    path: self.path.clone(),
+                    source,
+                },
+                kind => Error::Malformed {
+                    path: self.path.clone(),
+                    line,
+                    column: None,
+                    message: format!("{kind:?}"),
+                },
+            }
+        })
+    }
+
+    /// A first row is a header when every cell is a distinct, non-empty word-like text (not a
+    /// number, date or other typed value). An all-text file therefore counts as having a
+    /// header; `--no-header` says otherwise.
+    fn looks_like_header(&self, row: &ByteRecord, classifier: &TextClassifier) -> Result<bool> {
+        let mut seen: Vec<&str> = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            let text = self.text(row, i)?.trim();
+            if text.is_empty()
+                || seen.contains(&text)
+                || classifier.classify(text) != TextKind::String
+            {
+                return Ok(false);
+            }
+            seen.push(text);
+        }
+        Ok(true)
+    }
+
+    /// Header cells as field names: trimmed; empty ones named `column_N`; repeats get `_2`,
+    /// `_3`...
+    fn column_names(&self, header: &ByteRecord) -> Result<Vec<String>> {
+        let mut names: Vec<String> = Vec::with_capacity(header.len());
+        for i in 0..header.len() {
+            let text = self.text(header, i)?.trim();
+            let base = if text.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                text.to_owned()
+            };
+            let mut name = base.clone();
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            names.push(name);
+        }
+        Ok(names)
+    }
+}
+
+/// The delimiter among `,` `\t` `;` `|` that splits the first lines into the same number of
+/// fields most consistently (quotes respected); `,` when nothing fits.
+fn sniff_delimiter(head: &[u8], quote: u8) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b'\t', b';', b'|'];
+    // Only whole lines: the last one may be cut off.
+    let end = head
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(head.len(), |i| i + 1);
+    let lines: Vec<&[u8]> = head[..end]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(SNIFF_ROWS)
+        .collect();
+    let mut best = (b',', 0usize, 0usize); // delimiter, consistent lines, fields per line
+    for candidate in CANDIDATES {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| count_outside_quotes(l, candidate, quote))
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (candidate, consistent, first);
+        }
+    }
+    best.0
+}
+
+fn count_outside_quotes(line: &[u8], delimiter: u8, quote: u8) -> usize {
+    let mut quoted = false;
+    let mut count = 0;
+    for &b in line {
+        if b == quote {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            count += 1;
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n", b'"'), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\n1\t2\n", b'"'), b'\t');
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,5;2,5;3\n", b'"'), b';');
+        assert_eq!(sniff_delimiter(b"a|b\n\"x|y\"|2\n", b'"'), b'|');
+        assert_eq!(sniff_delimiter(b"single\n1\n", b'"'), b',');
+    }
+}
