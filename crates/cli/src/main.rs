@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Blaze in Rust: describe data with datashape, discover the shape of files.
+/// Blaze in Rust: describe data with datashape, discover the shape of files, move data between
+/// formats.
 #[derive(Parser)]
 #[command(name = "blaze", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -34,6 +35,16 @@ enum Command {
     /// The whole file is read (up to --byte-budget) so that types are right for every row;
     /// `?` marks columns where missing values occur.
     Discover(commands::discover::Args),
+    /// Move data from SOURCE to TARGET, converting formats.
+    ///
+    /// The source's datashape is inferred (or given with --dshape) and the target is created
+    /// from it. The target is written under a temporary name and renamed into place only when
+    /// complete: on any error, or if the process is killed, it is left as it was. A value that
+    /// does not fit its column stops the move with the file, line, column and value.
+    ///
+    /// At this stage sources and targets are local files: CSV/TSV, JSON, JSON lines, Parquet,
+    /// Arrow IPC (text formats optionally .gz or .zst).
+    Odo(commands::odo::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Datashape(args) => commands::datashape::run(args),
         Command::Discover(args) => commands::discover::run(args),
+        Command::Odo(args) => commands::odo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

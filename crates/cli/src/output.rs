@@ -28,6 +28,16 @@ impl Failure {
         }
     }
 
+    /// An odo error: invalid options are the user's (exit code 2), the rest failed work (1).
+    pub(crate) fn from_odo(error: blaze_odo::Error) -> Self {
+        match error {
+            blaze_odo::Error::InvalidOption(_) | blaze_odo::Error::UnknownFormat { .. } => {
+                Self::invalid(error)
+            }
+            _ => Self::failed(error),
+        }
+    }
+
     /// The user's input was invalid (exit code 2).
     pub(crate) fn invalid(message: impl std::fmt::Display) -> Self {
         Self {

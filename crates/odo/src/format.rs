@@ -14,7 +14,7 @@ pub enum Compression {
 }
 
 /// The format of a data file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileFormat {
     /// Delimited text; `.tsv` files default to tabs.
     Csv {

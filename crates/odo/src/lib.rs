@@ -1,6 +1,10 @@
-//! Odo: resources and data movement. At this stage: recognising file formats and discovering
-//! the datashape of CSV/TSV, JSON, JSON lines, Parquet and Arrow IPC files (optionally `.gz` or
-//! `.zst` compressed for the text formats).
+//! Odo: resources and data movement.
+//!
+//! * [`discover_path`]: the datashape of a CSV/TSV, JSON, JSON-lines, Parquet or Arrow IPC file
+//!   (text formats optionally `.gz` or `.zst` compressed).
+//! * [`odo`]: move the data of one resource into another along the cheapest path of the
+//!   conversion [`Graph`], streaming Arrow record batches in bounded memory, writing targets
+//!   atomically; [`explain`] shows the path without moving data.
 //!
 //! ```no_run
 //! use blaze_odo::{DiscoverOptions, discover_path};
@@ -12,8 +16,17 @@ mod csv_file;
 mod discover;
 mod error;
 mod format;
+mod graph;
+mod odo;
 mod read;
+mod resource;
+mod source;
+mod target;
 
 pub use discover::{CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};
 pub use format::{Compression, FileFormat};
+pub use graph::{Conversion, Graph, Kind, Plan, Step};
+pub use odo::{IfExists, OdoOptions, ProgressFn, Summary, explain, odo};
+pub use resource::Resource;
+pub use source::{BatchSource, DEFAULT_BATCH_ROWS, open_path};

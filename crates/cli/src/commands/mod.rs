@@ -2,3 +2,5 @@
 
 pub(crate) mod datashape;
 pub(crate) mod discover;
+pub(crate) mod odo;
+mod read_args;

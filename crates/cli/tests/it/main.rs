@@ -137,3 +137,100 @@ fn discover_errors_name_the_file_and_line() {
     let out = blaze(&["discover"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn odo_converts_and_summarises() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("iris.parquet");
+    let target = target.to_str().unwrap();
+    let out = blaze(&["odo", "examples/data/iris.csv", target]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(
+        summary.starts_with(&format!("150 rows → {target} in ")) && summary.ends_with(" rows/s)\n"),
+        "{summary}"
+    );
+    let out = blaze(&["discover", target, "--format", "json"]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {sepal_length: float64, sepal_width: float64, petal_length: float64, petal_width: float64, species: string}\"}\n"
+    );
+
+    let jsonl = dir.path().join("iris.jsonl");
+    let out = blaze(&["odo", target, jsonl.to_str().unwrap(), "--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["rows"], 150);
+    assert_eq!(summary["path"][0]["from"], "Parquet");
+    assert_eq!(summary["path"][1]["to"], "JSON lines");
+
+    let out = blaze(&["odo", target, jsonl.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists; use --if-exists replace"));
+    let out = blaze(&[
+        "odo",
+        "-q",
+        target,
+        jsonl.to_str().unwrap(),
+        "--if-exists",
+        "replace",
+    ]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), String::new()));
+}
+
+#[test]
+fn odo_explain_moves_nothing() {
+    let out = blaze(&[
+        "odo",
+        "--explain",
+        "examples/data/accounts.csv",
+        "/nonexistent/dir/out.arrow",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "1. CSV → Arrow record batches  (read; cost 1.00)\n\
+         2. Arrow record batches → Arrow IPC  (write to a temporary file, rename into place; cost 0.20)\n\
+         total cost 1.20\n"
+    );
+}
+
+#[test]
+fn odo_killed_midway_leaves_the_target_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    let mut text = String::with_capacity(60 << 20);
+    text.push_str("id,name,amount,when\n");
+    for i in 0..2_000_000u32 {
+        text.push_str(&format!(
+            "{i},name {i},{}.25,2024-01-01 10:{:02}:00\n",
+            i % 1000,
+            i % 60
+        ));
+    }
+    std::fs::write(&big, text).unwrap();
+    let target = dir.path().join("out.parquet");
+    std::fs::write(&target, b"the old target").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .args([
+            "odo",
+            big.to_str().unwrap(),
+            target.to_str().unwrap(),
+            "--if-exists",
+            "replace",
+            "-q",
+            // A given datashape skips discovery, so the kill lands while the target is written.
+            "--dshape",
+            "var * {id: int64, name: string, amount: float64, when: datetime}",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        still_running,
+        "the load finished before it could be killed; make the file bigger"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"the old target");
+}

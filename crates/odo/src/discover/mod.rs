@@ -43,7 +43,7 @@ impl Default for DiscoverOptions {
 }
 
 impl DiscoverOptions {
-    fn classifier(&self) -> TextClassifier {
+    pub(crate) fn classifier(&self) -> TextClassifier {
         TextClassifier::with_null_markers(self.null_markers.clone())
     }
 }
@@ -84,7 +84,7 @@ pub fn discover_path(path: &Path, options: &DiscoverOptions) -> Result<Discovery
     }
 }
 
-fn sniff_magic(path: &Path) -> Result<FileFormat> {
+pub(crate) fn sniff_magic(path: &Path) -> Result<FileFormat> {
     use std::io::Read;
     let mut head = [0u8; 8];
     let mut file = std::fs::File::open(path).map_err(|source| Error::Io {

@@ -1,6 +1,7 @@
 //! Integration tests of file discovery, on real files written to a temporary directory.
 
 mod columnar;
+mod odo;
 mod text;
 
 use std::path::PathBuf;

@@ -1,0 +1,131 @@
+//! `blaze odo SOURCE TARGET`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use blaze_odo::{IfExists, OdoOptions, Plan, explain, odo};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::read_args::ReadArgs;
+use crate::output::{Failure, Format};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Where the data is: a file path (.csv, .tsv, .json, .jsonl, .parquet, .arrow, with .gz or
+    /// .zst for text), file://..., or a format hint such as jsonlines://events.log.
+    source: String,
+    /// Where it should go, in the same notation. Written to a temporary file beside it and
+    /// renamed into place when complete.
+    target: String,
+    /// The source's datashape, instead of inferring it, e.g.
+    /// "var * {id: int64, name: string, amount: ?decimal[10, 2]}".
+    #[arg(long, value_parser = parse_dshape)]
+    dshape: Option<blaze_datashape::DataShape>,
+    /// What to do when the target exists.
+    #[arg(long, value_enum, default_value_t = IfExistsArg::Fail)]
+    if_exists: IfExistsArg,
+    /// Print the conversion path and its costs without moving data.
+    #[arg(long)]
+    explain: bool,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Output format of the summary (or of --explain).
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Rows per batch.
+    #[arg(long, default_value_t = blaze_odo::DEFAULT_BATCH_ROWS)]
+    batch_rows: usize,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum IfExistsArg {
+    /// Stop with an error and leave the target alone.
+    Fail,
+    /// Add the source's rows after the target's (same columns; types must fit).
+    Append,
+    /// Replace the target atomically.
+    Replace,
+}
+
+fn parse_dshape(text: &str) -> Result<blaze_datashape::DataShape, String> {
+    blaze_datashape::parse(text).map_err(|e| e.to_string())
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    if args.explain {
+        let plan = explain(&args.source, &args.target).map_err(Failure::from_odo)?;
+        print_plan(&plan, args.format);
+        return Ok(());
+    }
+    let bar = (!args.quiet).then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}")
+                .expect("a valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let options = OdoOptions {
+        dshape: args.dshape,
+        if_exists: match args.if_exists {
+            IfExistsArg::Fail => IfExists::Fail,
+            IfExistsArg::Append => IfExists::Append,
+            IfExistsArg::Replace => IfExists::Replace,
+        },
+        read: args.read.options(64 << 20),
+        batch_rows: Some(args.batch_rows),
+        progress: bar
+            .clone()
+            .map(|bar| Arc::new(move |rows: u64| bar.set_position(rows)) as blaze_odo::ProgressFn),
+    };
+    let result = odo(&args.source, &args.target, &options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let summary = result.map_err(Failure::from_odo)?;
+    if !args.quiet {
+        match args.format {
+            Format::Text => println!("{summary}"),
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "source": summary.source,
+                    "target": summary.target,
+                    "rows": summary.rows,
+                    "seconds": summary.elapsed.as_secs_f64(),
+                    "datashape": summary.datashape.pretty(usize::MAX),
+                    "path": plan_json(&summary.plan),
+                })
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn plan_json(plan: &Plan) -> serde_json::Value {
+    plan.steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "from": s.from.to_string(),
+                "to": s.to.to_string(),
+                "conversion": format!("{:?}", s.conversion),
+                "cost": s.cost,
+            })
+        })
+        .collect()
+}
+
+fn print_plan(plan: &Plan, format: Format) {
+    match format {
+        Format::Text => println!("{plan}"),
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "path": plan_json(plan), "cost": plan.cost() })
+        ),
+    }
+}

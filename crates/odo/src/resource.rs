@@ -1,0 +1,115 @@
+//! Resources named by URIs: what `blaze odo SOURCE TARGET` and `blaze discover` accept.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::format::{Compression, FileFormat};
+
+/// A place data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// A file on the local file system.
+    File {
+        /// Its path.
+        path: PathBuf,
+        /// Its format.
+        format: FileFormat,
+        /// How its bytes are compressed.
+        compression: Compression,
+    },
+}
+
+impl Resource {
+    /// Parses a resource URI: a file path (`data/iris.csv`, `file:///tmp/x.parquet`), optionally
+    /// with a format hint (`jsonlines://events.log`, `csv://data.txt`).
+    pub fn parse(uri: &str) -> Result<Resource> {
+        let (hint, rest) = match uri.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
+            None => (None, uri),
+        };
+        let hinted = match hint.as_deref() {
+            None | Some("file") => None,
+            Some("csv") => Some(FileFormat::Csv { delimiter: None }),
+            Some("tsv") => Some(FileFormat::Csv {
+                delimiter: Some(b'\t'),
+            }),
+            Some("json") => Some(FileFormat::Json),
+            Some("jsonlines" | "jsonl" | "ndjson") => Some(FileFormat::JsonLines),
+            Some("parquet") => Some(FileFormat::Parquet),
+            Some("arrow" | "feather") => Some(FileFormat::ArrowIpc),
+            Some(other) => {
+                return Err(Error::InvalidOption(format!(
+                    "'{uri}': unknown scheme '{other}://' (this version reads and writes local files: paths, file://, or a format hint such as csv://, jsonlines://, parquet://)"
+                )));
+            }
+        };
+        let path = PathBuf::from(rest);
+        let named = FileFormat::from_path(&path);
+        let (format, compression) = match (hinted, named) {
+            (Some(format), Some((_, compression))) => (format, compression),
+            (Some(format), None) => (format, Compression::None),
+            (None, Some(found)) => found,
+            (None, None) => return Err(Error::UnknownFormat { path }),
+        };
+        Ok(Resource::File {
+            path,
+            format,
+            compression,
+        })
+    }
+
+    /// The kind of resource, as named in the conversion graph.
+    pub fn kind(&self) -> crate::graph::Kind {
+        match self {
+            Resource::File { format, .. } => crate::graph::Kind::File(*format),
+        }
+    }
+
+    /// The local path, for file resources.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Resource::File { path, .. } => Some(path),
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::File { path, .. } => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_paths_and_hints() {
+        assert_eq!(
+            Resource::parse("data/x.csv.gz").unwrap(),
+            Resource::File {
+                path: "data/x.csv.gz".into(),
+                format: FileFormat::Csv { delimiter: None },
+                compression: Compression::Gzip
+            }
+        );
+        assert_eq!(
+            Resource::parse("jsonlines://logs/events.log").unwrap(),
+            Resource::File {
+                path: "logs/events.log".into(),
+                format: FileFormat::JsonLines,
+                compression: Compression::None
+            }
+        );
+        assert!(Resource::parse("x.unknown").is_err());
+        assert!(
+            Resource::parse("ftp://host/x.csv")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown scheme 'ftp://'")
+        );
+    }
+}

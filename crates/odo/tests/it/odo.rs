@@ -1,0 +1,254 @@
+//! Moving data between file formats: content survives every round trip; targets are atomic.
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow::record_batch::RecordBatch;
+use blaze_odo::{IfExists, OdoOptions, odo};
+
+use crate::Files;
+
+const MIXED: &str = "\
+id,name,amount,price,day,at,at_utc,flag
+1,Ålesund ☃,100,1.50,2024-01-31,2024-01-31 10:00:00,2024-01-31T10:00:00Z,true
+9223372036854775807,\"quote \"\"this\"\", comma\",,2.25,,2024-02-01 00:00:01,2024-02-01T01:00:00+01:00,false
+-9223372036854775808,,-3,,1970-01-01,1969-12-31 23:59:59.5,1969-12-31T23:59:59Z,
+";
+
+fn read_all(path: &std::path::Path) -> Vec<RecordBatch> {
+    let source = blaze_odo::open_path(path, None, &Default::default()).unwrap();
+    source.batches.map(Result::unwrap).collect()
+}
+
+fn concat(batches: &[RecordBatch]) -> RecordBatch {
+    arrow::compute::concat_batches(&batches[0].schema(), batches).unwrap()
+}
+
+#[test]
+fn every_pair_of_formats_keeps_the_content() {
+    let files = Files::new();
+    let csv = files.write("mixed.csv", MIXED);
+    let dshape = "var * {id: int64, name: ?string, amount: ?int64, price: ?decimal[10, 2], \
+                  day: ?date, at: datetime, at_utc: datetime[tz='UTC'], flag: ?bool}";
+    let options = OdoOptions {
+        dshape: Some(blaze_datashape::parse(dshape).unwrap()),
+        ..OdoOptions::default()
+    };
+    let parquet = files.path("mixed.parquet");
+    let summary = odo(csv.to_str().unwrap(), parquet.to_str().unwrap(), &options).unwrap();
+    assert_eq!(summary.rows, 3);
+    let reference = concat(&read_all(&parquet));
+    assert_eq!(reference.num_rows(), 3);
+
+    // The values themselves, as loaded from the CSV.
+    let ids = reference.column(0).as_primitive::<Int64Type>();
+    assert_eq!(ids.values().to_vec(), vec![1, i64::MAX, i64::MIN]);
+    let names = reference.column(1).as_string::<i32>();
+    assert_eq!(names.value(0), "Ålesund ☃");
+    assert_eq!(names.value(1), "quote \"this\", comma");
+    assert!(names.is_null(2));
+    let prices = reference.column(3).as_primitive::<Decimal128Type>();
+    assert_eq!(
+        (prices.value(0), prices.value(1), prices.is_null(2)),
+        (150, 225, true)
+    );
+    let at = reference
+        .column(5)
+        .as_primitive::<TimestampMicrosecondType>();
+    assert_eq!(at.value(2), -500_000);
+    let at_utc = reference
+        .column(6)
+        .as_primitive::<TimestampMicrosecondType>();
+    assert_eq!(at_utc.value(1) - at_utc.value(0), 14 * 3_600_000_000);
+    assert_eq!(at_utc.value(2), -1_000_000);
+
+    // Every format to every other, compared with the reference.
+    let formats = [
+        "parquet",
+        "arrow",
+        "jsonl",
+        "json",
+        "csv",
+        "csv.gz",
+        "jsonl.zst",
+    ];
+    for from in formats {
+        let start = files.path(&format!("start.{from}"));
+        odo(
+            parquet.to_str().unwrap(),
+            start.to_str().unwrap(),
+            &OdoOptions {
+                if_exists: IfExists::Replace,
+                ..OdoOptions::default()
+            },
+        )
+        .unwrap();
+        for to in formats {
+            let end = files.path(&format!("end-{from}.{to}"));
+            // The schema travels through text formats as the datashape says.
+            let summary = odo(
+                start.to_str().unwrap(),
+                end.to_str().unwrap(),
+                &options_for(from, dshape),
+            )
+            .unwrap();
+            assert_eq!(summary.rows, 3, "{from} → {to}");
+            let back = concat(&read_all_typed(&end, dshape));
+            assert_eq!(back, reference, "{from} → {to}");
+        }
+    }
+}
+
+fn options_for(format: &str, dshape: &str) -> OdoOptions {
+    OdoOptions {
+        dshape: format
+            .starts_with(['c', 'j'])
+            .then(|| blaze_datashape::parse(dshape).unwrap()),
+        ..OdoOptions::default()
+    }
+}
+
+fn read_all_typed(path: &std::path::Path, dshape: &str) -> Vec<RecordBatch> {
+    let dshape = blaze_datashape::parse(dshape).unwrap();
+    let source = blaze_odo::open_path(path, Some(&dshape), &Default::default()).unwrap();
+    source.batches.map(Result::unwrap).collect()
+}
+
+#[test]
+fn inferred_types_survive_a_round_trip() {
+    let files = Files::new();
+    let csv = files.write("mixed.csv", MIXED);
+    let jsonl = files.path("mixed.jsonl");
+    let summary = odo(
+        csv.to_str().unwrap(),
+        jsonl.to_str().unwrap(),
+        &OdoOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary.datashape.pretty(usize::MAX),
+        "var * {id: int64, name: ?string, amount: ?int64, price: ?float64, day: ?date, at: datetime, \
+         at_utc: datetime[tz='UTC'], flag: ?bool}"
+    );
+    let parquet = files.path("mixed.parquet");
+    odo(
+        jsonl.to_str().unwrap(),
+        parquet.to_str().unwrap(),
+        &OdoOptions::default(),
+    )
+    .unwrap();
+    let found = blaze_odo::discover_path(&parquet, &Default::default()).unwrap();
+    assert_eq!(found.datashape, summary.datashape);
+    let amounts = concat(&read_all(&parquet));
+    let amounts = amounts.column(3).as_primitive::<Float64Type>();
+    assert_eq!(amounts.value(1), 2.25);
+}
+
+#[test]
+fn a_bad_row_names_its_place_and_writes_nothing() {
+    let files = Files::new();
+    let mut text = String::from("id,amount\n");
+    for i in 0..500 {
+        text.push_str(&format!("{i},{i}.5\n"));
+    }
+    text.push_str("500,twelve\n");
+    let csv = files.write("late.csv", &text);
+    let target = files.path("late.parquet");
+    let options = OdoOptions {
+        read: blaze_odo::DiscoverOptions {
+            sample_rows: Some(100),
+            ..Default::default()
+        },
+        ..OdoOptions::default()
+    };
+    let err = odo(csv.to_str().unwrap(), target.to_str().unwrap(), &options).unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "late.csv: line 502, column 2: 'twelve' in column 'amount' is not a valid float64 \
+             (types inferred from the first 100 rows; give them with --dshape, or infer from more rows with --sample-rows)"
+        ),
+        "{err}"
+    );
+    // No target, and no temporary file left beside it.
+    let left: Vec<_> = std::fs::read_dir(csv.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, vec!["late.csv".to_owned()]);
+}
+
+#[test]
+fn fail_append_replace() {
+    let files = Files::new();
+    let first = files.write("a.csv", "id,name\n1,x\n2,y\n");
+    let second = files.write("b.csv", "id,name\n3,\n");
+    let target = files.path("t.jsonl");
+    let (first, second, target) = (
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+        target.to_str().unwrap(),
+    );
+    odo(first, target, &OdoOptions::default()).unwrap();
+    let before = std::fs::read_to_string(target).unwrap();
+    let err = odo(second, target, &OdoOptions::default()).unwrap_err();
+    assert!(err.to_string().ends_with("t.jsonl already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"));
+    assert_eq!(std::fs::read_to_string(target).unwrap(), before);
+
+    // b's name column is all-null (?string), which fits a's string column only if optional.
+    let err = odo(
+        second,
+        target,
+        &OdoOptions {
+            if_exists: IfExists::Append,
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("column 'name' is string there, but the source's is ?string"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(target).unwrap(), before);
+
+    let third = files.write("c.csv", "id,name\n3,z\n");
+    let summary = odo(
+        third.to_str().unwrap(),
+        target,
+        &OdoOptions {
+            if_exists: IfExists::Append,
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.rows, 1);
+    assert_eq!(
+        std::fs::read_to_string(target).unwrap(),
+        "{\"id\":1,\"name\":\"x\"}\n{\"id\":2,\"name\":\"y\"}\n{\"id\":3,\"name\":\"z\"}\n"
+    );
+
+    odo(
+        second,
+        target,
+        &OdoOptions {
+            if_exists: IfExists::Replace,
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(target).unwrap(), "{\"id\":3}\n");
+}
+
+#[test]
+fn nested_data_cannot_go_to_csv() {
+    let files = Files::new();
+    let source = files.write("n.jsonl", "{\"a\": {\"b\": 1}}\n");
+    let target = files.path("n.csv");
+    let err = odo(
+        source.to_str().unwrap(),
+        target.to_str().unwrap(),
+        &OdoOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().ends_with("n.csv: CSV cannot hold the nested column 'a' ({b: int64}); write JSON lines, Parquet or Arrow instead"), "{err}");
+    assert!(!target.exists());
+}
