@@ -10,7 +10,7 @@ use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Plan};
 use crate::resource::Resource;
-use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file};
+use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file, read_ahead};
 use crate::target::FileWriter;
 
 /// What to do when the target already exists.
@@ -171,7 +171,7 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
         }
     }
     let mut rows = 0u64;
-    for batch in input.batches {
+    for batch in read_ahead(input.batches, 2) {
         let batch = batch?;
         let batch = if batch.schema() == schema {
             batch

@@ -185,6 +185,11 @@ pub(crate) fn classify(text: &str) -> Option<DateKind> {
 
 /// Reads a date or date-time in any of the formats this module recognises.
 pub fn parse_datetime(text: &str) -> Option<DateTimeValue> {
+    parse_iso(text.as_bytes()).or_else(|| parse_general(text))
+}
+
+/// Any layout this module recognises, through the tokenizer.
+fn parse_general(text: &str) -> Option<DateTimeValue> {
     let (toks, n) = tokenize(text.trim())?;
     let toks = &toks[..n];
     let mut date_nums: [&str; 3] = [""; 3];
@@ -273,6 +278,54 @@ pub fn parse_datetime(text: &str) -> Option<DateTimeValue> {
         day,
         nanos_of_day: time,
         offset_seconds: offset,
+    })
+}
+
+/// The common case quickly: `YYYY-MM-DD`, optionally followed by `T` or a space and
+/// `HH:MM:SS[.fffffffff]`. Anything else (zones, other layouts) is left to the general parser.
+fn parse_iso(b: &[u8]) -> Option<DateTimeValue> {
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        part.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if month == 0 || month > 12 || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let nanos_of_day = if b.len() == 10 {
+        None
+    } else {
+        if b.len() < 19 || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (h, m, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if h > 23 || m > 59 || s > 60 {
+            return None;
+        }
+        let fraction = match b.get(19..) {
+            Some([]) => 0,
+            Some([b'.', rest @ ..]) if !rest.is_empty() && rest.len() <= 9 => {
+                let text = std::str::from_utf8(rest).ok()?;
+                if !rest.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                fraction_to_nanos(text)
+            }
+            _ => return None,
+        };
+        Some((u64::from(h) * 3600 + u64::from(m) * 60 + u64::from(s)) * 1_000_000_000 + fraction)
+    };
+    Some(DateTimeValue {
+        year: year as i32,
+        month,
+        day,
+        nanos_of_day,
+        offset_seconds: None,
     })
 }
 
@@ -406,6 +459,25 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(classify(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_iso_fast_path_agrees_with_the_general_parser() {
+        for text in [
+            "2014-01-01",
+            "2014-02-29",
+            "2016-02-29",
+            "2014-01-01T10:00:00",
+            "2014-01-01 23:59:60",
+            "2014-01-01 10:00:00.123456789",
+            "2014-01-01 10:00:00.1",
+            "1970-01-01T00:00:00",
+            "2014-13-01",
+            "2014-01-01 24:00:00",
+        ] {
+            let fast = parse_iso(text.as_bytes());
+            assert_eq!(fast, parse_general(text), "{text}");
         }
     }
 

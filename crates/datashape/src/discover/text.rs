@@ -86,6 +86,10 @@ pub const DEFAULT_NULL_MARKERS: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct TextClassifier {
     null_markers: Vec<String>,
+    /// The longest marker's length, and which bytes start a marker: most cells are rejected by
+    /// these two checks without comparing strings.
+    longest_marker: usize,
+    marker_starts: [bool; 256],
 }
 
 impl Default for TextClassifier {
@@ -97,12 +101,30 @@ impl Default for TextClassifier {
 impl TextClassifier {
     /// A classifier reading the empty cell and exactly `markers` as missing values.
     pub fn with_null_markers(null_markers: Vec<String>) -> Self {
-        Self { null_markers }
+        let longest_marker = null_markers.iter().map(String::len).max().unwrap_or(0);
+        let mut marker_starts = [false; 256];
+        for marker in &null_markers {
+            if let Some(&first) = marker.as_bytes().first() {
+                marker_starts[usize::from(first)] = true;
+            }
+        }
+        Self {
+            null_markers,
+            longest_marker,
+            marker_starts,
+        }
     }
 
     /// Whether `cell` is a missing value.
     pub fn is_null(&self, cell: &str) -> bool {
-        cell.is_empty() || self.null_markers.iter().any(|m| m == cell)
+        match cell.as_bytes().first() {
+            None => true,
+            Some(&first) => {
+                cell.len() <= self.longest_marker
+                    && self.marker_starts[usize::from(first)]
+                    && self.null_markers.iter().any(|m| m == cell)
+            }
+        }
     }
 
     /// The kind of one cell.
@@ -130,12 +152,15 @@ impl TextClassifier {
         if cell.chars().all(char::is_alphabetic) || cell.chars().all(char::is_whitespace) {
             return TextKind::String;
         }
-        match datetime::classify(trimmed) {
-            Some(DateKind::Date) => TextKind::Date,
-            Some(DateKind::DateTime) => TextKind::DateTime,
-            Some(DateKind::DateTimeTz) => TextKind::DateTimeTz,
-            None => TextKind::String,
-        }
+        datetime::classify(trimmed).map_or(TextKind::String, kind_of)
+    }
+}
+
+fn kind_of(kind: DateKind) -> TextKind {
+    match kind {
+        DateKind::Date => TextKind::Date,
+        DateKind::DateTime => TextKind::DateTime,
+        DateKind::DateTimeTz => TextKind::DateTimeTz,
     }
 }
 
@@ -231,6 +256,37 @@ impl TextColumn {
         }
     }
 
+    /// Adds one cell, classifying it only as far as needed: once a column is `string` every
+    /// further value fits, and a number that fits the column's numeric type needs no more checks.
+    pub fn add_cell(&mut self, classifier: &TextClassifier, cell: &str) {
+        if classifier.is_null(cell) {
+            self.has_nulls = true;
+            return;
+        }
+        let fits = match self.kind {
+            TextKind::String => true,
+            TextKind::Int64 => integer(cell.trim()) == Some(TextKind::Int64),
+            TextKind::Float64 => {
+                let t = cell.trim();
+                match integer(t) {
+                    Some(kind) => kind != TextKind::String,
+                    None => looks_like_float(t) && t.parse::<f64>().is_ok(),
+                }
+            }
+            TextKind::Date | TextKind::DateTime | TextKind::DateTimeTz => {
+                let t = cell.trim();
+                // Digits alone are integers to `classify`, even when they read as a date.
+                integer(t).is_none()
+                    && datetime::parse_datetime(t)
+                        .is_some_and(|v| self.kind.join(kind_of(v.kind())) == self.kind)
+            }
+            _ => false,
+        };
+        if !fits {
+            self.add(classifier.classify(cell));
+        }
+    }
+
     /// Merges another column's findings (for discovery split across threads).
     pub fn merge(&mut self, other: TextColumn) {
         self.kind = self.kind.join(other.kind);
@@ -314,9 +370,12 @@ mod tests {
         let c = TextClassifier::default();
         let column = |cells: &[&str]| {
             let mut col = TextColumn::default();
+            let mut fast = TextColumn::default();
             for cell in cells {
                 col.add(c.classify(cell));
+                fast.add_cell(&c, cell);
             }
+            assert_eq!(fast, col, "{cells:?}");
             col.datashape().to_string()
         };
         assert_eq!(column(&["1", "2", ""]), "?int64");
@@ -326,6 +385,18 @@ mod tests {
         assert_eq!(column(&["12:00:01", ""]), "?time");
         assert_eq!(column(&["", "NA"]), "?string");
         assert_eq!(column(&["1 day", "3 seconds"]), "timedelta[unit='s']");
+        assert_eq!(column(&["1.5", "2", "99999999999999999999999"]), "string");
+        assert_eq!(column(&["1", "2", "x", "3"]), "string");
+        assert_eq!(column(&["1", "2.5", "nan", "True"]), "string");
+        assert_eq!(column(&["2014-01-01", "20140102"]), "string");
+        assert_eq!(
+            column(&["2014-01-01", "2014-01-01T10:00:00", "Jan 3 2014"]),
+            "datetime"
+        );
+        assert_eq!(
+            column(&["2014-01-01T10:00:00Z", "2014-01-01T10:00:00"]),
+            "string"
+        );
     }
 
     #[test]

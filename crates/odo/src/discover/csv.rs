@@ -38,7 +38,7 @@ pub(super) fn discover(
             break true;
         }
         for (i, column) in columns.iter_mut().enumerate() {
-            column.add(classifier.classify(file.text(&record, i)?));
+            column.add_cell(&classifier, file.text(&record, i)?);
         }
         rows_read += 1;
     };

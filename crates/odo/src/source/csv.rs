@@ -298,7 +298,7 @@ impl Column {
 
     /// Parses `text` and appends it; on failure, says why (empty when "not a valid T" says all).
     fn push(&mut self, text: &str) -> Result<(), String> {
-        let t = text.trim();
+        let t = trim(text);
         let bad = || String::new();
         match self {
             Column::Bool(b) => b.append_value(parse_bool(t).ok_or_else(bad)?),
@@ -367,6 +367,15 @@ impl Column {
             Column::DurationUs(b, _) => Arc::new(b.finish()),
             Column::DurationNs(b, _) => Arc::new(b.finish()),
         }
+    }
+}
+
+/// `text` without surrounding whitespace; checks the ends first, since most cells have none.
+fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if !first.is_ascii_whitespace() && !last.is_ascii_whitespace() => text,
+        [only] if !only.is_ascii_whitespace() => text,
+        _ => text.trim(),
     }
 }
 

@@ -169,6 +169,25 @@ pub(crate) fn open_file(
     })
 }
 
+/// Runs `batches` on a thread of its own, up to `depth` batches ahead of the consumer, so that
+/// reading (parsing, decompressing) and writing (encoding, compressing) use two cores.
+pub(crate) fn read_ahead(
+    batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>,
+    depth: usize,
+) -> impl Iterator<Item = Result<RecordBatch>> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(depth);
+    std::thread::spawn(move || {
+        for batch in batches {
+            let failed = batch.is_err();
+            // A closed channel means the consumer stopped: stop reading too.
+            if sender.send(batch).is_err() || failed {
+                break;
+            }
+        }
+    });
+    receiver.into_iter()
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
