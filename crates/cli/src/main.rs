@@ -26,11 +26,12 @@ enum Command {
     /// Aliases are resolved (`int` → `int32`, `real` → `float64`, `string['ascii']` →
     /// `string['A']`). Invalid text gets an error with its line and column, and exit code 2.
     Datashape(commands::datashape::Args),
-    /// Print the datashape of a data file.
+    /// Print the datashape of a data file or database.
     ///
     /// Formats (by extension): CSV/TSV (.csv, .tsv, .psv, .txt), JSON (.json: an array of
     /// records, or any value), JSON lines (.jsonl, .ndjson), Parquet (.parquet), Arrow IPC
-    /// (.arrow, .feather, .arrows). Text formats may be compressed: .gz, .zst.
+    /// (.arrow, .feather, .arrows). Text formats may be compressed: .gz, .zst. SQLite:
+    /// sqlite:///file.db::table, or sqlite:///file.db for a record of all its tables.
     ///
     /// The whole file is read (up to --byte-budget) so that types are right for every row;
     /// `?` marks columns where missing values occur.
@@ -42,8 +43,9 @@ enum Command {
     /// complete: on any error, or if the process is killed, it is left as it was. A value that
     /// does not fit its column stops the move with the file, line, column and value.
     ///
-    /// At this stage sources and targets are local files: CSV/TSV, JSON, JSON lines, Parquet,
-    /// Arrow IPC (text formats optionally .gz or .zst).
+    /// At this stage sources and targets are local files — CSV/TSV, JSON, JSON lines, Parquet,
+    /// Arrow IPC (text formats optionally .gz or .zst) — and SQLite tables
+    /// (sqlite:///file.db::table; a load runs in one transaction).
     Odo(commands::odo::Args),
 }
 

@@ -53,6 +53,15 @@ pub enum Error {
         /// The datashape error.
         source: blaze_datashape::Error,
     },
+    /// A conversion cannot handle this particular case (say, copying between two different
+    /// databases inside one); the next cheapest path is tried instead.
+    #[error("{reason}")]
+    Unsupported {
+        /// The conversion that declined.
+        conversion: crate::graph::Conversion,
+        /// Why.
+        reason: String,
+    },
     /// An option given by the user is invalid.
     #[error("{0}")]
     InvalidOption(String),

@@ -15,6 +15,8 @@ use crate::format::FileFormat;
 pub enum Kind {
     /// A file of some format.
     File(FileFormat),
+    /// A SQLite table.
+    Sqlite,
     /// A stream of Arrow record batches in memory: the hub.
     ArrowBatches,
 }
@@ -37,6 +39,7 @@ impl fmt::Display for Kind {
             Kind::File(FileFormat::JsonLines) => "JSON lines",
             Kind::File(FileFormat::Parquet) => "Parquet",
             Kind::File(FileFormat::ArrowIpc) => "Arrow IPC",
+            Kind::Sqlite => "SQLite table",
             Kind::ArrowBatches => "Arrow record batches",
         };
         f.write_str(name)
@@ -50,6 +53,25 @@ pub enum Conversion {
     ReadFile,
     /// Write record batches to a file (atomically).
     WriteFile,
+    /// Read a SQLite table as record batches.
+    ReadSqlite,
+    /// Insert record batches into a SQLite table, in one transaction.
+    WriteSqlite,
+    /// `INSERT ... SELECT` from one table to another in the same database: no data leaves it.
+    /// Only for two tables of one database; otherwise the next cheapest path is taken.
+    CopyWithinDatabase,
+}
+
+impl Conversion {
+    fn describe(self) -> &'static str {
+        match self {
+            Conversion::ReadFile => "read",
+            Conversion::WriteFile => "write to a temporary file, rename into place",
+            Conversion::ReadSqlite => "SELECT",
+            Conversion::WriteSqlite => "CREATE TABLE and INSERT in one transaction",
+            Conversion::CopyWithinDatabase => "INSERT INTO ... SELECT inside the database",
+        }
+    }
 }
 
 /// One step of a plan.
@@ -82,10 +104,7 @@ impl Plan {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, step) in self.steps.iter().enumerate() {
-            let how = match step.conversion {
-                Conversion::ReadFile => "read",
-                Conversion::WriteFile => "write to a temporary file, rename into place",
-            };
+            let how = step.conversion.describe();
             writeln!(
                 f,
                 "{}. {} → {}  ({how}; cost {:.2})",
@@ -123,6 +142,11 @@ impl Default for Graph {
             graph.add_edge(node, hub, (Conversion::ReadFile, read));
             graph.add_edge(hub, node, (Conversion::WriteFile, write));
         }
+        // SQLite answers row by row, so reading and inserting cost about as much as text.
+        let sqlite = graph.add_node(Kind::Sqlite);
+        graph.add_edge(sqlite, hub, (Conversion::ReadSqlite, 1.2));
+        graph.add_edge(hub, sqlite, (Conversion::WriteSqlite, 1.5));
+        graph.add_edge(sqlite, sqlite, (Conversion::CopyWithinDatabase, 0.3));
         Self { graph }
     }
 }
@@ -135,13 +159,37 @@ impl Graph {
 
     /// The cheapest plan from `from` to `to`.
     pub fn plan(&self, from: Kind, to: Kind) -> Result<Plan> {
+        self.plan_avoiding(from, to, &[])
+    }
+
+    /// The cheapest plan from `from` to `to` that uses none of the `avoid` conversions (the
+    /// ones that said they cannot handle this case).
+    pub fn plan_avoiding(&self, from: Kind, to: Kind, avoid: &[Conversion]) -> Result<Plan> {
         let no_path = || Error::InvalidOption(format!("no conversion from {from} to {to}"));
         let (start, goal) = (
             self.index(from).ok_or_else(no_path)?,
             self.index(to).ok_or_else(no_path)?,
         );
-        let (_, nodes) = astar(&self.graph, start, |n| n == goal, |e| e.weight().1, |_| 0.0)
-            .ok_or_else(no_path)?;
+        let (_, nodes) = if start == goal {
+            // A move within one kind: its own edge (a self-loop), or out to the hub and back.
+            self.loop_path(start, avoid).ok_or_else(no_path)?
+        } else {
+            astar(
+                &self.graph,
+                start,
+                |n| n == goal,
+                |e| {
+                    if avoid.contains(&e.weight().0) {
+                        f64::INFINITY
+                    } else {
+                        e.weight().1
+                    }
+                },
+                |_| 0.0,
+            )
+            .filter(|(cost, _)| cost.is_finite())
+            .ok_or_else(no_path)?
+        };
         let steps = nodes
             .windows(2)
             .map(|pair| {
@@ -169,6 +217,33 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// The cheapest way from `node` back to itself: a direct self-loop, or via the hub.
+    fn loop_path(&self, node: NodeIndex, avoid: &[Conversion]) -> Option<(f64, Vec<NodeIndex>)> {
+        let usable = |e: petgraph::graph::EdgeIndex| !avoid.contains(&self.graph[e].0);
+        let direct = self
+            .graph
+            .find_edge(node, node)
+            .filter(|&e| usable(e))
+            .map(|e| (self.graph[e].1, vec![node, node]));
+        let hub = self.index(Kind::ArrowBatches)?;
+        let via_hub = match (
+            self.graph.find_edge(node, hub),
+            self.graph.find_edge(hub, node),
+        ) {
+            (Some(out), Some(back)) if usable(out) && usable(back) => Some((
+                self.graph[out].1 + self.graph[back].1,
+                vec![node, hub, node],
+            )),
+            _ => None,
+        };
+        [direct, via_hub]
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +267,26 @@ mod tests {
             "1. CSV → Arrow record batches  (read; cost 1.00)\n\
              2. Arrow record batches → Parquet  (write to a temporary file, rename into place; cost 0.60)\n\
              total cost 1.60"
+        );
+    }
+
+    #[test]
+    fn within_sqlite_the_direct_edge_wins_unless_avoided() {
+        let graph = Graph::default();
+        let plan = graph.plan(Kind::Sqlite, Kind::Sqlite).unwrap();
+        assert_eq!(plan.steps.len(), 1);
+        assert_eq!(plan.steps[0].conversion, Conversion::CopyWithinDatabase);
+        let plan = graph
+            .plan_avoiding(
+                Kind::Sqlite,
+                Kind::Sqlite,
+                &[Conversion::CopyWithinDatabase],
+            )
+            .unwrap();
+        let conversions: Vec<_> = plan.steps.iter().map(|s| s.conversion).collect();
+        assert_eq!(
+            conversions,
+            vec![Conversion::ReadSqlite, Conversion::WriteSqlite]
         );
     }
 }

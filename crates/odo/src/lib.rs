@@ -21,12 +21,13 @@ mod odo;
 mod read;
 mod resource;
 mod source;
+mod sqlite;
 mod target;
 
 pub use discover::{CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};
 pub use format::{Compression, FileFormat};
 pub use graph::{Conversion, Graph, Kind, Plan, Step};
-pub use odo::{IfExists, OdoOptions, ProgressFn, Summary, explain, odo};
+pub use odo::{IfExists, OdoOptions, ProgressFn, Summary, discover, explain, odo, open};
 pub use resource::Resource;
-pub use source::{BatchSource, DEFAULT_BATCH_ROWS, open_path};
+pub use source::{BatchSource, DEFAULT_BATCH_ROWS};

@@ -4,13 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use blaze_datashape::arrow::to_arrow_schema;
 use blaze_datashape::{DataShape, unify};
 
-use crate::discover::DiscoverOptions;
+use crate::discover::{DiscoverOptions, Discovery, discover_path};
 use crate::error::{Error, Result};
-use crate::graph::{Graph, Plan};
+use crate::graph::{Conversion, Graph, Plan};
 use crate::resource::Resource;
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file, read_ahead};
+use crate::sqlite;
 use crate::target::FileWriter;
 
 /// What to do when the target already exists.
@@ -119,86 +121,206 @@ pub fn explain(source: &str, target: &str) -> Result<Plan> {
 
 /// Moves the data of `source` into `target`, both resource URIs. The target is complete and
 /// correctly typed afterwards, or untouched and an error says why.
+///
+/// The cheapest path of the conversion graph is taken; if one of its conversions cannot handle
+/// this case, the cheapest path without it is tried next, as the original odo did.
 pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> {
     let started = Instant::now();
-    let source_resource = Resource::parse(source)?;
-    let target_resource = Resource::parse(target)?;
-    let plan = Graph::default().plan(source_resource.kind(), target_resource.kind())?;
-    let Resource::File {
-        path: target_path,
-        format: target_format,
-        compression: target_compression,
-    } = &target_resource;
-    let target_exists = target_path.exists();
-    if target_exists && options.if_exists == IfExists::Fail {
+    let from = Resource::parse(source)?;
+    let to = Resource::parse(target)?;
+    let graph = Graph::default();
+    let mut avoid = Vec::new();
+    loop {
+        let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
+        match run(&plan, &from, &to, options) {
+            Err(Error::Unsupported { conversion, .. }) => avoid.push(conversion),
+            Err(error) => return Err(error),
+            Ok((rows, datashape)) => {
+                return Ok(Summary {
+                    source: source.to_owned(),
+                    target: target.to_owned(),
+                    rows,
+                    datashape,
+                    elapsed: started.elapsed(),
+                    plan,
+                });
+            }
+        }
+    }
+}
+
+/// Follows `plan`; returns the rows moved and their datashape.
+fn run(
+    plan: &Plan,
+    from: &Resource,
+    to: &Resource,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let exists = target_exists(to)?;
+    if exists && options.if_exists == IfExists::Fail {
         return Err(Error::InvalidOption(format!(
-            "{target} already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"
+            "{to} already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"
         )));
     }
+    let mode = match (exists, options.if_exists) {
+        (false, _) | (_, IfExists::Fail) => sqlite::Mode::Create,
+        (true, IfExists::Append) => sqlite::Mode::Append,
+        (true, IfExists::Replace) => sqlite::Mode::Replace,
+    };
+    if let [step] = plan.steps.as_slice()
+        && step.conversion == Conversion::CopyWithinDatabase
+    {
+        return copy_within(from, to, mode, options);
+    }
     let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
-    let input = open(
-        &source_resource,
-        options.dshape.as_ref(),
-        &options.read,
-        batch_rows,
-    )?;
-    // When appending, the target's own rows are written first, then the source's in its types.
-    let existing = if target_exists && options.if_exists == IfExists::Append {
-        let old = open(
-            &target_resource,
-            None,
-            &DiscoverOptions::default(),
-            batch_rows,
-        )?;
-        check_appendable(target, &old.datashape, &input.datashape)?;
-        Some(old)
+    let input = open_source(from, options.dshape.as_ref(), &options.read, batch_rows)?;
+    // Appending: the target keeps its types; the source must fit them.
+    let existing = if mode == sqlite::Mode::Append {
+        let shape = discover(&to.to_string(), &DiscoverOptions::default())?.datashape;
+        check_appendable(&to.to_string(), &shape, &input.datashape)?;
+        Some(shape)
     } else {
         None
     };
-    let schema = existing
-        .as_ref()
-        .map_or_else(|| input.schema.clone(), |old| old.schema.clone());
-    let mut writer = FileWriter::create(
-        target_path,
-        *target_format,
-        *target_compression,
-        &schema,
-        target_exists,
-    )?;
-    if let Some(old) = existing {
-        for batch in old.batches {
-            writer.write(&batch?)?;
-        }
-    }
-    let mut rows = 0u64;
-    for batch in read_ahead(input.batches, 2) {
+    let schema = match &existing {
+        Some(shape) => Arc::new(to_arrow_schema(shape).map_err(|source| Error::Datashape {
+            path: to.path().to_owned(),
+            source,
+        })?),
+        None => input.schema.clone(),
+    };
+    let target_path = to.path().to_owned();
+    let mut batches = read_ahead(input.batches, 2).map(|batch| {
         let batch = batch?;
-        let batch = if batch.schema() == schema {
-            batch
-        } else {
-            conform(&batch, &schema).map_err(|e| Error::Format {
-                path: target_path.clone(),
-                message: e.to_string(),
-            })?
-        };
-        writer.write(&batch)?;
-        rows += batch.num_rows() as u64;
+        if batch.schema() == schema {
+            return Ok(batch);
+        }
+        conform(&batch, &schema).map_err(|e| Error::Format {
+            path: target_path.clone(),
+            message: e.to_string(),
+        })
+    });
+    let progress = |rows: u64| {
         if let Some(progress) = &options.progress {
             progress(rows);
         }
-    }
-    writer.commit()?;
-    Ok(Summary {
-        source: source.to_owned(),
-        target: target.to_owned(),
-        rows,
-        datashape: input.datashape,
-        elapsed: started.elapsed(),
-        plan,
+    };
+    let rows = match to {
+        Resource::File {
+            path,
+            format,
+            compression,
+        } => {
+            let mut writer = FileWriter::create(path, *format, *compression, &schema, exists)?;
+            if mode == sqlite::Mode::Append {
+                for batch in open_source(
+                    to,
+                    existing.as_ref(),
+                    &DiscoverOptions::default(),
+                    batch_rows,
+                )?
+                .batches
+                {
+                    writer.write(&batch?)?;
+                }
+            }
+            let mut rows = 0u64;
+            for batch in batches {
+                let batch = batch?;
+                writer.write(&batch)?;
+                rows += batch.num_rows() as u64;
+                progress(rows);
+            }
+            writer.commit()?;
+            rows
+        }
+        Resource::Sqlite { path, table } => {
+            let table = require_table(to, table)?;
+            let shape = existing.as_ref().unwrap_or(&input.datashape);
+            sqlite::write(path, table, shape, mode, &mut batches, &progress)?
+        }
+    };
+    Ok((rows, input.datashape))
+}
+
+fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&'a str> {
+    table.as_deref().ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "{resource}: name the table, as in {resource}::table"
+        ))
     })
 }
 
-fn open(
+fn copy_within(
+    from: &Resource,
+    to: &Resource,
+    mode: sqlite::Mode,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let unsupported = |reason: &str| Error::Unsupported {
+        conversion: Conversion::CopyWithinDatabase,
+        reason: reason.to_owned(),
+    };
+    let (
+        Resource::Sqlite {
+            path: from_path,
+            table: from_table,
+        },
+        Resource::Sqlite {
+            path: to_path,
+            table: to_table,
+        },
+    ) = (from, to)
+    else {
+        return Err(unsupported("not two SQLite tables"));
+    };
+    let same_file = match (from_path.canonicalize(), to_path.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same_file {
+        return Err(unsupported("the tables are in different databases"));
+    }
+    if options.dshape.is_some() {
+        return Err(unsupported("--dshape asks for a conversion"));
+    }
+    let (from_table, to_table) = (
+        require_table(from, from_table)?,
+        require_table(to, to_table)?,
+    );
+    let shape = sqlite::discover_table(from_path, from_table)?;
+    if mode == sqlite::Mode::Append {
+        let existing = sqlite::discover_table(to_path, to_table)?;
+        check_appendable(&to.to_string(), &existing, &shape)?;
+    }
+    let rows = sqlite::copy_within(from_path, from_table, to_table, mode)?;
+    if let Some(progress) = &options.progress {
+        progress(rows);
+    }
+    Ok((rows, shape))
+}
+
+fn target_exists(resource: &Resource) -> Result<bool> {
+    match resource {
+        Resource::File { path, .. } => Ok(path.exists()),
+        Resource::Sqlite { path, table } => {
+            sqlite::table_exists(path, require_table(resource, table)?)
+        }
+    }
+}
+
+/// Opens the resource at `uri` for reading as Arrow record batches, typed by `dshape` or else
+/// by discovery (with `options`).
+pub fn open(
+    uri: &str,
+    dshape: Option<&DataShape>,
+    options: &DiscoverOptions,
+) -> Result<BatchSource> {
+    open_source(&Resource::parse(uri)?, dshape, options, DEFAULT_BATCH_ROWS)
+}
+
+/// Opens any readable resource as a stream of batches.
+pub(crate) fn open_source(
     resource: &Resource,
     dshape: Option<&DataShape>,
     read: &DiscoverOptions,
@@ -210,6 +332,25 @@ fn open(
             format,
             compression,
         } => open_file(path, *format, *compression, dshape, read, batch_rows),
+        Resource::Sqlite { path, table } => {
+            sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
+        }
+    }
+}
+
+/// The datashape of any resource: a file, a SQLite table, or a whole SQLite database (a record
+/// of its tables).
+pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
+    match Resource::parse(uri)? {
+        Resource::File { path, .. } => discover_path(&path, options),
+        Resource::Sqlite { path, table } => Ok(Discovery {
+            datashape: match table {
+                Some(table) => sqlite::discover_table(&path, &table)?,
+                None => sqlite::discover_database(&path)?,
+            },
+            rows_read: 0,
+            complete: true,
+        }),
     }
 }
 

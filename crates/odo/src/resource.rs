@@ -18,12 +18,38 @@ pub enum Resource {
         /// How its bytes are compressed.
         compression: Compression,
     },
+    /// A SQLite database file (`sqlite:///path/file.db`), or one of its tables
+    /// (`sqlite:///path/file.db::table`).
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The table, if one is named.
+        table: Option<String>,
+    },
 }
 
 impl Resource {
     /// Parses a resource URI: a file path (`data/iris.csv`, `file:///tmp/x.parquet`), optionally
     /// with a format hint (`jsonlines://events.log`, `csv://data.txt`).
     pub fn parse(uri: &str) -> Result<Resource> {
+        if let Some(rest) = uri.strip_prefix("sqlite://") {
+            // As in SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db; `::` names a table.
+            let rest = rest.strip_prefix('/').unwrap_or(rest);
+            let (path, table) = match rest.rsplit_once("::") {
+                Some((path, table)) if !table.is_empty() => (path, Some(table.to_owned())),
+                Some((path, _)) => (path, None),
+                None => (rest, None),
+            };
+            if path.is_empty() {
+                return Err(Error::InvalidOption(format!(
+                    "'{uri}': no database file; write sqlite:///path/to/file.db::table"
+                )));
+            }
+            return Ok(Resource::Sqlite {
+                path: PathBuf::from(path),
+                table,
+            });
+        }
         let (hint, rest) = match uri.split_once("://") {
             Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
             None => (None, uri),
@@ -40,7 +66,7 @@ impl Resource {
             Some("arrow" | "feather") => Some(FileFormat::ArrowIpc),
             Some(other) => {
                 return Err(Error::InvalidOption(format!(
-                    "'{uri}': unknown scheme '{other}://' (this version reads and writes local files: paths, file://, or a format hint such as csv://, jsonlines://, parquet://)"
+                    "'{uri}': unknown scheme '{other}://' (this version knows local files — paths, file://, or a format hint such as csv://, jsonlines://, parquet:// — and sqlite:///file.db::table)"
                 )));
             }
         };
@@ -63,13 +89,14 @@ impl Resource {
     pub fn kind(&self) -> crate::graph::Kind {
         match self {
             Resource::File { format, .. } => crate::graph::Kind::File(*format),
+            Resource::Sqlite { .. } => crate::graph::Kind::Sqlite,
         }
     }
 
-    /// The local path, for file resources.
-    pub fn path(&self) -> Option<&Path> {
+    /// The local file behind the resource.
+    pub fn path(&self) -> &Path {
         match self {
-            Resource::File { path, .. } => Some(path),
+            Resource::File { path, .. } | Resource::Sqlite { path, .. } => path,
         }
     }
 }
@@ -78,6 +105,11 @@ impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Resource::File { path, .. } => write!(f, "{}", path.display()),
+            Resource::Sqlite { path, table: None } => write!(f, "sqlite:///{}", path.display()),
+            Resource::Sqlite {
+                path,
+                table: Some(table),
+            } => write!(f, "sqlite:///{}::{table}", path.display()),
         }
     }
 }
@@ -102,6 +134,20 @@ mod tests {
                 path: "logs/events.log".into(),
                 format: FileFormat::JsonLines,
                 compression: Compression::None
+            }
+        );
+        assert_eq!(
+            Resource::parse("sqlite:////tmp/a.db::t").unwrap(),
+            Resource::Sqlite {
+                path: "/tmp/a.db".into(),
+                table: Some("t".into())
+            }
+        );
+        assert_eq!(
+            Resource::parse("sqlite:///data.db").unwrap(),
+            Resource::Sqlite {
+                path: "data.db".into(),
+                table: None
             }
         );
         assert!(Resource::parse("x.unknown").is_err());

@@ -1,16 +1,15 @@
 //! `blaze discover PATH`
 
-use std::path::PathBuf;
-
-use blaze_odo::discover_path;
+use blaze_odo::discover;
 
 use super::read_args::ReadArgs;
 use crate::output::{Failure, Format, print_datashape};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The data file.
-    path: PathBuf,
+    /// The data: a file path (CSV/TSV, JSON, JSON lines, Parquet, Arrow; .gz/.zst for text), or a
+    /// URI such as sqlite:///file.db::table (or sqlite:///file.db for all its tables).
+    source: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -23,12 +22,11 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let options = args.read.options(512 << 20);
-    let found = discover_path(&args.path, &options).map_err(Failure::from_odo)?;
+    let found = discover(&args.source, &options).map_err(Failure::from_odo)?;
     if !found.complete {
         eprintln!(
             "note: types inferred from the first {} rows of {}; later rows were not read (see --sample-rows, --byte-budget)",
-            found.rows_read,
-            args.path.display()
+            found.rows_read, args.source
         );
     }
     print_datashape(&found.datashape, args.format, args.width);

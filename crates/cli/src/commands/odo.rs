@@ -12,10 +12,11 @@ use crate::output::{Failure, Format};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Where the data is: a file path (.csv, .tsv, .json, .jsonl, .parquet, .arrow, with .gz or
-    /// .zst for text), file://..., or a format hint such as jsonlines://events.log.
+    /// .zst for text), file://..., a format hint such as jsonlines://events.log, or a SQLite
+    /// table sqlite:///file.db::table.
     source: String,
-    /// Where it should go, in the same notation. Written to a temporary file beside it and
-    /// renamed into place when complete.
+    /// Where it should go, in the same notation. A file is written to a temporary file beside
+    /// it and renamed into place when complete; a table is loaded in one transaction.
     target: String,
     /// The source's datashape, instead of inferring it, e.g.
     /// "var * {id: int64, name: string, amount: ?decimal[10, 2]}".

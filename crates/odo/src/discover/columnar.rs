@@ -11,7 +11,6 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::Discovery;
 use crate::error::{Error, Result};
-use crate::format::FileFormat;
 
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|source| Error::Io {
@@ -76,7 +75,6 @@ pub(super) fn discover_parquet(path: &Path) -> Result<Discovery> {
         datashape,
         rows_read: rows as u64,
         complete: true,
-        format: FileFormat::Parquet,
     })
 }
 
@@ -116,6 +114,5 @@ pub(super) fn discover_ipc(path: &Path) -> Result<Discovery> {
         datashape,
         rows_read: rows,
         complete: true,
-        format: FileFormat::ArrowIpc,
     })
 }

@@ -9,7 +9,7 @@ use blaze_datashape::{DataShape, Dim, Measure, Record};
 use super::{DiscoverOptions, Discovery};
 use crate::csv_file::CsvFile;
 use crate::error::{Error, Result};
-use crate::format::{Compression, FileFormat};
+use crate::format::Compression;
 
 pub(super) fn discover(
     path: &Path,
@@ -57,8 +57,5 @@ pub(super) fn discover(
             .expect("one var dimension"),
         rows_read,
         complete,
-        format: FileFormat::Csv {
-            delimiter: Some(file.delimiter),
-        },
     })
 }

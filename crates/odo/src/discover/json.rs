@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{DiscoverOptions, Discovery};
 use crate::error::{Error, Result};
-use crate::format::{Compression, FileFormat};
+use crate::format::Compression;
 use crate::read;
 
 /// Unifies row types, cloning only when a row differs from what was seen.
@@ -97,7 +97,6 @@ pub(super) fn discover_lines(
         rows_read: rows.count,
         datashape: rows.table(),
         complete,
-        format: FileFormat::JsonLines,
     })
 }
 
@@ -131,7 +130,6 @@ pub(super) fn discover_document(
         datashape: found.shape,
         rows_read: found.rows,
         complete: found.complete,
-        format: FileFormat::Json,
     })
 }
 

@@ -58,8 +58,6 @@ pub struct Discovery {
     /// Whether the whole file was examined; `false` when a row limit or the byte budget
     /// stopped the scan early, so later rows might not fit the datashape.
     pub complete: bool,
-    /// The format that was read.
-    pub format: FileFormat,
 }
 
 /// Discovers the datashape of the file at `path`, whose format is known from its name (or, for

@@ -1,5 +1,6 @@
 //! Reading resources as streams of Arrow record batches typed by a datashape.
 
+pub(crate) mod builder;
 mod csv;
 mod json;
 
@@ -31,27 +32,6 @@ pub struct BatchSource {
     pub schema: SchemaRef,
     /// The rows.
     pub batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>,
-}
-
-/// Opens the file at `path` for reading as Arrow record batches, typed by `dshape` or else by
-/// discovery (with `options`), in batches of [`DEFAULT_BATCH_ROWS`] rows.
-pub fn open_path(
-    path: &Path,
-    dshape: Option<&DataShape>,
-    options: &DiscoverOptions,
-) -> Result<BatchSource> {
-    let (format, compression) = match FileFormat::from_path(path) {
-        Some(found) => found,
-        None => (crate::discover::sniff_magic(path)?, Compression::None),
-    };
-    open_file(
-        path,
-        format,
-        compression,
-        dshape,
-        options,
-        DEFAULT_BATCH_ROWS,
-    )
 }
 
 /// Opens the file at `path` for reading as batches, typed by `dshape` or else by discovery.

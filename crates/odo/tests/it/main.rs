@@ -2,6 +2,7 @@
 
 mod columnar;
 mod odo;
+mod sqlite;
 mod text;
 
 use std::path::PathBuf;

@@ -14,9 +14,20 @@ id,name,amount,price,day,at,at_utc,flag
 -9223372036854775808,,-3,,1970-01-01,1969-12-31 23:59:59.5,1969-12-31T23:59:59Z,
 ";
 
-fn read_all(path: &std::path::Path) -> Vec<RecordBatch> {
-    let source = blaze_odo::open_path(path, None, &Default::default()).unwrap();
+fn read_all(uri: &str) -> Vec<RecordBatch> {
+    let source = blaze_odo::open(uri, None, &Default::default()).unwrap();
     source.batches.map(Result::unwrap).collect()
+}
+
+/// The URI of a resource named `stem` of `format` in `files`: a file, or a SQLite table.
+fn uri(files: &Files, stem: &str, format: &str) -> String {
+    match format {
+        "sqlite" => format!("sqlite:///{}::{stem}", files.path("test.db").display()),
+        _ => files
+            .path(&format!("{stem}.{format}"))
+            .display()
+            .to_string(),
+    }
 }
 
 fn concat(batches: &[RecordBatch]) -> RecordBatch {
@@ -33,8 +44,8 @@ fn every_pair_of_formats_keeps_the_content() {
         dshape: Some(blaze_datashape::parse(dshape).unwrap()),
         ..OdoOptions::default()
     };
-    let parquet = files.path("mixed.parquet");
-    let summary = odo(csv.to_str().unwrap(), parquet.to_str().unwrap(), &options).unwrap();
+    let parquet = uri(&files, "mixed", "parquet");
+    let summary = odo(csv.to_str().unwrap(), &parquet, &options).unwrap();
     assert_eq!(summary.rows, 3);
     let reference = concat(&read_all(&parquet));
     assert_eq!(reference.num_rows(), 3);
@@ -70,12 +81,13 @@ fn every_pair_of_formats_keeps_the_content() {
         "csv",
         "csv.gz",
         "jsonl.zst",
+        "sqlite",
     ];
     for from in formats {
-        let start = files.path(&format!("start.{from}"));
+        let start = uri(&files, "start", from);
         odo(
-            parquet.to_str().unwrap(),
-            start.to_str().unwrap(),
+            &parquet,
+            &start,
             &OdoOptions {
                 if_exists: IfExists::Replace,
                 ..OdoOptions::default()
@@ -83,14 +95,9 @@ fn every_pair_of_formats_keeps_the_content() {
         )
         .unwrap();
         for to in formats {
-            let end = files.path(&format!("end-{from}.{to}"));
+            let end = uri(&files, &format!("end_{from}_{}", to.replace('.', "_")), to);
             // The schema travels through text formats as the datashape says.
-            let summary = odo(
-                start.to_str().unwrap(),
-                end.to_str().unwrap(),
-                &options_for(from, dshape),
-            )
-            .unwrap();
+            let summary = odo(&start, &end, &options_for(from, dshape)).unwrap();
             assert_eq!(summary.rows, 3, "{from} → {to}");
             let back = concat(&read_all_typed(&end, dshape));
             assert_eq!(back, reference, "{from} → {to}");
@@ -107,9 +114,9 @@ fn options_for(format: &str, dshape: &str) -> OdoOptions {
     }
 }
 
-fn read_all_typed(path: &std::path::Path, dshape: &str) -> Vec<RecordBatch> {
+fn read_all_typed(uri: &str, dshape: &str) -> Vec<RecordBatch> {
     let dshape = blaze_datashape::parse(dshape).unwrap();
-    let source = blaze_odo::open_path(path, Some(&dshape), &Default::default()).unwrap();
+    let source = blaze_odo::open(uri, Some(&dshape), &Default::default()).unwrap();
     source.batches.map(Result::unwrap).collect()
 }
 
@@ -129,14 +136,14 @@ fn inferred_types_survive_a_round_trip() {
         "var * {id: int64, name: ?string, amount: ?int64, price: ?float64, day: ?date, at: datetime, \
          at_utc: datetime[tz='UTC'], flag: ?bool}"
     );
-    let parquet = files.path("mixed.parquet");
-    odo(
-        jsonl.to_str().unwrap(),
-        parquet.to_str().unwrap(),
-        &OdoOptions::default(),
-    )
-    .unwrap();
-    let found = blaze_odo::discover_path(&parquet, &Default::default()).unwrap();
+    let parquet = uri(&files, "mixed", "parquet");
+    odo(jsonl.to_str().unwrap(), &parquet, &OdoOptions::default()).unwrap();
+    let found = blaze_odo::discover(&parquet, &Default::default()).unwrap();
+    assert_eq!(found.datashape, summary.datashape);
+    // Through SQLite the declared column types carry the same datashape.
+    let table = uri(&files, "mixed", "sqlite");
+    odo(&parquet, &table, &OdoOptions::default()).unwrap();
+    let found = blaze_odo::discover(&table, &Default::default()).unwrap();
     assert_eq!(found.datashape, summary.datashape);
     let amounts = concat(&read_all(&parquet));
     let amounts = amounts.column(3).as_primitive::<Float64Type>();
