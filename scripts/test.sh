@@ -10,6 +10,10 @@ cargo fmt --all --check
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> services (scripts/services.sh)"
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop' EXIT
+
 echo "==> tests (cargo nextest)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast

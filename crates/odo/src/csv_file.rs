@@ -38,6 +38,8 @@ pub(crate) struct CsvFile {
     pub(crate) names: Vec<String>,
     /// Whether the first row was a header.
     pub(crate) header: bool,
+    /// The delimiter in use.
+    pub(crate) delimiter: u8,
 }
 
 impl CsvFile {
@@ -87,6 +89,7 @@ impl CsvFile {
             pending: VecDeque::new(),
             names: Vec::new(),
             header: false,
+            delimiter,
         };
         let mut record = ByteRecord::new();
         while file.pending.len() < SNIFF_ROWS && file.read_raw(&mut record)? {

@@ -62,6 +62,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A database refused or failed; `resource` is its URI without the password.
+    #[error("{resource}: {message}")]
+    Database {
+        /// The database or table.
+        resource: String,
+        /// The server's message.
+        message: String,
+    },
     /// An option given by the user is invalid.
     #[error("{0}")]
     InvalidOption(String),

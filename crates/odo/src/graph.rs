@@ -17,6 +17,8 @@ pub enum Kind {
     File(FileFormat),
     /// A SQLite table.
     Sqlite,
+    /// A PostgreSQL table.
+    Postgres,
     /// A stream of Arrow record batches in memory: the hub.
     ArrowBatches,
 }
@@ -40,6 +42,7 @@ impl fmt::Display for Kind {
             Kind::File(FileFormat::Parquet) => "Parquet",
             Kind::File(FileFormat::ArrowIpc) => "Arrow IPC",
             Kind::Sqlite => "SQLite table",
+            Kind::Postgres => "PostgreSQL table",
             Kind::ArrowBatches => "Arrow record batches",
         };
         f.write_str(name)
@@ -60,6 +63,13 @@ pub enum Conversion {
     /// `INSERT ... SELECT` from one table to another in the same database: no data leaves it.
     /// Only for two tables of one database; otherwise the next cheapest path is taken.
     CopyWithinDatabase,
+    /// Read a PostgreSQL table with binary `COPY ... TO STDOUT`.
+    ReadPostgres,
+    /// Load record batches with binary `COPY ... FROM STDIN`, in one transaction.
+    WritePostgres,
+    /// Stream a CSV file into `COPY ... FROM STDIN (FORMAT csv)`: the server parses. Declines
+    /// files whose cells use null markers other than the empty cell, or another encoding.
+    CsvToPostgres,
 }
 
 impl Conversion {
@@ -70,6 +80,13 @@ impl Conversion {
             Conversion::ReadSqlite => "SELECT",
             Conversion::WriteSqlite => "CREATE TABLE and INSERT in one transaction",
             Conversion::CopyWithinDatabase => "INSERT INTO ... SELECT inside the database",
+            Conversion::ReadPostgres => "COPY ... TO STDOUT (FORMAT binary)",
+            Conversion::WritePostgres => {
+                "CREATE TABLE and COPY ... FROM STDIN (FORMAT binary), one transaction"
+            }
+            Conversion::CsvToPostgres => {
+                "CREATE TABLE and COPY ... FROM STDIN (FORMAT csv), one transaction; the server parses"
+            }
         }
     }
 }
@@ -147,6 +164,16 @@ impl Default for Graph {
         graph.add_edge(sqlite, hub, (Conversion::ReadSqlite, 1.2));
         graph.add_edge(hub, sqlite, (Conversion::WriteSqlite, 1.5));
         graph.add_edge(sqlite, sqlite, (Conversion::CopyWithinDatabase, 0.3));
+        // PostgreSQL moves data in bulk with COPY; a CSV file goes straight to the server.
+        let postgres = graph.add_node(Kind::Postgres);
+        graph.add_edge(postgres, hub, (Conversion::ReadPostgres, 0.5));
+        graph.add_edge(hub, postgres, (Conversion::WritePostgres, 0.8));
+        graph.add_edge(postgres, postgres, (Conversion::CopyWithinDatabase, 0.2));
+        let csv = graph
+            .node_indices()
+            .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))
+            .expect("the CSV node was added above");
+        graph.add_edge(csv, postgres, (Conversion::CsvToPostgres, 0.6));
         Self { graph }
     }
 }

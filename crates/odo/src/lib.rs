@@ -18,13 +18,14 @@ mod error;
 mod format;
 mod graph;
 mod odo;
+mod postgres;
 mod read;
 mod resource;
 mod source;
 mod sqlite;
 mod target;
 
-pub use discover::{CsvOptions, DiscoverOptions, Discovery, discover_path};
+pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};
 pub use format::{Compression, FileFormat};
 pub use graph::{Conversion, Graph, Kind, Plan, Step};

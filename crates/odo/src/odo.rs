@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::graph::{Conversion, Graph, Plan};
 use crate::resource::Resource;
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file, read_ahead};
-use crate::sqlite;
 use crate::target::FileWriter;
+use crate::{postgres, sqlite};
 
 /// What to do when the target already exists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,6 +24,17 @@ pub enum IfExists {
     /// Add the rows after the target's own; the source must fit the target's datashape.
     Append,
     /// Replace the target, atomically.
+    Replace,
+}
+
+/// What a load does with the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoadMode {
+    /// The target does not exist: create it.
+    Create,
+    /// Add rows to the existing target.
+    Append,
+    /// Drop and re-create the target (in the same transaction, for databases).
     Replace,
 }
 
@@ -48,9 +59,9 @@ pub struct OdoOptions {
 /// What [`odo`] did.
 #[derive(Clone, Debug)]
 pub struct Summary {
-    /// The source, as given.
+    /// The source (passwords hidden).
     pub source: String,
-    /// The target, as given.
+    /// The target (passwords hidden).
     pub target: String,
     /// Rows moved from the source (not counting rows the target already had).
     pub rows: u64,
@@ -137,8 +148,8 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
             Err(error) => return Err(error),
             Ok((rows, datashape)) => {
                 return Ok(Summary {
-                    source: source.to_owned(),
-                    target: target.to_owned(),
+                    source: from.to_string(),
+                    target: to.to_string(),
                     rows,
                     datashape,
                     elapsed: started.elapsed(),
@@ -163,19 +174,21 @@ fn run(
         )));
     }
     let mode = match (exists, options.if_exists) {
-        (false, _) | (_, IfExists::Fail) => sqlite::Mode::Create,
-        (true, IfExists::Append) => sqlite::Mode::Append,
-        (true, IfExists::Replace) => sqlite::Mode::Replace,
+        (false, _) | (_, IfExists::Fail) => LoadMode::Create,
+        (true, IfExists::Append) => LoadMode::Append,
+        (true, IfExists::Replace) => LoadMode::Replace,
     };
-    if let [step] = plan.steps.as_slice()
-        && step.conversion == Conversion::CopyWithinDatabase
-    {
-        return copy_within(from, to, mode, options);
+    if let [step] = plan.steps.as_slice() {
+        match step.conversion {
+            Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
+            Conversion::CsvToPostgres => return csv_to_postgres(from, to, mode, options),
+            _ => {}
+        }
     }
     let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
     let input = open_source(from, options.dshape.as_ref(), &options.read, batch_rows)?;
     // Appending: the target keeps its types; the source must fit them.
-    let existing = if mode == sqlite::Mode::Append {
+    let existing = if mode == LoadMode::Append {
         let shape = discover(&to.to_string(), &DiscoverOptions::default())?.datashape;
         check_appendable(&to.to_string(), &shape, &input.datashape)?;
         Some(shape)
@@ -184,12 +197,12 @@ fn run(
     };
     let schema = match &existing {
         Some(shape) => Arc::new(to_arrow_schema(shape).map_err(|source| Error::Datashape {
-            path: to.path().to_owned(),
+            path: to.location(),
             source,
         })?),
         None => input.schema.clone(),
     };
-    let target_path = to.path().to_owned();
+    let target_path = to.location();
     let mut batches = read_ahead(input.batches, 2).map(|batch| {
         let batch = batch?;
         if batch.schema() == schema {
@@ -212,7 +225,7 @@ fn run(
             compression,
         } => {
             let mut writer = FileWriter::create(path, *format, *compression, &schema, exists)?;
-            if mode == sqlite::Mode::Append {
+            if mode == LoadMode::Append {
                 for batch in open_source(
                     to,
                     existing.as_ref(),
@@ -239,6 +252,11 @@ fn run(
             let shape = existing.as_ref().unwrap_or(&input.datashape);
             sqlite::write(path, table, shape, mode, &mut batches, &progress)?
         }
+        Resource::Postgres { url, table } => {
+            let table = postgres::split_table(url, require_table(to, table)?);
+            let shape = existing.as_ref().unwrap_or(&input.datashape);
+            postgres::write(&table, shape, &schema, mode, &mut batches, &progress)?
+        }
     };
     Ok((rows, input.datashape))
 }
@@ -254,46 +272,136 @@ fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&
 fn copy_within(
     from: &Resource,
     to: &Resource,
-    mode: sqlite::Mode,
+    mode: LoadMode,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
     let unsupported = |reason: &str| Error::Unsupported {
         conversion: Conversion::CopyWithinDatabase,
         reason: reason.to_owned(),
     };
-    let (
-        Resource::Sqlite {
-            path: from_path,
-            table: from_table,
-        },
-        Resource::Sqlite {
-            path: to_path,
-            table: to_table,
-        },
-    ) = (from, to)
-    else {
-        return Err(unsupported("not two SQLite tables"));
-    };
-    let same_file = match (from_path.canonicalize(), to_path.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if !same_file {
-        return Err(unsupported("the tables are in different databases"));
-    }
     if options.dshape.is_some() {
         return Err(unsupported("--dshape asks for a conversion"));
     }
-    let (from_table, to_table) = (
-        require_table(from, from_table)?,
-        require_table(to, to_table)?,
-    );
-    let shape = sqlite::discover_table(from_path, from_table)?;
-    if mode == sqlite::Mode::Append {
-        let existing = sqlite::discover_table(to_path, to_table)?;
+    let (rows, shape) = match (from, to) {
+        (
+            Resource::Sqlite {
+                path: from_path,
+                table: from_table,
+            },
+            Resource::Sqlite {
+                path: to_path,
+                table: to_table,
+            },
+        ) => {
+            let same_file = match (from_path.canonicalize(), to_path.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if !same_file {
+                return Err(unsupported("the tables are in different databases"));
+            }
+            let from_table = require_table(from, from_table)?;
+            let to_table = require_table(to, to_table)?;
+            let shape = sqlite::discover_table(from_path, from_table)?;
+            if mode == LoadMode::Append {
+                let existing = sqlite::discover_table(to_path, to_table)?;
+                check_appendable(&to.to_string(), &existing, &shape)?;
+            }
+            (
+                sqlite::copy_within(from_path, from_table, to_table, mode)?,
+                shape,
+            )
+        }
+        (
+            Resource::Postgres {
+                url: from_url,
+                table: from_table,
+            },
+            Resource::Postgres {
+                url: to_url,
+                table: to_table,
+            },
+        ) => {
+            if from_url != to_url {
+                return Err(unsupported("the tables are in different databases"));
+            }
+            let from_table = postgres::split_table(from_url, require_table(from, from_table)?);
+            let to_table = postgres::split_table(to_url, require_table(to, to_table)?);
+            let shape = postgres::discover_table(&from_table)?;
+            if mode == LoadMode::Append {
+                let existing = postgres::discover_table(&to_table)?;
+                check_appendable(&to.to_string(), &existing, &shape)?;
+            }
+            (
+                postgres::copy_within(&from_table, &to_table, &shape, mode)?,
+                shape,
+            )
+        }
+        _ => return Err(unsupported("not two tables of one kind of database")),
+    };
+    if let Some(progress) = &options.progress {
+        progress(rows);
+    }
+    Ok((rows, shape))
+}
+
+/// CSV into PostgreSQL with `COPY ... FROM STDIN (FORMAT csv)`: the server parses. Declines
+/// (for the path through Arrow) when the file is not UTF-8, writes missing values as markers
+/// such as `NA`, or holds a value the server rejects; the Arrow path then names the bad cell.
+fn csv_to_postgres(
+    from: &Resource,
+    to: &Resource,
+    mode: LoadMode,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let unsupported = |reason: &str| Error::Unsupported {
+        conversion: Conversion::CsvToPostgres,
+        reason: reason.to_owned(),
+    };
+    let (
+        Resource::File {
+            path, compression, ..
+        },
+        Resource::Postgres { url, table },
+    ) = (from, to)
+    else {
+        return Err(unsupported("not a CSV file into a PostgreSQL table"));
+    };
+    let utf8 = options
+        .read
+        .encoding
+        .as_deref()
+        .is_none_or(|e| e.eq_ignore_ascii_case("utf-8") || e.eq_ignore_ascii_case("utf8"));
+    if !utf8 {
+        return Err(unsupported("the file is not UTF-8"));
+    }
+    // With a datashape given, discovery only needs to settle the dialect.
+    let mut read = options.read.clone();
+    if options.dshape.is_some() {
+        read.byte_budget = read.byte_budget.min(1 << 20);
+    }
+    let found = discover_path(path, &read)?;
+    let dialect = found.csv.ok_or_else(|| unsupported("not a CSV file"))?;
+    if dialect.marker_nulls {
+        return Err(unsupported(
+            "the file writes missing values as markers such as NA",
+        ));
+    }
+    let shape = options.dshape.clone().unwrap_or(found.datashape);
+    let table = postgres::split_table(url, require_table(to, table)?);
+    if mode == LoadMode::Append {
+        let existing = postgres::discover_table(&table)?;
         check_appendable(&to.to_string(), &existing, &shape)?;
     }
-    let rows = sqlite::copy_within(from_path, from_table, to_table, mode)?;
+    let mut input = crate::read::open(path, *compression)?;
+    let rows = postgres::copy_csv(
+        &table,
+        &shape,
+        mode,
+        &mut input,
+        dialect.header,
+        dialect.delimiter,
+    )?;
     if let Some(progress) = &options.progress {
         progress(rows);
     }
@@ -305,6 +413,9 @@ fn target_exists(resource: &Resource) -> Result<bool> {
         Resource::File { path, .. } => Ok(path.exists()),
         Resource::Sqlite { path, table } => {
             sqlite::table_exists(path, require_table(resource, table)?)
+        }
+        Resource::Postgres { url, table } => {
+            postgres::table_exists(&postgres::split_table(url, require_table(resource, table)?))
         }
     }
 }
@@ -335,11 +446,16 @@ pub(crate) fn open_source(
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
         }
+        Resource::Postgres { url, table } => postgres::read(
+            &postgres::split_table(url, require_table(resource, table)?),
+            dshape,
+            batch_rows,
+        ),
     }
 }
 
-/// The datashape of any resource: a file, a SQLite table, or a whole SQLite database (a record
-/// of its tables).
+/// The datashape of any resource: a file, a table, or a whole database (a record of its
+/// tables).
 pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
     match Resource::parse(uri)? {
         Resource::File { path, .. } => discover_path(&path, options),
@@ -350,6 +466,16 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             },
             rows_read: 0,
             complete: true,
+            csv: None,
+        }),
+        Resource::Postgres { url, table } => Ok(Discovery {
+            datashape: match table {
+                Some(table) => postgres::discover_table(&postgres::split_table(&url, &table))?,
+                None => postgres::discover_database(&url)?,
+            },
+            rows_read: 0,
+            complete: true,
+            csv: None,
         }),
     }
 }

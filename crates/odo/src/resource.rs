@@ -1,7 +1,7 @@
 //! Resources named by URIs: what `blaze odo SOURCE TARGET` and `blaze discover` accept.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
@@ -26,6 +26,14 @@ pub enum Resource {
         /// The table, if one is named.
         table: Option<String>,
     },
+    /// A PostgreSQL database (`postgresql://user:password@host:port/db`), or one of its tables
+    /// (`...::table` or `...::schema.table`).
+    Postgres {
+        /// The connection URL (without the table).
+        url: String,
+        /// The table, if one is named, as `schema.table` or `table`.
+        table: Option<String>,
+    },
 }
 
 impl Resource {
@@ -47,6 +55,19 @@ impl Resource {
             }
             return Ok(Resource::Sqlite {
                 path: PathBuf::from(path),
+                table,
+            });
+        }
+        if uri.starts_with("postgresql://") || uri.starts_with("postgres://") {
+            // `::` names a table, unless what follows is part of the URL (an IPv6 host).
+            let (url, table) = match uri.rsplit_once("::") {
+                Some((url, table)) if !table.contains(['/', ']', '@']) => {
+                    (url, (!table.is_empty()).then(|| table.to_owned()))
+                }
+                _ => (uri, None),
+            };
+            return Ok(Resource::Postgres {
+                url: url.to_owned(),
                 table,
             });
         }
@@ -90,13 +111,15 @@ impl Resource {
         match self {
             Resource::File { format, .. } => crate::graph::Kind::File(*format),
             Resource::Sqlite { .. } => crate::graph::Kind::Sqlite,
+            Resource::Postgres { .. } => crate::graph::Kind::Postgres,
         }
     }
 
-    /// The local file behind the resource.
-    pub fn path(&self) -> &Path {
+    /// Where the resource is, for messages and errors: a path, or a URL without its password.
+    pub fn location(&self) -> PathBuf {
         match self {
-            Resource::File { path, .. } | Resource::Sqlite { path, .. } => path,
+            Resource::File { path, .. } | Resource::Sqlite { path, .. } => path.clone(),
+            Resource::Postgres { url, .. } => PathBuf::from(crate::postgres::redact(url)),
         }
     }
 }
@@ -110,6 +133,11 @@ impl fmt::Display for Resource {
                 path,
                 table: Some(table),
             } => write!(f, "sqlite:///{}::{table}", path.display()),
+            Resource::Postgres { url, table: None } => f.write_str(&crate::postgres::redact(url)),
+            Resource::Postgres {
+                url,
+                table: Some(table),
+            } => write!(f, "{}::{table}", crate::postgres::redact(url)),
         }
     }
 }
@@ -149,6 +177,26 @@ mod tests {
                 path: "data.db".into(),
                 table: None
             }
+        );
+        assert_eq!(
+            Resource::parse("postgresql://u:p@[::1]:5432/db::sales.orders").unwrap(),
+            Resource::Postgres {
+                url: "postgresql://u:p@[::1]:5432/db".into(),
+                table: Some("sales.orders".into())
+            }
+        );
+        assert_eq!(
+            Resource::parse("postgres://u@[::1]:5432/db").unwrap(),
+            Resource::Postgres {
+                url: "postgres://u@[::1]:5432/db".into(),
+                table: None
+            }
+        );
+        assert_eq!(
+            Resource::parse("postgresql://u:secret@h/db::t")
+                .unwrap()
+                .to_string(),
+            "postgresql://u:***@h/db::t"
         );
         assert!(Resource::parse("x.unknown").is_err());
         assert!(

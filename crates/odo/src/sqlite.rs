@@ -19,6 +19,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
+use crate::odo::LoadMode;
 use crate::source::BatchSource;
 use crate::source::builder::Column;
 
@@ -321,20 +322,12 @@ pub(crate) fn table_exists(path: &Path, table: &str) -> Result<bool> {
     .map_err(|e| sql_error(path, e))
 }
 
-/// How a write treats an existing table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Create,
-    Append,
-    Replace,
-}
-
 /// Writes `batches` into `table` in one transaction; returns the rows written.
 pub(crate) fn write(
     path: &Path,
     table: &str,
     datashape: &DataShape,
-    mode: Mode,
+    mode: LoadMode,
     batches: &mut dyn Iterator<Item = Result<RecordBatch>>,
     progress: &dyn Fn(u64),
 ) -> Result<u64> {
@@ -349,11 +342,11 @@ pub(crate) fn write(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| sql_error(path, e))?;
     let quoted = quote_identifier(table);
-    if mode == Mode::Replace {
+    if mode == LoadMode::Replace {
         tx.execute_batch(&format!("DROP TABLE IF EXISTS {quoted}"))
             .map_err(|e| sql_error(path, e))?;
     }
-    if mode != Mode::Append {
+    if mode != LoadMode::Append {
         create_table(&tx, path, table, record)?;
     }
     let placeholders = vec!["?"; record.len()].join(", ");
@@ -475,17 +468,17 @@ impl Bindable {
 }
 
 /// Copies `from` into `to` inside one database with `INSERT ... SELECT`: no data leaves SQLite.
-pub(crate) fn copy_within(path: &Path, from: &str, to: &str, mode: Mode) -> Result<u64> {
+pub(crate) fn copy_within(path: &Path, from: &str, to: &str, mode: LoadMode) -> Result<u64> {
     let mut conn = Connection::open(path).map_err(|e| sql_error(path, e))?;
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| sql_error(path, e))?;
     let (from_q, to_q) = (quote_identifier(from), quote_identifier(to));
-    if mode == Mode::Replace {
+    if mode == LoadMode::Replace {
         tx.execute_batch(&format!("DROP TABLE IF EXISTS {to_q}"))
             .map_err(|e| sql_error(path, e))?;
     }
-    if mode != Mode::Append {
+    if mode != LoadMode::Append {
         let shape = table_shape(&tx, path, from)?;
         let record = shape.table_record().expect("tables are var * {...}");
         create_table(&tx, path, to, record)?;

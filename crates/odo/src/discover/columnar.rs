@@ -75,6 +75,7 @@ pub(super) fn discover_parquet(path: &Path) -> Result<Discovery> {
         datashape,
         rows_read: rows as u64,
         complete: true,
+        csv: None,
     })
 }
 
@@ -114,5 +115,6 @@ pub(super) fn discover_ipc(path: &Path) -> Result<Discovery> {
         datashape,
         rows_read: rows,
         complete: true,
+        csv: None,
     })
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use blaze_datashape::discover::TextColumn;
 use blaze_datashape::{DataShape, Dim, Measure, Record};
 
-use super::{DiscoverOptions, Discovery};
+use super::{CsvDialect, DiscoverOptions, Discovery};
 use crate::csv_file::CsvFile;
 use crate::error::{Error, Result};
 use crate::format::Compression;
@@ -57,5 +57,10 @@ pub(super) fn discover(
             .expect("one var dimension"),
         rows_read,
         complete,
+        csv: Some(CsvDialect {
+            delimiter: file.delimiter,
+            header: file.header,
+            marker_nulls: columns.iter().any(TextColumn::has_marker_nulls),
+        }),
     })
 }

@@ -32,8 +32,30 @@ impl Rows {
         });
     }
 
+    /// `var * row`, where a field that was null in every row becomes `?string`, as an all-empty
+    /// CSV column does: a column needs a type to be stored anywhere.
     fn table(self) -> DataShape {
-        let row = self.shape.unwrap_or_else(|| Measure::Null.into());
+        let row = match self.shape {
+            None => Measure::Null.into(),
+            Some(row) => match row.as_record() {
+                Some(record) if !row.is_option() => {
+                    let fields = record
+                        .fields()
+                        .iter()
+                        .map(|(name, ty)| {
+                            let ty = if ty.non_option().measure() == &Measure::Null {
+                                DataShape::scalar(Measure::STRING).into_option()
+                            } else {
+                                ty.clone()
+                            };
+                            (name.clone(), ty)
+                        })
+                        .collect();
+                    DataShape::record(fields).expect("names come from a record")
+                }
+                _ => row,
+            },
+        };
         row.with_leading_dim(Dim::Var)
             .expect("discovered shapes have no ellipsis")
     }
@@ -97,6 +119,7 @@ pub(super) fn discover_lines(
         rows_read: rows.count,
         datashape: rows.table(),
         complete,
+        csv: None,
     })
 }
 
@@ -130,6 +153,7 @@ pub(super) fn discover_document(
         datashape: found.shape,
         rows_read: found.rows,
         complete: found.complete,
+        csv: None,
     })
 }
 

@@ -58,6 +58,20 @@ pub struct Discovery {
     /// Whether the whole file was examined; `false` when a row limit or the byte budget
     /// stopped the scan early, so later rows might not fit the datashape.
     pub complete: bool,
+    /// For CSV files, the dialect that was read.
+    pub csv: Option<CsvDialect>,
+}
+
+/// How a CSV file was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvDialect {
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// Whether the first row is a header.
+    pub header: bool,
+    /// Whether a missing value was written as a marker (`NA`, `NULL`...) rather than as the
+    /// empty cell, in the rows examined.
+    pub marker_nulls: bool,
 }
 
 /// Discovers the datashape of the file at `path`, whose format is known from its name (or, for

@@ -196,6 +196,7 @@ impl Column {
         match self {
             Column::Int64(b) => b.append_value(value),
             Column::Int32(b) => b.append_value(i32::try_from(value).map_err(|_| out_of_range())?),
+            Column::Int16(b) => b.append_value(i16::try_from(value).map_err(|_| out_of_range())?),
             Column::Float64(b) => b.append_value(value as f64),
             Column::Bool(b) => b.append_value(value != 0),
             Column::Decimal(b, _, s) => {
@@ -220,6 +221,75 @@ impl Column {
                 b.append_value(value as i64);
             }
             _ => return self.push(&value.to_string()),
+        }
+        Ok(())
+    }
+
+    /// Appends a boolean.
+    pub(crate) fn push_bool(&mut self, value: bool) -> Result<(), String> {
+        match self {
+            Column::Bool(b) => b.append_value(value),
+            _ => return self.push(if value { "true" } else { "false" }),
+        }
+        Ok(())
+    }
+
+    /// Appends a date as days since 1970-01-01.
+    pub(crate) fn push_days(&mut self, days: i32) -> Result<(), String> {
+        match self {
+            Column::Date(b) => b.append_value(days),
+            _ => return Err("a date does not fit".into()),
+        }
+        Ok(())
+    }
+
+    /// Appends microseconds: since 1970-01-01 for timestamps, since midnight for times, or a
+    /// duration.
+    pub(crate) fn push_micros(&mut self, micros: i64) -> Result<(), String> {
+        match self {
+            Column::Timestamp(b, _) => b.append_value(micros),
+            Column::Time(b) => b.append_value(micros),
+            Column::DurationUs(b, _) => b.append_value(micros),
+            Column::DurationMs(b, _) => b.append_value(micros / 1_000),
+            Column::DurationS(b, _) => b.append_value(micros / 1_000_000),
+            Column::DurationNs(b, _) => {
+                b.append_value(micros.checked_mul(1_000).ok_or("out of range")?);
+            }
+            _ => return Err("a time value does not fit".into()),
+        }
+        Ok(())
+    }
+
+    /// Appends an exact decimal given as an unscaled integer and its scale.
+    pub(crate) fn push_decimal(&mut self, unscaled: i128, scale: u32) -> Result<(), String> {
+        match self {
+            Column::Decimal(b, _, s) => {
+                let target = u32::try_from(*s).map_err(|_| "negative scale".to_owned())?;
+                let value = if target >= scale {
+                    unscaled.checked_mul(10i128.pow(target - scale))
+                } else {
+                    let factor = 10i128.pow(scale - target);
+                    (unscaled % factor == 0).then(|| unscaled / factor)
+                };
+                b.append_value(value.ok_or("does not fit the column's scale")?);
+            }
+            Column::Float64(b) => b.append_value(unscaled as f64 / 10f64.powi(scale as i32)),
+            _ => {
+                let negative = unscaled < 0;
+                let digits = format!(
+                    "{:0>width$}",
+                    unscaled.unsigned_abs(),
+                    width = scale as usize + 1
+                );
+                let (whole, fraction) = digits.split_at(digits.len() - scale as usize);
+                let sign = if negative { "-" } else { "" };
+                let text = if scale == 0 {
+                    format!("{sign}{whole}")
+                } else {
+                    format!("{sign}{whole}.{fraction}")
+                };
+                return self.push(&text);
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 mod columnar;
 mod odo;
+mod postgres;
 mod sqlite;
 mod text;
 
