@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+PG = os.environ.get("BLAZE_TEST_POSTGRES")
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -59,6 +61,75 @@ def blaze_odo(blaze: str, source: Path, target: Path):
     return run
 
 
+def psql(sql: str):
+    subprocess.run(["psql", PG, "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True)
+
+
+def postgres_cases(args, csv: Path, out: Path):
+    """CSV → PostgreSQL against psql's \\copy and pandas; PostgreSQL → Parquet against
+    ConnectorX + pyarrow."""
+    import connectorx as cx
+    import pandas as pd
+    import pyarrow.parquet as pq
+    import sqlalchemy
+
+    cases = []
+    table = f"{PG}::bench_blaze"
+    ours = timed(
+        lambda: subprocess.run(
+            [args.blaze, "odo", str(csv), table, "--if-exists", "replace", "--quiet"], check=True
+        ),
+        args.runs,
+    )
+
+    def psql_copy():
+        psql("DROP TABLE IF EXISTS bench_psql; CREATE TABLE bench_psql (LIKE bench_blaze)")
+        psql(f"\\copy bench_psql FROM '{csv}' CSV HEADER")
+
+    peer = timed(psql_copy, args.runs)
+    cases.append(("CSV → PostgreSQL (time)", ours, [("psql \\copy into the same table", peer)]))
+
+    # pandas is slow: time it on the first million rows and scale to the whole file.
+    subset_rows = min(args.rows, 1_000_000)
+    engine = sqlalchemy.create_engine(PG.replace("postgresql://", "postgresql+psycopg://"))
+
+    def copy_method(table, conn, keys, data_iter):
+        with conn.connection.cursor() as cur:
+            columns = ", ".join(f'"{k}"' for k in keys)
+            with cur.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                for row in data_iter:
+                    copy.write_row(row)
+
+    def pandas_load():
+        frame = pd.read_csv(csv, nrows=subset_rows, parse_dates=["day", "ts"])
+        frame.to_sql("bench_pandas", engine, if_exists="replace", index=False, method=copy_method)
+
+    pandas_time = timed(pandas_load, 1) * args.rows / subset_rows
+    cases.append(
+        (
+            "CSV → PostgreSQL (time)",
+            ours,
+            [(f"pandas read_csv + to_sql(COPY), {subset_rows:,} rows scaled", pandas_time)],
+        )
+    )
+
+    ours = timed(
+        lambda: subprocess.run(
+            [args.blaze, "odo", table, str(out / "pg.parquet"), "--if-exists", "replace", "--quiet"],
+            check=True,
+        ),
+        args.runs,
+    )
+
+    def connectorx_parquet():
+        arrow = cx.read_sql(PG, "SELECT * FROM bench_blaze", return_type="arrow")
+        pq.write_table(arrow, out / "cx.parquet")
+
+    peer = timed(connectorx_parquet, args.runs)
+    cases.append(("PostgreSQL → Parquet (time)", ours, [("ConnectorX + pyarrow", peer)]))
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--blaze", required=True)
@@ -83,7 +154,10 @@ def main():
     polars = timed(
         lambda: pl.scan_csv(csv).sink_parquet(out / "polars.parquet"), args.runs
     )
-    rows.append(("CSV → Parquet", ours, [("DuckDB COPY ... TO", duck), ("Polars sink_parquet", polars)]))
+    rows.append(("CSV → Parquet (time)", ours, [("DuckDB COPY ... TO", duck), ("Polars sink_parquet", polars)]))
+
+    if PG:
+        rows.extend(postgres_cases(args, csv, out))
 
     lines = [
         "# Benchmark results",
@@ -96,12 +170,14 @@ def main():
         "Produced by `bash bench/run.sh` "
         f"(ROWS={args.rows}, RUNS={args.runs}). Ratio = blaze time / peer time (below 1.0: blaze faster).",
         "",
-        "| task | blaze | peer | peer time | ratio |",
+        "| task | blaze | peer | peer time | ratio (blaze / peer time) |",
         "| --- | --- | --- | --- | --- |",
     ]
     for task, ours_s, peers in rows:
         for name, peer_s in peers:
-            lines.append(f"| {task} | {ours_s:.2f} s | {name} | {peer_s:.2f} s | {ours_s / peer_s:.2f} |")
+            lines.append(
+                f"| {task} | {ours_s:.2f} s | {name} | {peer_s:.2f} s | {ours_s / peer_s:.2f} |"
+            )
     text = "\n".join(lines) + "\n"
     args.out.write_text(text)
     print(text)

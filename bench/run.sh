@@ -14,6 +14,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
 cargo build --release --quiet -p blaze-cli
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop' EXIT
 "$venv/bin/python" bench/odo_bench.py \
   --blaze target/release/blaze \
   --rows "${ROWS:-10000000}" \

