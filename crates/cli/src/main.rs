@@ -30,8 +30,9 @@ enum Command {
     ///
     /// Formats (by extension): CSV/TSV (.csv, .tsv, .psv, .txt), JSON (.json: an array of
     /// records, or any value), JSON lines (.jsonl, .ndjson), Parquet (.parquet), Arrow IPC
-    /// (.arrow, .feather, .arrows). Text formats may be compressed: .gz, .zst. SQLite:
-    /// sqlite:///file.db::table, or sqlite:///file.db for a record of all its tables.
+    /// (.arrow, .feather, .arrows). Text formats may be compressed: .gz, .zst. Also globs and
+    /// directories of such files, s3:// and http(s):// URLs. SQLite: sqlite:///file.db::table, or
+    /// sqlite:///file.db for a record of all its tables; PostgreSQL likewise.
     ///
     /// The whole file is read (up to --byte-budget) so that types are right for every row;
     /// `?` marks columns where missing values occur.
@@ -43,9 +44,13 @@ enum Command {
     /// complete: on any error, or if the process is killed, it is left as it was. A value that
     /// does not fit its column stops the move with the file, line, column and value.
     ///
-    /// At this stage sources and targets are local files — CSV/TSV, JSON, JSON lines, Parquet,
-    /// Arrow IPC (text formats optionally .gz or .zst) — and SQLite tables
-    /// (sqlite:///file.db::table; a load runs in one transaction).
+    /// Sources and targets: files — CSV/TSV, JSON, JSON lines, Parquet, Arrow IPC (text formats
+    /// optionally .gz or .zst) — one at a time, as a glob ('logs/*.jsonl.gz') or a directory of
+    /// part files; S3 objects (s3://bucket/key, globs of keys); HTTP(S) files (read-only);
+    /// SQLite tables (sqlite:///file.db::table) and PostgreSQL tables
+    /// (postgresql://user:pw@host:port/db::table). A database load runs in one transaction.
+    ///
+    /// Not yet: MongoDB. --errors skip:PATH sets aside bad rows of CSV sources only.
     Odo(commands::odo::Args),
 }
 

@@ -70,6 +70,14 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// A remote store (S3, HTTP) refused or failed, or remote data was malformed.
+    #[error("{message}")]
+    Remote {
+        /// The URL.
+        uri: String,
+        /// What went wrong, naming the URL.
+        message: String,
+    },
     /// An option given by the user is invalid.
     #[error("{0}")]
     InvalidOption(String),

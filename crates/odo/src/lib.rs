@@ -15,11 +15,14 @@
 mod csv_file;
 mod discover;
 mod error;
+mod fileset;
 mod format;
 mod graph;
 mod odo;
 mod postgres;
 mod read;
+mod rejects;
+mod remote;
 mod resource;
 mod source;
 mod sqlite;
@@ -27,8 +30,10 @@ mod target;
 
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};
+pub use fileset::DEFAULT_PART_ROWS;
 pub use format::{Compression, FileFormat};
 pub use graph::{Conversion, Graph, Kind, Plan, Step};
 pub use odo::{IfExists, OdoOptions, ProgressFn, Summary, discover, explain, odo, open};
-pub use resource::Resource;
+pub use rejects::Rejects;
+pub use resource::{FileSet, Resource};
 pub use source::{BatchSource, DEFAULT_BATCH_ROWS};

@@ -1,19 +1,25 @@
 //! `odo(source, target)`: move data from one resource to another along the cheapest path.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use blaze_datashape::arrow::to_arrow_schema;
 use blaze_datashape::{DataShape, unify};
 
+use arrow::record_batch::RecordBatch;
+
 use crate::discover::{DiscoverOptions, Discovery, discover_path};
 use crate::error::{Error, Result};
+use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
+use crate::format::{Compression, FileFormat};
 use crate::graph::{Conversion, Graph, Plan};
-use crate::resource::Resource;
+use crate::rejects::Rejects;
+use crate::resource::{FileSet, Resource};
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file, read_ahead};
 use crate::target::FileWriter;
-use crate::{postgres, sqlite};
+use crate::{postgres, remote, sqlite};
 
 /// What to do when the target already exists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +58,12 @@ pub struct OdoOptions {
     pub read: DiscoverOptions,
     /// Rows per batch (default 65,536).
     pub batch_rows: Option<usize>,
+    /// Instead of stopping at a CSV row with a cell that does not fit its column, load the
+    /// good rows and write each rejected row, with its place and reason, to this JSON-lines
+    /// file (`--errors skip:PATH`). Other sources still stop at their first bad value.
+    pub rejects: Option<PathBuf>,
+    /// Rows per part file when the target is a directory (default 1,048,576).
+    pub part_rows: Option<u64>,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
 }
@@ -67,6 +79,8 @@ pub struct Summary {
     pub rows: u64,
     /// The datashape of the moved data.
     pub datashape: DataShape,
+    /// Rows set aside as rejects, and the file they went to.
+    pub rejected: Option<(u64, PathBuf)>,
     /// Wall-clock time.
     pub elapsed: Duration,
     /// The path taken.
@@ -88,7 +102,16 @@ impl fmt::Display for Summary {
             self.target,
             human_duration(seconds),
             human_count(rate)
-        )
+        )?;
+        if let Some((rows, path)) = &self.rejected {
+            write!(
+                f,
+                "; {} rows rejected → {}",
+                thousands(*rows),
+                path.display()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -140,18 +163,29 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
     let from = Resource::parse(source)?;
     let to = Resource::parse(target)?;
     let graph = Graph::default();
+    let mut options = options.clone();
+    let rejects = match &options.rejects {
+        Some(path) => Some(Rejects::create(path)?),
+        None => None,
+    };
+    options.read.rejects = rejects.clone();
     let mut avoid = Vec::new();
     loop {
         let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
-        match run(&plan, &from, &to, options) {
+        match run(&plan, &from, &to, &options) {
             Err(Error::Unsupported { conversion, .. }) => avoid.push(conversion),
             Err(error) => return Err(error),
             Ok((rows, datashape)) => {
+                let rejected = match &rejects {
+                    Some(rejects) => Some((rejects.count(), rejects.commit()?)),
+                    None => None,
+                };
                 return Ok(Summary {
                     source: from.to_string(),
                     target: to.to_string(),
                     rows,
                     datashape,
+                    rejected,
                     elapsed: started.elapsed(),
                     plan,
                 });
@@ -178,6 +212,14 @@ fn run(
         (true, IfExists::Append) => LoadMode::Append,
         (true, IfExists::Replace) => LoadMode::Replace,
     };
+    if let Resource::Remote {
+        url,
+        format,
+        compression,
+    } = to
+    {
+        return into_remote(plan, from, url, *format, *compression, mode, options);
+    }
     if let [step] = plan.steps.as_slice() {
         match step.conversion {
             Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
@@ -237,16 +279,28 @@ fn run(
                     writer.write(&batch?)?;
                 }
             }
-            let mut rows = 0u64;
-            for batch in batches {
-                let batch = batch?;
-                writer.write(&batch)?;
-                rows += batch.num_rows() as u64;
-                progress(rows);
-            }
+            let rows = write_all(batches, |b| writer.write(b), &progress)?;
             writer.commit()?;
             rows
         }
+        Resource::Files {
+            set,
+            format,
+            compression,
+        } => {
+            let mut writer = PartsWriter::create(
+                &fileset::target_directory(set)?,
+                *format,
+                *compression,
+                schema.clone(),
+                options.part_rows.unwrap_or(DEFAULT_PART_ROWS),
+                mode == LoadMode::Append,
+            )?;
+            let rows = write_all(batches, |b| writer.write(b), &progress)?;
+            writer.commit()?;
+            rows
+        }
+        Resource::Remote { .. } => unreachable!("remote targets are staged in a local file above"),
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;
             let shape = existing.as_ref().unwrap_or(&input.datashape);
@@ -259,6 +313,54 @@ fn run(
         }
     };
     Ok((rows, input.datashape))
+}
+
+/// Writes a remote target: into a local file first (with the remote object's rows first when
+/// appending), uploaded when complete.
+fn into_remote(
+    plan: &Plan,
+    from: &Resource,
+    url: &str,
+    format: FileFormat,
+    compression: Compression,
+    mode: LoadMode,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let (_dir, path) = remote::staging_file(url)?;
+    let mut local_options = options.clone();
+    local_options.if_exists = IfExists::Fail;
+    if mode == LoadMode::Append {
+        let staged = remote::download(url)?;
+        std::fs::rename(&staged.files[0], &path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        local_options.if_exists = IfExists::Append;
+    }
+    let local = Resource::File {
+        path: path.clone(),
+        format,
+        compression,
+    };
+    let moved = run(plan, from, &local, &local_options)?;
+    remote::upload(&path, url)?;
+    Ok(moved)
+}
+
+/// Writes every batch with `write`, reporting progress; returns the rows written.
+fn write_all(
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    mut write: impl FnMut(&RecordBatch) -> Result<()>,
+    progress: &impl Fn(u64),
+) -> Result<u64> {
+    let mut rows = 0u64;
+    for batch in batches {
+        let batch = batch?;
+        write(&batch)?;
+        rows += batch.num_rows() as u64;
+        progress(rows);
+    }
+    Ok(rows)
 }
 
 fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&'a str> {
@@ -375,6 +477,11 @@ fn csv_to_postgres(
     if !utf8 {
         return Err(unsupported("the file is not UTF-8"));
     }
+    if options.read.rejects.is_some() {
+        return Err(unsupported(
+            "rejected rows are to be set aside, which the server cannot do",
+        ));
+    }
     // With a datashape given, discovery only needs to settle the dialect.
     let mut read = options.read.clone();
     if options.dshape.is_some() {
@@ -411,6 +518,11 @@ fn csv_to_postgres(
 fn target_exists(resource: &Resource) -> Result<bool> {
     match resource {
         Resource::File { path, .. } => Ok(path.exists()),
+        Resource::Files { set, format, .. } => {
+            let dir = fileset::target_directory(set)?;
+            Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())
+        }
+        Resource::Remote { url, .. } => remote::exists(url),
         Resource::Sqlite { path, table } => {
             sqlite::table_exists(path, require_table(resource, table)?)
         }
@@ -443,6 +555,41 @@ pub(crate) fn open_source(
             format,
             compression,
         } => open_file(path, *format, *compression, dshape, read, batch_rows),
+        Resource::Files {
+            set,
+            format,
+            compression,
+        } => fileset::open(
+            fileset::list(set, *format)?,
+            *format,
+            *compression,
+            dshape,
+            read,
+            batch_rows,
+        ),
+        Resource::Remote {
+            url,
+            format,
+            compression,
+        } => {
+            let staged = remote::download(url)?;
+            let mut source = fileset::open(
+                staged.files.clone(),
+                *format,
+                *compression,
+                dshape,
+                read,
+                batch_rows,
+            )
+            .map_err(|e| staged.rename_error(e))?;
+            // The batches own the local copies, which go when the reading is done.
+            source.batches = Box::new(
+                source
+                    .batches
+                    .map(move |batch| batch.map_err(|e| staged.rename_error(e))),
+            );
+            Ok(source)
+        }
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
         }
@@ -459,6 +606,13 @@ pub(crate) fn open_source(
 pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
     match Resource::parse(uri)? {
         Resource::File { path, .. } => discover_path(&path, options),
+        Resource::Files { set, format, .. } => {
+            fileset::discover(&fileset::list(&set, format)?, options)
+        }
+        Resource::Remote { url, .. } => {
+            let staged = remote::download(&url)?;
+            fileset::discover(&staged.files, options).map_err(|e| staged.rename_error(e))
+        }
         Resource::Sqlite { path, table } => Ok(Discovery {
             datashape: match table {
                 Some(table) => sqlite::discover_table(&path, &table)?,

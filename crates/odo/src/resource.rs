@@ -1,7 +1,7 @@
 //! Resources named by URIs: what `blaze odo SOURCE TARGET` and `blaze discover` accept.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
@@ -14,6 +14,27 @@ pub enum Resource {
         /// Its path.
         path: PathBuf,
         /// Its format.
+        format: FileFormat,
+        /// How its bytes are compressed.
+        compression: Compression,
+    },
+    /// Several files of one format read as one dataset, in name order: the files a glob matches
+    /// (`logs/2024-*.jsonl.gz`), or every data file under a directory (`parquet://out/`). As a
+    /// target, a directory of numbered part files (`part-00000.parquet`, ...).
+    Files {
+        /// The glob or the directory.
+        set: FileSet,
+        /// The files' format.
+        format: FileFormat,
+        /// How the files' bytes are compressed.
+        compression: Compression,
+    },
+    /// An object in S3 (`s3://bucket/key`, or a glob of keys `s3://bucket/logs/*.csv`) or a
+    /// file on an HTTP(S) server (read-only), in a format known from its name.
+    Remote {
+        /// The URL.
+        url: String,
+        /// The format.
         format: FileFormat,
         /// How its bytes are compressed.
         compression: Compression,
@@ -34,6 +55,16 @@ pub enum Resource {
         /// The table, if one is named, as `schema.table` or `table`.
         table: Option<String>,
     },
+}
+
+/// Where the files of a [`Resource::Files`] are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileSet {
+    /// A glob pattern such as `logs/2024-*.jsonl.gz` (`*`, `?`, `[...]`, `**`).
+    Glob(String),
+    /// A directory: every data file under it, at any depth, except hidden ones (`.name`,
+    /// `_name`).
+    Directory(PathBuf),
 }
 
 impl Resource {
@@ -71,6 +102,22 @@ impl Resource {
                 table,
             });
         }
+        if ["s3://", "http://", "https://"]
+            .iter()
+            .any(|scheme| uri.starts_with(scheme))
+        {
+            let name = uri.split(['?', '#']).next().unwrap_or(uri);
+            let (format, compression) = FileFormat::from_path(Path::new(name)).ok_or_else(|| {
+                Error::InvalidOption(format!(
+                    "'{uri}': cannot tell the format; the name should end in .csv, .tsv, .json, .jsonl, .parquet or .arrow (optionally followed by .gz or .zst)"
+                ))
+            })?;
+            return Ok(Resource::Remote {
+                url: uri.to_owned(),
+                format,
+                compression,
+            });
+        }
         let (hint, rest) = match uri.split_once("://") {
             Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
             None => (None, uri),
@@ -87,11 +134,42 @@ impl Resource {
             Some("arrow" | "feather") => Some(FileFormat::ArrowIpc),
             Some(other) => {
                 return Err(Error::InvalidOption(format!(
-                    "'{uri}': unknown scheme '{other}://' (this version knows local files — paths, file://, or a format hint such as csv://, jsonlines://, parquet:// — and sqlite:///file.db::table)"
+                    "'{uri}': unknown scheme '{other}://' (known: local paths, file://, format hints such as csv://, jsonlines://, parquet://; s3://, http(s)://, sqlite:///file.db::table, postgresql://)"
                 )));
             }
         };
+        if rest.contains(['*', '?', '[']) {
+            let (format, compression) = match (hinted, FileFormat::from_path(Path::new(rest))) {
+                (Some(format), named) => (format, named.map_or(Compression::None, |n| n.1)),
+                (None, Some(named)) => named,
+                (None, None) => {
+                    return Err(Error::InvalidOption(format!(
+                        "'{uri}': cannot tell the files' format; end the pattern with an extension (*.csv, *.jsonl.gz, *.parquet) or add a hint such as parquet://"
+                    )));
+                }
+            };
+            return Ok(Resource::Files {
+                set: FileSet::Glob(rest.to_owned()),
+                format,
+                compression,
+            });
+        }
         let path = PathBuf::from(rest);
+        if rest.ends_with('/') || path.is_dir() {
+            let (format, compression) = match hinted {
+                Some(format) => (format, Compression::None),
+                None => crate::fileset::format_of_directory(&path)?.ok_or_else(|| {
+                    Error::InvalidOption(format!(
+                        "'{uri}' is a directory with no data files; name the format of its files, as in parquet://{rest}"
+                    ))
+                })?,
+            };
+            return Ok(Resource::Files {
+                set: FileSet::Directory(path),
+                format,
+                compression,
+            });
+        }
         let named = FileFormat::from_path(&path);
         let (format, compression) = match (hinted, named) {
             (Some(format), Some((_, compression))) => (format, compression),
@@ -109,7 +187,9 @@ impl Resource {
     /// The kind of resource, as named in the conversion graph.
     pub fn kind(&self) -> crate::graph::Kind {
         match self {
-            Resource::File { format, .. } => crate::graph::Kind::File(*format),
+            Resource::File { format, .. }
+            | Resource::Files { format, .. }
+            | Resource::Remote { format, .. } => crate::graph::Kind::File(*format),
             Resource::Sqlite { .. } => crate::graph::Kind::Sqlite,
             Resource::Postgres { .. } => crate::graph::Kind::Postgres,
         }
@@ -119,6 +199,15 @@ impl Resource {
     pub fn location(&self) -> PathBuf {
         match self {
             Resource::File { path, .. } | Resource::Sqlite { path, .. } => path.clone(),
+            Resource::Files {
+                set: FileSet::Glob(pattern),
+                ..
+            } => PathBuf::from(pattern),
+            Resource::Files {
+                set: FileSet::Directory(path),
+                ..
+            } => path.clone(),
+            Resource::Remote { url, .. } => PathBuf::from(url),
             Resource::Postgres { url, .. } => PathBuf::from(crate::postgres::redact(url)),
         }
     }
@@ -128,6 +217,8 @@ impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Resource::File { path, .. } => write!(f, "{}", path.display()),
+            Resource::Files { .. } => write!(f, "{}", self.location().display()),
+            Resource::Remote { url, .. } => f.write_str(url),
             Resource::Sqlite { path, table: None } => write!(f, "sqlite:///{}", path.display()),
             Resource::Sqlite {
                 path,

@@ -7,8 +7,9 @@ use crate::output::{Failure, Format, print_datashape};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The data: a file path (CSV/TSV, JSON, JSON lines, Parquet, Arrow; .gz/.zst for text), or a
-    /// URI such as sqlite:///file.db::table (or sqlite:///file.db for all its tables).
+    /// The data: a file path (CSV/TSV, JSON, JSON lines, Parquet, Arrow; .gz/.zst for text), a
+    /// glob or directory of such files, an s3:// or http(s):// URL, or a database URI such as
+    /// sqlite:///file.db::table (or sqlite:///file.db for all its tables).
     source: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

@@ -12,11 +12,14 @@ use crate::output::{Failure, Format};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Where the data is: a file path (.csv, .tsv, .json, .jsonl, .parquet, .arrow, with .gz or
-    /// .zst for text), file://..., a format hint such as jsonlines://events.log, or a SQLite
-    /// table sqlite:///file.db::table.
+    /// .zst for text), file://..., a format hint such as jsonlines://events.log, a glob of
+    /// same-shaped files ('logs/2024-*.jsonl.gz') or a directory of them, a SQLite table
+    /// sqlite:///file.db::table, or a PostgreSQL table postgresql://user:pw@host:port/db::table.
     source: String,
     /// Where it should go, in the same notation. A file is written to a temporary file beside
-    /// it and renamed into place when complete; a table is loaded in one transaction.
+    /// it and renamed into place when complete; a directory ('out/*.parquet', or
+    /// parquet://out/) gets numbered part files and is swapped into place when complete; a
+    /// table is loaded in one transaction.
     target: String,
     /// The source's datashape, instead of inferring it, e.g.
     /// "var * {id: int64, name: string, amount: ?decimal[10, 2]}".
@@ -37,6 +40,15 @@ pub(crate) struct Args {
     /// Rows per batch.
     #[arg(long, default_value_t = blaze_odo::DEFAULT_BATCH_ROWS)]
     batch_rows: usize,
+    /// What to do with a CSV row that has a cell not fitting its column: 'stop' (an error naming
+    /// the line, column and value; nothing is written), or 'skip:PATH' (load the good rows and
+    /// write each rejected row, with its line, column and reason, to PATH as JSON lines). Rows
+    /// of other formats stop the move either way.
+    #[arg(long, value_parser = parse_errors, default_value = "stop", value_name = "stop|skip:PATH")]
+    errors: ErrorPolicy,
+    /// Rows per part file when the target is a directory.
+    #[arg(long, default_value_t = blaze_odo::DEFAULT_PART_ROWS)]
+    part_rows: u64,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -49,6 +61,23 @@ enum IfExistsArg {
     Append,
     /// Replace the target atomically.
     Replace,
+}
+
+/// `--errors`: stop at the first bad row, or set bad rows aside in a file.
+#[derive(Clone, Debug)]
+enum ErrorPolicy {
+    Stop,
+    Skip(std::path::PathBuf),
+}
+
+fn parse_errors(text: &str) -> Result<ErrorPolicy, String> {
+    match text.split_once(':') {
+        _ if text == "stop" => Ok(ErrorPolicy::Stop),
+        Some(("skip", path)) if !path.is_empty() => Ok(ErrorPolicy::Skip(path.into())),
+        _ => Err(format!(
+            "'{text}': expected 'stop' or 'skip:PATH' (a file for the rejected rows)"
+        )),
+    }
 }
 
 fn parse_dshape(text: &str) -> Result<blaze_datashape::DataShape, String> {
@@ -79,6 +108,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         },
         read: args.read.options(64 << 20),
         batch_rows: Some(args.batch_rows),
+        part_rows: Some(args.part_rows),
+        rejects: match args.errors {
+            ErrorPolicy::Stop => None,
+            ErrorPolicy::Skip(path) => Some(path),
+        },
         progress: bar
             .clone()
             .map(|bar| Arc::new(move |rows: u64| bar.set_position(rows)) as blaze_odo::ProgressFn),
@@ -99,6 +133,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                     "rows": summary.rows,
                     "seconds": summary.elapsed.as_secs_f64(),
                     "datashape": summary.datashape.pretty(usize::MAX),
+                    "rejected": summary.rejected.as_ref().map_or(0, |r| r.0),
+                    "rejects": summary.rejected.as_ref().map(|r| r.1.display().to_string()),
                     "path": plan_json(&summary.plan),
                 })
             ),

@@ -234,3 +234,42 @@ fn odo_killed_midway_leaves_the_target_as_it_was() {
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"the old target");
 }
+
+#[test]
+fn odo_writes_a_directory_of_parts_and_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("iris");
+    let pattern = format!("{}/*.csv.gz", parts.display());
+    let out = blaze(&[
+        "odo",
+        "-q",
+        "examples/data/iris.csv",
+        &pattern,
+        "--part-rows",
+        "60",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(&parts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "part-00000.csv.gz",
+            "part-00001.csv.gz",
+            "part-00002.csv.gz"
+        ]
+    );
+    // The glob of parts is one dataset of 150 rows again.
+    let back = dir.path().join("back.jsonl");
+    let out = blaze(&["odo", &pattern, back.to_str().unwrap(), "--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["rows"], 150, "{}", stderr(&out));
+    let out = blaze(&["discover", parts.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        "var * {\n  sepal_length: float64,\n  sepal_width: float64,\n  petal_length: float64,\n  petal_width: float64,\n  species: string\n  }\n"
+    );
+}

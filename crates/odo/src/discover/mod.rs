@@ -28,6 +28,9 @@ pub struct DiscoverOptions {
     pub encoding: Option<String>,
     /// Cells read as missing values besides the empty cell (CSV only).
     pub null_markers: Vec<String>,
+    /// When loading, where CSV rows with a cell that does not fit its column go instead of
+    /// stopping the load (see [`OdoOptions::rejects`](crate::OdoOptions::rejects)).
+    pub rejects: Option<crate::rejects::Rejects>,
 }
 
 impl Default for DiscoverOptions {
@@ -38,6 +41,7 @@ impl Default for DiscoverOptions {
             csv: CsvOptions::default(),
             encoding: None,
             null_markers: DEFAULT_NULL_MARKERS.iter().map(|s| s.to_string()).collect(),
+            rejects: None,
         }
     }
 }

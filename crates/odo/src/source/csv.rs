@@ -14,6 +14,7 @@ use super::builder::Column;
 
 use crate::csv_file::CsvFile;
 use crate::error::{Error, Result};
+use crate::rejects::Rejects;
 
 /// Reads batches of `batch_rows` rows from an opened CSV file.
 pub(crate) struct CsvBatches {
@@ -25,6 +26,8 @@ pub(crate) struct CsvBatches {
     record: ByteRecord,
     /// How the types were decided, for error messages.
     typed_from: TypedFrom,
+    /// Where rows that do not fit go, instead of stopping the load.
+    rejects: Option<Rejects>,
     done: bool,
 }
 
@@ -62,6 +65,7 @@ impl CsvBatches {
         classifier: TextClassifier,
         batch_rows: usize,
         typed_from: TypedFrom,
+        rejects: Option<Rejects>,
     ) -> Result<Self> {
         if schema.fields().len() != file.names.len() {
             return Err(Error::InvalidOption(format!(
@@ -87,27 +91,44 @@ impl CsvBatches {
             batch_rows,
             record: ByteRecord::new(),
             typed_from,
+            rejects,
             done: false,
         })
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let mut rows = 0;
-        while rows < self.batch_rows && self.file.next_row(&mut self.record)? {
-            for (i, column) in self.columns.iter_mut().enumerate() {
+        'rows: while rows < self.batch_rows && self.file.next_row(&mut self.record)? {
+            for i in 0..self.columns.len() {
                 let text = self.file.text(&self.record, i)?;
                 let result = if self.classifier.is_null(text) {
                     if self.schema.field(i).is_nullable() {
-                        column.push_null();
+                        self.columns[i].push_null();
                         Ok(())
                     } else {
                         Err("a missing value".to_owned())
                     }
                 } else {
-                    column.push(text)
+                    self.columns[i].push(text)
                 };
                 if let Err(problem) = result {
-                    return Err(self.cell_error(i, text, &problem));
+                    let error = self.cell_error(i, text, &problem);
+                    let Some(rejects) = &self.rejects else {
+                        return Err(error);
+                    };
+                    let cells = self
+                        .record
+                        .iter()
+                        .map(|cell| String::from_utf8_lossy(cell).into_owned())
+                        .collect();
+                    rejects.record(&error, self.schema.field(i).name(), cells)?;
+                    // The columns before `i` took a cell of the rejected row: end the batch
+                    // before that row.
+                    if rows == 0 {
+                        self.columns.iter_mut().for_each(|c| drop(c.finish()));
+                        continue 'rows;
+                    }
+                    return self.finish_batch(rows).map(Some);
                 }
             }
             rows += 1;
@@ -115,13 +136,20 @@ impl CsvBatches {
         if rows == 0 {
             return Ok(None);
         }
-        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
-        RecordBatch::try_new(self.schema.clone(), arrays)
-            .map(Some)
-            .map_err(|e| Error::Format {
-                path: self.file.path().to_owned(),
-                message: e.to_string(),
-            })
+        self.finish_batch(rows).map(Some)
+    }
+
+    /// The first `rows` rows the columns hold, as a batch; the columns start over empty.
+    fn finish_batch(&mut self, rows: usize) -> Result<RecordBatch> {
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|c| c.finish().slice(0, rows))
+            .collect();
+        RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| Error::Format {
+            path: self.file.path().to_owned(),
+            message: e.to_string(),
+        })
     }
 
     fn cell_error(&self, index: usize, text: &str, problem: &str) -> Error {

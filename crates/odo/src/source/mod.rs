@@ -84,6 +84,7 @@ pub(crate) fn open_file(
                 classifier,
                 batch_rows,
                 typed_from,
+                options.rejects.clone(),
             )?)
         }
         FileFormat::Json | FileFormat::JsonLines => {

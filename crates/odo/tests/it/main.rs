@@ -1,8 +1,11 @@
 //! Integration tests of file discovery, on real files written to a temporary directory.
 
 mod columnar;
+mod fileset;
+mod flights;
 mod odo;
 mod postgres;
+mod remote;
 mod sqlite;
 mod text;
 
@@ -49,4 +52,15 @@ pub(crate) fn error_of(path: &std::path::Path, options: &DiscoverOptions) -> Str
     discover_path(path, options)
         .expect_err("discovery should fail")
         .to_string()
+}
+
+/// Every row of the resource at `uri` as JSON lines, in order.
+pub(crate) fn json_lines_of(uri: &str) -> String {
+    let source = blaze_odo::open(uri, None, &Default::default()).unwrap();
+    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
+    for batch in source.batches {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    writer.finish().unwrap();
+    String::from_utf8(writer.into_inner()).unwrap()
 }

@@ -259,3 +259,72 @@ fn nested_data_cannot_go_to_csv() {
     assert!(err.to_string().ends_with("n.csv: CSV cannot hold the nested column 'a' ({b: int64}); write JSON lines, Parquet or Arrow instead"), "{err}");
     assert!(!target.exists());
 }
+
+#[test]
+fn bad_rows_can_be_set_aside_with_their_reasons() {
+    let files = Files::new();
+    // Row 3 (line 4) is bad in its second column after a good first cell; row 4 (line 5) opens
+    // a batch of two rows and is bad in its first column.
+    let csv = files.write(
+        "in.csv",
+        "id,amount\n1,1.5\n2,2.5\n3,lots\nfour,4.0\n5,5.5\n",
+    );
+    let target = files.path("out.jsonl");
+    let rejects = files.path("rejects.jsonl");
+    let summary = odo(
+        csv.to_str().unwrap(),
+        target.to_str().unwrap(),
+        &OdoOptions {
+            dshape: Some(blaze_datashape::parse("var * {id: int64, amount: float64}").unwrap()),
+            rejects: Some(rejects.clone()),
+            batch_rows: Some(2),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.rows, 3);
+    assert_eq!(summary.rejected, Some((2, rejects.clone())));
+    assert!(
+        summary
+            .to_string()
+            .ends_with(&format!("; 2 rows rejected → {}", rejects.display()))
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "{\"id\":1,\"amount\":1.5}\n{\"id\":2,\"amount\":2.5}\n{\"id\":5,\"amount\":5.5}\n"
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["line"], 4);
+    assert_eq!(lines[0]["column"], "amount");
+    assert_eq!(lines[0]["row"], serde_json::json!(["3", "lots"]));
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("line 4, column 2: 'lots' in column 'amount' is not a valid float64"),
+        "{}",
+        lines[0]["error"]
+    );
+    assert_eq!(lines[1]["line"], 5);
+    assert_eq!(lines[1]["column"], "id");
+    assert_eq!(lines[1]["source"], csv.display().to_string());
+
+    // Without skipping, the same file stops the move and leaves no reject file or target.
+    std::fs::remove_file(&rejects).unwrap();
+    let err = odo(
+        csv.to_str().unwrap(),
+        files.path("other.jsonl").to_str().unwrap(),
+        &OdoOptions {
+            dshape: Some(blaze_datashape::parse("var * {id: int64, amount: float64}").unwrap()),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("line 4, column 2"), "{err}");
+    assert!(!files.path("other.jsonl").exists() && !rejects.exists());
+}
