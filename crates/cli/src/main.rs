@@ -47,10 +47,12 @@ enum Command {
     /// Sources and targets: files — CSV/TSV, JSON, JSON lines, Parquet, Arrow IPC (text formats
     /// optionally .gz or .zst) — one at a time, as a glob ('logs/*.jsonl.gz') or a directory of
     /// part files; S3 objects (s3://bucket/key, globs of keys); HTTP(S) files (read-only);
-    /// SQLite tables (sqlite:///file.db::table) and PostgreSQL tables
-    /// (postgresql://user:pw@host:port/db::table). A database load runs in one transaction.
+    /// SQLite tables (sqlite:///file.db::table), PostgreSQL tables
+    /// (postgresql://user:pw@host:port/db::table) and MongoDB collections
+    /// (mongodb://host:port/db::collection). A database load runs in one transaction (MongoDB:
+    /// into a temporary collection renamed over the target; appends insert directly).
     ///
-    /// Not yet: MongoDB. --errors skip:PATH sets aside bad rows of CSV sources only.
+    /// --errors skip:PATH sets aside bad rows of CSV sources only.
     Odo(commands::odo::Args),
 }
 

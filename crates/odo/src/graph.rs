@@ -19,6 +19,8 @@ pub enum Kind {
     Sqlite,
     /// A PostgreSQL table.
     Postgres,
+    /// A MongoDB collection.
+    Mongo,
     /// A stream of Arrow record batches in memory: the hub.
     ArrowBatches,
 }
@@ -43,6 +45,7 @@ impl fmt::Display for Kind {
             Kind::File(FileFormat::ArrowIpc) => "Arrow IPC",
             Kind::Sqlite => "SQLite table",
             Kind::Postgres => "PostgreSQL table",
+            Kind::Mongo => "MongoDB collection",
             Kind::ArrowBatches => "Arrow record batches",
         };
         f.write_str(name)
@@ -67,9 +70,18 @@ pub enum Conversion {
     ReadPostgres,
     /// Load record batches with binary `COPY ... FROM STDIN`, in one transaction.
     WritePostgres,
+    /// Read a MongoDB collection's documents (through a local JSON-lines file).
+    ReadMongo,
+    /// Insert record batches into a new MongoDB collection, renamed over the target when
+    /// complete.
+    WriteMongo,
     /// Stream a CSV file into `COPY ... FROM STDIN (FORMAT csv)`: the server parses. Declines
     /// files whose cells use null markers other than the empty cell, or another encoding.
     CsvToPostgres,
+    /// Stream a PostgreSQL table into a CSV file with `COPY ... TO STDOUT (FORMAT csv)`: the
+    /// server formats. Declines tables whose text would not read back the same (intervals,
+    /// arrays, JSON), appends, and a given datashape.
+    PostgresToCsv,
 }
 
 impl Conversion {
@@ -83,6 +95,13 @@ impl Conversion {
             Conversion::ReadPostgres => "COPY ... TO STDOUT (FORMAT binary)",
             Conversion::WritePostgres => {
                 "CREATE TABLE and COPY ... FROM STDIN (FORMAT binary), one transaction"
+            }
+            Conversion::ReadMongo => "find, documents as JSON lines in a local file",
+            Conversion::WriteMongo => {
+                "insert_many into a temporary collection, renamed over the target"
+            }
+            Conversion::PostgresToCsv => {
+                "COPY ... TO STDOUT (FORMAT csv) into a temporary file, renamed into place; the server formats"
             }
             Conversion::CsvToPostgres => {
                 "CREATE TABLE and COPY ... FROM STDIN (FORMAT csv), one transaction; the server parses"
@@ -169,11 +188,16 @@ impl Default for Graph {
         graph.add_edge(postgres, hub, (Conversion::ReadPostgres, 0.5));
         graph.add_edge(hub, postgres, (Conversion::WritePostgres, 0.8));
         graph.add_edge(postgres, postgres, (Conversion::CopyWithinDatabase, 0.2));
+        // MongoDB answers document by document, through JSON.
+        let mongo = graph.add_node(Kind::Mongo);
+        graph.add_edge(mongo, hub, (Conversion::ReadMongo, 3.0));
+        graph.add_edge(hub, mongo, (Conversion::WriteMongo, 3.0));
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))
             .expect("the CSV node was added above");
         graph.add_edge(csv, postgres, (Conversion::CsvToPostgres, 0.6));
+        graph.add_edge(postgres, csv, (Conversion::PostgresToCsv, 0.4));
         Self { graph }
     }
 }

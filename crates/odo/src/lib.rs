@@ -18,6 +18,7 @@ mod error;
 mod fileset;
 mod format;
 mod graph;
+mod mongo;
 mod odo;
 mod postgres;
 mod read;

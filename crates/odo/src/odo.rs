@@ -19,7 +19,7 @@ use crate::rejects::Rejects;
 use crate::resource::{FileSet, Resource};
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, open_file, read_ahead};
 use crate::target::FileWriter;
-use crate::{postgres, remote, sqlite};
+use crate::{mongo, postgres, remote, sqlite};
 
 /// What to do when the target already exists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -212,18 +212,14 @@ fn run(
         (true, IfExists::Append) => LoadMode::Append,
         (true, IfExists::Replace) => LoadMode::Replace,
     };
-    if let Resource::Remote {
-        url,
-        format,
-        compression,
-    } = to
-    {
-        return into_remote(plan, from, url, *format, *compression, mode, options);
+    if matches!(to, Resource::Remote { .. } | Resource::Mongo { .. }) {
+        return into_staged(plan, from, to, mode, options);
     }
     if let [step] = plan.steps.as_slice() {
         match step.conversion {
             Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
             Conversion::CsvToPostgres => return csv_to_postgres(from, to, mode, options),
+            Conversion::PostgresToCsv => return postgres_to_csv(from, to, mode, options),
             _ => {}
         }
     }
@@ -300,7 +296,9 @@ fn run(
             writer.commit()?;
             rows
         }
-        Resource::Remote { .. } => unreachable!("remote targets are staged in a local file above"),
+        Resource::Remote { .. } | Resource::Mongo { .. } => {
+            unreachable!("remote targets and collections are staged in a local file above")
+        }
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;
             let shape = existing.as_ref().unwrap_or(&input.datashape);
@@ -315,36 +313,78 @@ fn run(
     Ok((rows, input.datashape))
 }
 
-/// Writes a remote target: into a local file first (with the remote object's rows first when
-/// appending), uploaded when complete.
-fn into_remote(
+/// Writes a target through a local file: an S3 object is uploaded when the file is complete
+/// (with the object's own rows first when appending), a MongoDB collection imported.
+fn into_staged(
     plan: &Plan,
     from: &Resource,
-    url: &str,
-    format: FileFormat,
-    compression: Compression,
+    to: &Resource,
     mode: LoadMode,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
-    let (_dir, path) = remote::staging_file(url)?;
-    let mut local_options = options.clone();
-    local_options.if_exists = IfExists::Fail;
-    if mode == LoadMode::Append {
-        let staged = remote::download(url)?;
-        std::fs::rename(&staged.files[0], &path).map_err(|source| Error::Io {
-            path: path.clone(),
+    let dir = tempfile::Builder::new()
+        .prefix(".blaze-staged.")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
             source,
         })?;
-        local_options.if_exists = IfExists::Append;
-    }
-    let local = Resource::File {
-        path: path.clone(),
-        format,
-        compression,
+    let mut local_options = options.clone();
+    local_options.if_exists = IfExists::Fail;
+    let local = match to {
+        Resource::Remote {
+            url,
+            format,
+            compression,
+        } => {
+            let path = dir.path().join(url.rsplit('/').next().unwrap_or("object"));
+            if mode == LoadMode::Append {
+                let staged = remote::download(url)?;
+                std::fs::rename(&staged.files[0], &path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                local_options.if_exists = IfExists::Append;
+            }
+            Resource::File {
+                path,
+                format: *format,
+                compression: *compression,
+            }
+        }
+        _ => Resource::File {
+            path: dir.path().join("documents.jsonl"),
+            format: FileFormat::JsonLines,
+            compression: Compression::None,
+        },
     };
     let moved = run(plan, from, &local, &local_options)?;
-    remote::upload(&path, url)?;
+    let path = local.location();
+    match to {
+        Resource::Remote { url, .. } => remote::upload(&path, url)?,
+        Resource::Mongo { url, collection } => {
+            let collection = mongo_collection(to, url, collection)?;
+            mongo::import(&path, &collection, mode)?;
+        }
+        _ => unreachable!("only remote targets and collections are staged"),
+    }
     Ok(moved)
+}
+
+fn mongo_collection(
+    resource: &Resource,
+    url: &str,
+    collection: &Option<String>,
+) -> Result<mongo::Collection> {
+    Ok(mongo::Collection {
+        url: url.to_owned(),
+        db: mongo::database_name(url)?,
+        name: collection.clone().ok_or_else(|| {
+            Error::InvalidOption(format!(
+                "{resource}: name the collection, as in {resource}::collection"
+            ))
+        })?,
+    })
 }
 
 /// Writes every batch with `write`, reporting progress; returns the rows written.
@@ -515,6 +555,47 @@ fn csv_to_postgres(
     Ok((rows, shape))
 }
 
+/// A PostgreSQL table into a CSV file with `COPY ... TO STDOUT (FORMAT csv)`. Declines (for the
+/// path through Arrow) appends, a given datashape, and tables whose text would not read back
+/// the same.
+fn postgres_to_csv(
+    from: &Resource,
+    to: &Resource,
+    mode: LoadMode,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let unsupported = |reason: &str| Error::Unsupported {
+        conversion: Conversion::PostgresToCsv,
+        reason: reason.to_owned(),
+    };
+    let (
+        Resource::Postgres { url, table },
+        Resource::File {
+            path,
+            format: FileFormat::Csv { delimiter },
+            compression,
+        },
+    ) = (from, to)
+    else {
+        return Err(unsupported("not a PostgreSQL table into a CSV file"));
+    };
+    if mode == LoadMode::Append || options.dshape.is_some() {
+        return Err(unsupported("appending, or converting to a given datashape"));
+    }
+    let table = postgres::split_table(url, require_table(from, table)?);
+    let (rows, shape) = postgres::copy_to_csv(
+        &table,
+        path,
+        *compression,
+        delimiter.unwrap_or(b','),
+        mode == LoadMode::Replace,
+    )?;
+    if let Some(progress) = &options.progress {
+        progress(rows);
+    }
+    Ok((rows, shape))
+}
+
 fn target_exists(resource: &Resource) -> Result<bool> {
     match resource {
         Resource::File { path, .. } => Ok(path.exists()),
@@ -523,6 +604,9 @@ fn target_exists(resource: &Resource) -> Result<bool> {
             Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())
         }
         Resource::Remote { url, .. } => remote::exists(url),
+        Resource::Mongo { url, collection } => {
+            mongo::exists(&mongo_collection(resource, url, collection)?)
+        }
         Resource::Sqlite { path, table } => {
             sqlite::table_exists(path, require_table(resource, table)?)
         }
@@ -573,22 +657,24 @@ pub(crate) fn open_source(
             compression,
         } => {
             let staged = remote::download(url)?;
-            let mut source = fileset::open(
-                staged.files.clone(),
+            let files = staged.files.clone();
+            let rename = move |e| staged.rename_error(e);
+            open_staged(
+                files,
                 *format,
                 *compression,
                 dshape,
                 read,
                 batch_rows,
+                rename,
             )
-            .map_err(|e| staged.rename_error(e))?;
-            // The batches own the local copies, which go when the reading is done.
-            source.batches = Box::new(
-                source
-                    .batches
-                    .map(move |batch| batch.map_err(|e| staged.rename_error(e))),
-            );
-            Ok(source)
+        }
+        Resource::Mongo { url, collection } => {
+            let export = mongo::export(&mongo_collection(resource, url, collection)?)?;
+            let files = vec![export.file.clone()];
+            let rename = move |e| export.rename_error(e);
+            let (format, compression) = (FileFormat::JsonLines, Compression::None);
+            open_staged(files, format, compression, dshape, read, batch_rows, rename)
         }
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
@@ -601,6 +687,23 @@ pub(crate) fn open_source(
     }
 }
 
+/// Opens local copies of remote data as batches. `rename` puts the remote names back into
+/// errors; it owns the copies, which go when the reading is done.
+fn open_staged(
+    files: Vec<PathBuf>,
+    format: FileFormat,
+    compression: Compression,
+    dshape: Option<&DataShape>,
+    read: &DiscoverOptions,
+    batch_rows: usize,
+    rename: impl Fn(Error) -> Error + Send + 'static,
+) -> Result<BatchSource> {
+    let mut source =
+        fileset::open(files, format, compression, dshape, read, batch_rows).map_err(&rename)?;
+    source.batches = Box::new(source.batches.map(move |batch| batch.map_err(&rename)));
+    Ok(source)
+}
+
 /// The datashape of any resource: a file, a table, or a whole database (a record of its
 /// tables).
 pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
@@ -608,6 +711,35 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
         Resource::File { path, .. } => discover_path(&path, options),
         Resource::Files { set, format, .. } => {
             fileset::discover(&fileset::list(&set, format)?, options)
+        }
+        Resource::Mongo {
+            url,
+            collection: None,
+        } => {
+            let db = mongo::database_name(&url)?;
+            let mut fields = Vec::new();
+            for name in mongo::collection_names(&url, &db)? {
+                let uri = format!("{url}::{name}");
+                fields.push((name, discover(&uri, options)?.datashape));
+            }
+            let datashape = DataShape::record(fields).map_err(|source| Error::Datashape {
+                path: postgres::redact(&url).into(),
+                source,
+            })?;
+            Ok(Discovery {
+                datashape,
+                rows_read: 0,
+                complete: true,
+                csv: None,
+            })
+        }
+        Resource::Mongo {
+            ref url,
+            ref collection,
+        } => {
+            let resource = Resource::parse(uri)?;
+            let export = mongo::export(&mongo_collection(&resource, url, collection)?)?;
+            discover_path(&export.file, options).map_err(|e| export.rename_error(e))
         }
         Resource::Remote { url, .. } => {
             let staged = remote::download(&url)?;

@@ -4,11 +4,13 @@
 //! The file is written under a temporary name beside PATH and renamed into place when the move
 //! succeeds, like any other target.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::format::Compression;
+use crate::target::{AtomicFile, Sink};
 
 /// Where rejected rows go; cheap to clone, shared by every reader of one move.
 #[derive(Clone)]
@@ -17,8 +19,7 @@ pub struct Rejects(Arc<Mutex<Log>>);
 struct Log {
     target: PathBuf,
     /// The file being written; `None` once committed.
-    temp: Option<tempfile::NamedTempFile>,
-    out: BufWriter<std::fs::File>,
+    file: Option<(AtomicFile, Sink)>,
     count: u64,
 }
 
@@ -32,24 +33,10 @@ impl std::fmt::Debug for Rejects {
 impl Rejects {
     /// Starts a reject file that will be `target` once committed.
     pub(crate) fn create(target: &Path) -> Result<Self> {
-        let io_error = |source| Error::Io {
-            path: target.to_owned(),
-            source,
-        };
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".rejects.")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io_error)?;
-        let out = BufWriter::new(temp.as_file().try_clone().map_err(io_error)?);
+        let file = AtomicFile::create(target, Compression::None, true)?;
         Ok(Self(Arc::new(Mutex::new(Log {
             target: target.to_owned(),
-            temp: Some(temp),
-            out,
+            file: Some(file),
             count: 0,
         }))))
     }
@@ -69,8 +56,13 @@ impl Rejects {
         });
         let mut log = self.0.lock().expect("the reject log is not poisoned");
         let Log {
-            target, out, count, ..
+            target,
+            file,
+            count,
         } = &mut *log;
+        let Some((_, out)) = file else {
+            return Ok(());
+        };
         serde_json::to_writer(&mut *out, &entry)
             .map_err(std::io::Error::from)
             .and_then(|()| out.write_all(b"\n"))
@@ -91,13 +83,8 @@ impl Rejects {
     pub(crate) fn commit(&self) -> Result<PathBuf> {
         let mut log = self.0.lock().expect("the reject log is not poisoned");
         let target = log.target.clone();
-        let io_error = |source| Error::Io {
-            path: target.clone(),
-            source,
-        };
-        log.out.flush().map_err(io_error)?;
-        if let Some(temp) = log.temp.take() {
-            temp.persist(&target).map_err(|e| io_error(e.error))?;
+        if let Some((file, sink)) = log.file.take() {
+            file.commit(sink)?;
         }
         Ok(target)
     }

@@ -236,14 +236,3 @@ fn writable(url: &str) -> Result<()> {
         )))
     }
 }
-
-/// A local place to write a remote target before [`upload`].
-pub(crate) fn staging_file(url: &str) -> Result<(tempfile::TempDir, PathBuf)> {
-    let dir = tempfile::Builder::new()
-        .prefix(".blaze-remote.")
-        .tempdir()
-        .map_err(|e| remote_error(url, e))?;
-    let name = url.rsplit('/').next().unwrap_or("object");
-    let path = dir.path().join(name);
-    Ok((dir, path))
-}

@@ -39,6 +39,14 @@ pub enum Resource {
         /// How its bytes are compressed.
         compression: Compression,
     },
+    /// A MongoDB database (`mongodb://host:port/db`), or one of its collections
+    /// (`mongodb://host:port/db::collection`).
+    Mongo {
+        /// The connection string, with the database (without the collection).
+        url: String,
+        /// The collection, if one is named.
+        collection: Option<String>,
+    },
     /// A SQLite database file (`sqlite:///path/file.db`), or one of its tables
     /// (`sqlite:///path/file.db::table`).
     Sqlite {
@@ -100,6 +108,19 @@ impl Resource {
             return Ok(Resource::Postgres {
                 url: url.to_owned(),
                 table,
+            });
+        }
+        if uri.starts_with("mongodb://") {
+            let (url, collection) = match uri.rsplit_once("::") {
+                Some((url, name)) if !name.contains(['/', '@']) => {
+                    (url, (!name.is_empty()).then(|| name.to_owned()))
+                }
+                _ => (uri, None),
+            };
+            crate::mongo::database_name(url)?;
+            return Ok(Resource::Mongo {
+                url: url.to_owned(),
+                collection,
             });
         }
         if ["s3://", "http://", "https://"]
@@ -192,6 +213,7 @@ impl Resource {
             | Resource::Remote { format, .. } => crate::graph::Kind::File(*format),
             Resource::Sqlite { .. } => crate::graph::Kind::Sqlite,
             Resource::Postgres { .. } => crate::graph::Kind::Postgres,
+            Resource::Mongo { .. } => crate::graph::Kind::Mongo,
         }
     }
 
@@ -208,7 +230,9 @@ impl Resource {
                 ..
             } => path.clone(),
             Resource::Remote { url, .. } => PathBuf::from(url),
-            Resource::Postgres { url, .. } => PathBuf::from(crate::postgres::redact(url)),
+            Resource::Postgres { url, .. } | Resource::Mongo { url, .. } => {
+                PathBuf::from(crate::postgres::redact(url))
+            }
         }
     }
 }
@@ -224,7 +248,15 @@ impl fmt::Display for Resource {
                 path,
                 table: Some(table),
             } => write!(f, "sqlite:///{}::{table}", path.display()),
-            Resource::Postgres { url, table: None } => f.write_str(&crate::postgres::redact(url)),
+            Resource::Postgres { url, table: None }
+            | Resource::Mongo {
+                url,
+                collection: None,
+            } => f.write_str(&crate::postgres::redact(url)),
+            Resource::Mongo {
+                url,
+                collection: Some(name),
+            } => write!(f, "{}::{name}", crate::postgres::redact(url)),
             Resource::Postgres {
                 url,
                 table: Some(table),

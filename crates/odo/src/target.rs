@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
 
 /// Bytes on their way to the temporary file, compressed as the target's name says.
-enum Sink {
+pub(crate) enum Sink {
     Plain(BufWriter<File>),
     Gzip(flate2::write::GzEncoder<BufWriter<File>>),
     Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
@@ -75,40 +75,26 @@ enum Encoder {
     Ipc(arrow::ipc::writer::FileWriter<Sink>),
 }
 
-/// A file being written: batches go to a temporary file until [`FileWriter::commit`].
-pub(crate) struct FileWriter {
+/// A temporary file beside a target, which takes the target's place in
+/// [`AtomicFile::commit`]; dropped uncommitted, it vanishes.
+pub(crate) struct AtomicFile {
     target: PathBuf,
     temp: tempfile::NamedTempFile,
-    encoder: Encoder,
     replace: bool,
 }
 
-impl FileWriter {
-    /// Starts writing `target` in `format` with `schema`. With `replace` false, committing fails
-    /// if the target appeared meanwhile.
+impl AtomicFile {
+    /// Starts a file that will become `target`, and the sink to write its bytes to. With
+    /// `replace` false, committing fails if the target appeared meanwhile.
     pub(crate) fn create(
         target: &Path,
-        format: FileFormat,
         compression: Compression,
-        schema: &Schema,
         replace: bool,
-    ) -> Result<Self> {
+    ) -> Result<(Self, Sink)> {
         let io_error = |source| Error::Io {
             path: target.to_owned(),
             source,
         };
-        if matches!(format, FileFormat::Csv { .. })
-            && let Some(field) = schema.fields().iter().find(|f| f.data_type().is_nested())
-        {
-            return Err(Error::InvalidOption(format!(
-                "{}: CSV cannot hold the nested column '{}' ({}); write JSON lines, Parquet or Arrow instead",
-                target.display(),
-                field.name(),
-                blaze_datashape::arrow::from_arrow_field(field)
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|_| field.data_type().to_string())
-            )));
-        }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -124,6 +110,69 @@ impl FileWriter {
             .map_err(io_error)?;
         let sink = Sink::new(temp.as_file().try_clone().map_err(io_error)?, compression)
             .map_err(io_error)?;
+        let file = Self {
+            target: target.to_owned(),
+            temp,
+            replace,
+        };
+        Ok((file, sink))
+    }
+
+    /// Finishes `sink` (this file's) and moves the file into place.
+    pub(crate) fn commit(self, sink: Sink) -> Result<()> {
+        let target = self.target;
+        let io_error = |source| Error::Io {
+            path: target.clone(),
+            source,
+        };
+        let file = sink.finish().map_err(io_error)?;
+        // A temporary file is private (0600); the target gets the replaced file's permissions,
+        // or the usual 0644 when new.
+        let permissions = match std::fs::metadata(&target) {
+            Ok(old) => old.permissions(),
+            Err(_) => default_permissions(),
+        };
+        file.set_permissions(permissions).map_err(io_error)?;
+        if self.replace {
+            self.temp.persist(&target).map_err(|e| io_error(e.error))?;
+        } else {
+            self.temp
+                .persist_noclobber(&target)
+                .map_err(|e| io_error(e.error))?;
+        }
+        Ok(())
+    }
+}
+
+/// A file being written: batches go to a temporary file until [`FileWriter::commit`].
+pub(crate) struct FileWriter {
+    file: AtomicFile,
+    encoder: Encoder,
+}
+
+impl FileWriter {
+    /// Starts writing `target` in `format` with `schema`. With `replace` false, committing fails
+    /// if the target appeared meanwhile.
+    pub(crate) fn create(
+        target: &Path,
+        format: FileFormat,
+        compression: Compression,
+        schema: &Schema,
+        replace: bool,
+    ) -> Result<Self> {
+        if matches!(format, FileFormat::Csv { .. })
+            && let Some(field) = schema.fields().iter().find(|f| f.data_type().is_nested())
+        {
+            return Err(Error::InvalidOption(format!(
+                "{}: CSV cannot hold the nested column '{}' ({}); write JSON lines, Parquet or Arrow instead",
+                target.display(),
+                field.name(),
+                blaze_datashape::arrow::from_arrow_field(field)
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| field.data_type().to_string())
+            )));
+        }
+        let (file, sink) = AtomicFile::create(target, compression, replace)?;
         let encoder = match format {
             FileFormat::Csv { delimiter } => Encoder::Csv(
                 arrow::csv::WriterBuilder::new()
@@ -149,12 +198,7 @@ impl FileWriter {
                     .map_err(|e| format_error(target, e))?,
             ),
         };
-        Ok(Self {
-            target: target.to_owned(),
-            temp,
-            encoder,
-            replace,
-        })
+        Ok(Self { file, encoder })
     }
 
     /// Appends one batch.
@@ -166,12 +210,12 @@ impl FileWriter {
             Encoder::Parquet(w) => w.write(batch).map_err(Into::into),
             Encoder::Ipc(w) => w.write(batch),
         };
-        result.map_err(|e| format_error(&self.target, e))
+        result.map_err(|e| format_error(&self.file.target, e))
     }
 
     /// Finishes the file and moves it into place.
     pub(crate) fn commit(self) -> Result<()> {
-        let target = self.target;
+        let target = &self.file.target;
         let sink = match self.encoder {
             Encoder::Csv(w) => Ok(w.into_inner()),
             Encoder::JsonLines(mut w) => w.finish().map(|()| w.into_inner()),
@@ -179,27 +223,8 @@ impl FileWriter {
             Encoder::Parquet(w) => w.into_inner().map_err(Into::into),
             Encoder::Ipc(mut w) => w.finish().and_then(|()| w.into_inner()),
         }
-        .map_err(|e| format_error(&target, e))?;
-        let io_error = |source| Error::Io {
-            path: target.clone(),
-            source,
-        };
-        let file = sink.finish().map_err(io_error)?;
-        // A temporary file is private (0600); the target gets the replaced file's permissions,
-        // or the usual 0644 when new.
-        let permissions = match std::fs::metadata(&target) {
-            Ok(old) => old.permissions(),
-            Err(_) => default_permissions(),
-        };
-        file.set_permissions(permissions).map_err(io_error)?;
-        if self.replace {
-            self.temp.persist(&target).map_err(|e| io_error(e.error))?;
-        } else {
-            self.temp
-                .persist_noclobber(&target)
-                .map_err(|e| io_error(e.error))?;
-        }
-        Ok(())
+        .map_err(|e| format_error(target, e))?;
+        self.file.commit(sink)
     }
 }
 

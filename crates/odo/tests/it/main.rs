@@ -3,6 +3,7 @@
 mod columnar;
 mod fileset;
 mod flights;
+mod mongo;
 mod odo;
 mod postgres;
 mod remote;

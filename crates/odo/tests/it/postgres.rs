@@ -214,3 +214,51 @@ fn fail_append_replace_and_hostile_names() {
     let err = discover(&format!("{url}::{schema}.missing"), &Default::default()).unwrap_err();
     assert!(err.to_string().contains("no table"), "{err}");
 }
+
+#[test]
+fn tables_export_to_csv_with_copy_and_read_back_the_same() {
+    let (url, schema) = database("export");
+    psql(
+        &url,
+        &format!(
+            "CREATE TABLE {schema}.t (id int8 NOT NULL, ok bool, at timestamptz, price numeric(10,2), \
+                                      note text, x float8);
+             INSERT INTO {schema}.t VALUES
+               (1, true, '2024-01-31 10:00:00.25+01', 1.50, 'a \"quoted\", two-line
+             note', 0.1),
+               (2, NULL, NULL, NULL, NULL, NULL);
+             CREATE TABLE {schema}.spans (id int8 NOT NULL, took interval);
+             INSERT INTO {schema}.spans VALUES (1, '3 seconds');"
+        ),
+    );
+    let files = Files::new();
+    let csv = files.path("t.csv");
+    let source = format!("{url}::{schema}.t");
+    let summary = odo(&source, csv.to_str().unwrap(), &OdoOptions::default()).unwrap();
+    assert_eq!(summary.rows, 2);
+    assert_eq!(summary.plan.steps.len(), 1, "{}", summary.plan);
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "id,ok,at,price,note,x\n\
+         1,true,2024-01-31T09:00:00.250000Z,1.50,\"a \"\"quoted\"\", two-line\n             note\",0.1\n\
+         2,,,,,\n"
+    );
+    assert_eq!(
+        discover(csv.to_str().unwrap(), &Default::default())
+            .unwrap()
+            .datashape
+            .pretty(usize::MAX),
+        "var * {id: int64, ok: ?bool, at: ?datetime[tz='UTC'], price: ?float64, note: ?string, x: ?float64}"
+    );
+
+    // An interval's text would not read back as a timedelta: the path through Arrow instead.
+    let spans = files.path("spans.csv");
+    let summary = odo(
+        &format!("{url}::{schema}.spans"),
+        spans.to_str().unwrap(),
+        &OdoOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(summary.plan.steps.len(), 2, "{}", summary.plan);
+    assert_eq!(summary.rows, 1);
+}

@@ -2,7 +2,8 @@
 //!
 //! Tables are read with `COPY (SELECT ...) TO STDOUT (FORMAT binary)` and decoded straight into
 //! Arrow; batches are written with binary `COPY ... FROM STDIN` (encoded by pgpq); a CSV file is
-//! loaded with `COPY ... FROM STDIN (FORMAT csv)`, the server parsing it. Every load runs in one
+//! loaded with `COPY ... FROM STDIN (FORMAT csv)`, the server parsing it, and a table is
+//! exported to CSV with `COPY ... TO STDOUT (FORMAT csv)`. Every load runs in one
 //! transaction, replace included, so a failure or a kill leaves the table as it was.
 
 use std::sync::Arc;
@@ -14,6 +15,10 @@ use blaze_datashape::{DataShape, Dim, Measure, Record, TimeUnit};
 use bytes::{Buf, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use tokio_postgres::{Client, NoTls};
+
+mod export;
+
+pub(crate) use export::copy_to_csv;
 
 use crate::error::{Error, Result};
 use crate::odo::LoadMode;
