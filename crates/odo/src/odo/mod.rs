@@ -1,0 +1,388 @@
+//! `odo(source, target)`: move data from one resource to another along the cheapest path.
+
+mod direct;
+mod open;
+
+use direct::{copy_within, csv_to_postgres, postgres_to_csv};
+mod summary;
+
+pub(crate) use open::open_source;
+pub use open::{discover, open};
+pub use summary::Summary;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use blaze_datashape::arrow::to_arrow_schema;
+use blaze_datashape::{DataShape, unify};
+
+use arrow::record_batch::RecordBatch;
+
+use crate::discover::DiscoverOptions;
+use crate::error::{Error, Result};
+use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
+use crate::format::{Compression, FileFormat};
+use crate::graph::{Conversion, Graph, Plan};
+use crate::rejects::Rejects;
+use crate::resource::{FileSet, Resource};
+use crate::source::{DEFAULT_BATCH_ROWS, conform, read_ahead};
+use crate::target::FileWriter;
+use crate::{mongo, postgres, remote, sqlite};
+
+/// What to do when the target already exists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IfExists {
+    /// Stop with an error, leaving the target alone (the default).
+    #[default]
+    Fail,
+    /// Add the rows after the target's own; the source must fit the target's datashape.
+    Append,
+    /// Replace the target, atomically.
+    Replace,
+}
+
+/// What a load does with the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoadMode {
+    /// The target does not exist: create it.
+    Create,
+    /// Add rows to the existing target.
+    Append,
+    /// Drop and re-create the target (in the same transaction, for databases).
+    Replace,
+}
+
+/// Called as rows move: the number of rows written so far.
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Options of [`odo`].
+#[derive(Clone, Default)]
+pub struct OdoOptions {
+    /// The source's datashape, instead of discovering it.
+    pub dshape: Option<DataShape>,
+    /// What to do when the target exists.
+    pub if_exists: IfExists,
+    /// How to read text sources (dialect, encoding, nulls) and how much to read to infer types.
+    pub read: DiscoverOptions,
+    /// Rows per batch (default 65,536).
+    pub batch_rows: Option<usize>,
+    /// Instead of stopping at a CSV row with a cell that does not fit its column, load the
+    /// good rows and write each rejected row, with its place and reason, to this JSON-lines
+    /// file (`--errors skip:PATH`). Other sources still stop at their first bad value.
+    pub rejects: Option<PathBuf>,
+    /// Rows per part file when the target is a directory (default 1,048,576).
+    pub part_rows: Option<u64>,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+/// The plan [`odo`] would follow, without moving data.
+pub fn explain(source: &str, target: &str) -> Result<Plan> {
+    let source = Resource::parse(source)?;
+    let target = Resource::parse(target)?;
+    Graph::default().plan(source.kind(), target.kind())
+}
+
+/// Moves the data of `source` into `target`, both resource URIs. The target is complete and
+/// correctly typed afterwards, or untouched and an error says why.
+///
+/// The cheapest path of the conversion graph is taken; if one of its conversions cannot handle
+/// this case, the cheapest path without it is tried next, as the original odo did.
+pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> {
+    let started = Instant::now();
+    let from = Resource::parse(source)?;
+    let to = Resource::parse(target)?;
+    let graph = Graph::default();
+    let mut options = options.clone();
+    let rejects = match &options.rejects {
+        Some(path) => Some(Rejects::create(path)?),
+        None => None,
+    };
+    options.read.rejects = rejects.clone();
+    let mut avoid = Vec::new();
+    loop {
+        let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
+        match run(&plan, &from, &to, &options) {
+            Err(Error::Unsupported { conversion, .. }) => avoid.push(conversion),
+            Err(error) => return Err(error),
+            Ok((rows, datashape)) => {
+                let rejected = match &rejects {
+                    Some(rejects) => Some((rejects.count(), rejects.commit()?)),
+                    None => None,
+                };
+                return Ok(Summary {
+                    source: from.to_string(),
+                    target: to.to_string(),
+                    rows,
+                    datashape,
+                    rejected,
+                    elapsed: started.elapsed(),
+                    plan,
+                });
+            }
+        }
+    }
+}
+
+/// Follows `plan`; returns the rows moved and their datashape.
+fn run(
+    plan: &Plan,
+    from: &Resource,
+    to: &Resource,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let exists = target_exists(to)?;
+    if exists && options.if_exists == IfExists::Fail {
+        return Err(Error::InvalidOption(format!(
+            "{to} already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"
+        )));
+    }
+    let mode = match (exists, options.if_exists) {
+        (false, _) | (_, IfExists::Fail) => LoadMode::Create,
+        (true, IfExists::Append) => LoadMode::Append,
+        (true, IfExists::Replace) => LoadMode::Replace,
+    };
+    if matches!(to, Resource::Remote { .. } | Resource::Mongo { .. }) {
+        return into_staged(plan, from, to, mode, options);
+    }
+    if let [step] = plan.steps.as_slice() {
+        match step.conversion {
+            Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
+            Conversion::CsvToPostgres => return csv_to_postgres(from, to, mode, options),
+            Conversion::PostgresToCsv => return postgres_to_csv(from, to, mode, options),
+            _ => {}
+        }
+    }
+    let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
+    let input = open_source(from, options.dshape.as_ref(), &options.read, batch_rows)?;
+    // Appending: the target keeps its types; the source must fit them.
+    let existing = if mode == LoadMode::Append {
+        let shape = discover(&to.to_string(), &DiscoverOptions::default())?.datashape;
+        check_appendable(&to.to_string(), &shape, &input.datashape)?;
+        Some(shape)
+    } else {
+        None
+    };
+    let schema = match &existing {
+        Some(shape) => Arc::new(to_arrow_schema(shape).map_err(|source| Error::Datashape {
+            path: to.location(),
+            source,
+        })?),
+        None => input.schema.clone(),
+    };
+    let target_path = to.location();
+    let mut batches = read_ahead(input.batches, 2).map(|batch| {
+        let batch = batch?;
+        if batch.schema() == schema {
+            return Ok(batch);
+        }
+        conform(&batch, &schema).map_err(|e| Error::Format {
+            path: target_path.clone(),
+            message: e.to_string(),
+        })
+    });
+    let progress = |rows: u64| {
+        if let Some(progress) = &options.progress {
+            progress(rows);
+        }
+    };
+    let rows = match to {
+        Resource::File {
+            path,
+            format,
+            compression,
+        } => {
+            let mut writer = FileWriter::create(path, *format, *compression, &schema, exists)?;
+            if mode == LoadMode::Append {
+                for batch in open_source(
+                    to,
+                    existing.as_ref(),
+                    &DiscoverOptions::default(),
+                    batch_rows,
+                )?
+                .batches
+                {
+                    writer.write(&batch?)?;
+                }
+            }
+            let rows = write_all(batches, |b| writer.write(b), &progress)?;
+            writer.commit()?;
+            rows
+        }
+        Resource::Files {
+            set,
+            format,
+            compression,
+        } => {
+            let mut writer = PartsWriter::create(
+                &fileset::target_directory(set)?,
+                *format,
+                *compression,
+                schema.clone(),
+                options.part_rows.unwrap_or(DEFAULT_PART_ROWS),
+                mode == LoadMode::Append,
+            )?;
+            let rows = write_all(batches, |b| writer.write(b), &progress)?;
+            writer.commit()?;
+            rows
+        }
+        Resource::Remote { .. } | Resource::Mongo { .. } => {
+            unreachable!("remote targets and collections are staged in a local file above")
+        }
+        Resource::Sqlite { path, table } => {
+            let table = require_table(to, table)?;
+            let shape = existing.as_ref().unwrap_or(&input.datashape);
+            sqlite::write(path, table, shape, mode, &mut batches, &progress)?
+        }
+        Resource::Postgres { url, table } => {
+            let table = postgres::split_table(url, require_table(to, table)?);
+            let shape = existing.as_ref().unwrap_or(&input.datashape);
+            postgres::write(&table, shape, &schema, mode, &mut batches, &progress)?
+        }
+    };
+    Ok((rows, input.datashape))
+}
+
+/// Writes a target through a local file: an S3 object is uploaded when the file is complete
+/// (with the object's own rows first when appending), a MongoDB collection imported.
+fn into_staged(
+    plan: &Plan,
+    from: &Resource,
+    to: &Resource,
+    mode: LoadMode,
+    options: &OdoOptions,
+) -> Result<(u64, DataShape)> {
+    let dir = tempfile::Builder::new()
+        .prefix(".blaze-staged.")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let mut local_options = options.clone();
+    local_options.if_exists = IfExists::Fail;
+    let local = match to {
+        Resource::Remote {
+            url,
+            format,
+            compression,
+        } => {
+            let path = dir.path().join(url.rsplit('/').next().unwrap_or("object"));
+            if mode == LoadMode::Append {
+                let staged = remote::download(url)?;
+                std::fs::rename(&staged.files[0], &path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                local_options.if_exists = IfExists::Append;
+            }
+            Resource::File {
+                path,
+                format: *format,
+                compression: *compression,
+            }
+        }
+        _ => Resource::File {
+            path: dir.path().join("documents.jsonl"),
+            format: FileFormat::JsonLines,
+            compression: Compression::None,
+        },
+    };
+    let moved = run(plan, from, &local, &local_options)?;
+    let path = local.location();
+    match to {
+        Resource::Remote { url, .. } => remote::upload(&path, url)?,
+        Resource::Mongo { url, collection } => {
+            let collection = mongo_collection(to, url, collection)?;
+            mongo::import(&path, &collection, mode)?;
+        }
+        _ => unreachable!("only remote targets and collections are staged"),
+    }
+    Ok(moved)
+}
+
+fn mongo_collection(
+    resource: &Resource,
+    url: &str,
+    collection: &Option<String>,
+) -> Result<mongo::Collection> {
+    Ok(mongo::Collection {
+        url: url.to_owned(),
+        db: mongo::database_name(url)?,
+        name: collection.clone().ok_or_else(|| {
+            Error::InvalidOption(format!(
+                "{resource}: name the collection, as in {resource}::collection"
+            ))
+        })?,
+    })
+}
+
+/// Writes every batch with `write`, reporting progress; returns the rows written.
+fn write_all(
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    mut write: impl FnMut(&RecordBatch) -> Result<()>,
+    progress: &impl Fn(u64),
+) -> Result<u64> {
+    let mut rows = 0u64;
+    for batch in batches {
+        let batch = batch?;
+        write(&batch)?;
+        rows += batch.num_rows() as u64;
+        progress(rows);
+    }
+    Ok(rows)
+}
+
+fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&'a str> {
+    table.as_deref().ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "{resource}: name the table, as in {resource}::table"
+        ))
+    })
+}
+
+fn target_exists(resource: &Resource) -> Result<bool> {
+    match resource {
+        Resource::File { path, .. } => Ok(path.exists()),
+        Resource::Files { set, format, .. } => {
+            let dir = fileset::target_directory(set)?;
+            Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())
+        }
+        Resource::Remote { url, .. } => remote::exists(url),
+        Resource::Mongo { url, collection } => {
+            mongo::exists(&mongo_collection(resource, url, collection)?)
+        }
+        Resource::Sqlite { path, table } => {
+            sqlite::table_exists(path, require_table(resource, table)?)
+        }
+        Resource::Postgres { url, table } => {
+            postgres::table_exists(&postgres::split_table(url, require_table(resource, table)?))
+        }
+    }
+}
+
+/// The source's rows fit the target's columns: same names in the same order, and each source
+/// type unifies into the target's type without widening it.
+fn check_appendable(target: &str, existing: &DataShape, incoming: &DataShape) -> Result<()> {
+    let (Some(old), Some(new)) = (existing.table_record(), incoming.table_record()) else {
+        return Err(Error::InvalidOption(format!(
+            "cannot append to {target}: it is {existing}, the source is {incoming}"
+        )));
+    };
+    let old_names: Vec<&str> = old.names().collect();
+    let new_names: Vec<&str> = new.names().collect();
+    if old_names != new_names {
+        return Err(Error::InvalidOption(format!(
+            "cannot append to {target}: its columns are {old_names:?}, the source's are {new_names:?}"
+        )));
+    }
+    for ((name, old_type), (_, new_type)) in old.fields().iter().zip(new.fields()) {
+        if unify(old_type, new_type) != *old_type {
+            return Err(Error::InvalidOption(format!(
+                "cannot append to {target}: column '{name}' is {old_type} there, but the source's is {new_type}"
+            )));
+        }
+    }
+    Ok(())
+}
