@@ -5,6 +5,10 @@
 //! * [`odo`]: move the data of one resource into another along the cheapest path of the
 //!   conversion [`Graph`], streaming Arrow record batches in bounded memory, writing targets
 //!   atomically; [`explain`] shows the path without moving data.
+//! * [`open`] reads any resource as Arrow record batches; [`odo_batches`] writes batches a
+//!   library user holds ([`BatchSource::from_batches`]) into any target.
+//! * Resources: files (one, a glob, or a directory of parts), S3 objects and HTTP files, SQLite
+//!   and PostgreSQL tables, MongoDB collections ([`Resource`]).
 //!
 //! ```no_run
 //! use blaze_odo::{DiscoverOptions, discover_path};
@@ -34,7 +38,9 @@ pub use error::{Error, Result};
 pub use fileset::DEFAULT_PART_ROWS;
 pub use format::{Compression, FileFormat};
 pub use graph::{Conversion, Graph, Kind, Plan, Step};
-pub use odo::{IfExists, OdoOptions, ProgressFn, Summary, discover, explain, odo, open};
+pub use odo::{
+    IfExists, OdoOptions, ProgressFn, Summary, discover, explain, odo, odo_batches, open,
+};
 pub use rejects::Rejects;
 pub use resource::{FileSet, Resource};
 pub use source::{BatchSource, DEFAULT_BATCH_ROWS};

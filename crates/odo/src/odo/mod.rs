@@ -10,6 +10,8 @@ pub(crate) use open::open_source;
 pub use open::{discover, open};
 pub use summary::Summary;
 
+use std::cell::RefCell;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,10 +25,10 @@ use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
 use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
 use crate::format::{Compression, FileFormat};
-use crate::graph::{Conversion, Graph, Plan};
+use crate::graph::{Conversion, Graph, Kind, Plan};
 use crate::rejects::Rejects;
 use crate::resource::{FileSet, Resource};
-use crate::source::{DEFAULT_BATCH_ROWS, conform, read_ahead};
+use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, read_ahead};
 use crate::target::FileWriter;
 use crate::{mongo, postgres, remote, sqlite};
 
@@ -93,6 +95,73 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
     let started = Instant::now();
     let from = Resource::parse(source)?;
     let to = Resource::parse(target)?;
+    drive(Input::Resource(&from), &to, options, started)
+}
+
+/// Writes record batches a library user holds (`source`, e.g. from [`open`] or built in
+/// memory) into `target`, as [`odo`] writes any source: typed by `source.datashape`,
+/// atomically, with [`OdoOptions::if_exists`] obeyed (`dshape` and the reading options do not
+/// apply).
+pub fn odo_batches(source: BatchSource, target: &str, options: &OdoOptions) -> Result<Summary> {
+    let started = Instant::now();
+    let to = Resource::parse(target)?;
+    drive(
+        Input::Batches(RefCell::new(Some(source))),
+        &to,
+        options,
+        started,
+    )
+}
+
+/// What a move reads.
+enum Input<'a> {
+    /// A resource, which direct edges may read on their own.
+    Resource(&'a Resource),
+    /// Batches handed over by a library user, read once.
+    Batches(RefCell<Option<BatchSource>>),
+}
+
+impl Input<'_> {
+    fn kind(&self) -> Kind {
+        match self {
+            Input::Resource(resource) => resource.kind(),
+            Input::Batches(_) => Kind::ArrowBatches,
+        }
+    }
+
+    /// The rows, typed by `dshape` (for resources that are discovered) or as they are.
+    fn open(
+        &self,
+        dshape: Option<&DataShape>,
+        read: &DiscoverOptions,
+        batch_rows: usize,
+    ) -> Result<BatchSource> {
+        match self {
+            Input::Resource(resource) => open_source(resource, dshape, read, batch_rows),
+            Input::Batches(batches) => batches.borrow_mut().take().ok_or_else(|| {
+                Error::InvalidOption("the batches were already read by a failed attempt".into())
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Input<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Resource(resource) => resource.fmt(f),
+            Input::Batches(_) => f.write_str("Arrow record batches"),
+        }
+    }
+}
+
+/// Follows the cheapest plan from `from` to `to`, avoiding conversions that decline, and
+/// tells what was done.
+fn drive(
+    from: Input<'_>,
+    to: &Resource,
+    options: &OdoOptions,
+    started: Instant,
+) -> Result<Summary> {
     let graph = Graph::default();
     let mut options = options.clone();
     let rejects = match &options.rejects {
@@ -103,7 +172,7 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
     let mut avoid = Vec::new();
     loop {
         let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
-        match run(&plan, &from, &to, &options) {
+        match run(&plan, &from, to, &options) {
             Err(Error::Unsupported { conversion, .. }) => avoid.push(conversion),
             Err(error) => return Err(error),
             Ok((rows, datashape)) => {
@@ -128,7 +197,7 @@ pub fn odo(source: &str, target: &str, options: &OdoOptions) -> Result<Summary> 
 /// Follows `plan`; returns the rows moved and their datashape.
 fn run(
     plan: &Plan,
-    from: &Resource,
+    from: &Input<'_>,
     to: &Resource,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
@@ -146,7 +215,7 @@ fn run(
     if matches!(to, Resource::Remote { .. } | Resource::Mongo { .. }) {
         return into_staged(plan, from, to, mode, options);
     }
-    if let [step] = plan.steps.as_slice() {
+    if let ([step], Input::Resource(from)) = (plan.steps.as_slice(), from) {
         match step.conversion {
             Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
             Conversion::CsvToPostgres => return csv_to_postgres(from, to, mode, options),
@@ -155,7 +224,7 @@ fn run(
         }
     }
     let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
-    let input = open_source(from, options.dshape.as_ref(), &options.read, batch_rows)?;
+    let input = from.open(options.dshape.as_ref(), &options.read, batch_rows)?;
     // Appending: the target keeps its types; the source must fit them.
     let existing = if mode == LoadMode::Append {
         let shape = discover(&to.to_string(), &DiscoverOptions::default())?.datashape;
@@ -248,7 +317,7 @@ fn run(
 /// (with the object's own rows first when appending), a MongoDB collection imported.
 fn into_staged(
     plan: &Plan,
-    from: &Resource,
+    from: &Input<'_>,
     to: &Resource,
     mode: LoadMode,
     options: &OdoOptions,

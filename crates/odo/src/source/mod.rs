@@ -34,6 +34,27 @@ pub struct BatchSource {
     pub batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>,
 }
 
+impl BatchSource {
+    /// Record batches held in memory, all of `schema`, as a source for
+    /// [`odo_batches`](crate::odo_batches); the datashape is the schema's.
+    pub fn from_batches(
+        schema: SchemaRef,
+        batches: impl IntoIterator<Item = RecordBatch, IntoIter: Send + 'static>,
+    ) -> Result<Self> {
+        let datashape = blaze_datashape::arrow::from_arrow_schema(&schema).map_err(|source| {
+            Error::Datashape {
+                path: "Arrow record batches".into(),
+                source,
+            }
+        })?;
+        Ok(Self {
+            datashape,
+            schema,
+            batches: Box::new(batches.into_iter().map(Ok)),
+        })
+    }
+}
+
 /// Opens the file at `path` for reading as batches, typed by `dshape` or else by discovery.
 pub(crate) fn open_file(
     path: &Path,

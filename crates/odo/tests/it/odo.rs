@@ -328,3 +328,47 @@ fn bad_rows_can_be_set_aside_with_their_reasons() {
     assert!(err.to_string().contains("line 4, column 2"), "{err}");
     assert!(!files.path("other.jsonl").exists() && !rejects.exists());
 }
+
+#[test]
+fn batches_in_memory_go_to_any_target() {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("name", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec![Some("a"), None])),
+        ],
+    )
+    .unwrap();
+    let files = Files::new();
+    for target in [
+        uri(&files, "memory", "sqlite"),
+        uri(&files, "memory", "csv"),
+    ] {
+        let source = blaze_odo::BatchSource::from_batches(
+            schema.clone(),
+            vec![batch.clone(), batch.clone()],
+        )
+        .unwrap();
+        assert_eq!(
+            source.datashape.to_string(),
+            "var * {id: int64, name: ?string}"
+        );
+        let summary = blaze_odo::odo_batches(source, &target, &OdoOptions::default()).unwrap();
+        assert_eq!(summary.rows, 4);
+        assert_eq!(summary.source, "Arrow record batches");
+        assert_eq!(summary.plan.steps.len(), 1, "{}", summary.plan);
+        let back = concat(&read_all(&target));
+        let ids = back.column(0).as_primitive::<Int64Type>();
+        assert_eq!(ids.values().to_vec(), vec![1, 2, 1, 2]);
+        assert_eq!(back.column(1).null_count(), 2);
+    }
+}
