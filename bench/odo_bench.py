@@ -130,6 +130,16 @@ def postgres_cases(args, csv: Path, out: Path):
     return cases
 
 
+def peak_memory_mb(blaze: str, source: Path, target: Path) -> float:
+    """Peak resident memory of one `blaze odo` run, in MB, as GNU time reports it."""
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", blaze, "odo", str(source), str(target),
+         "--if-exists", "replace", "--quiet"],
+        check=True, capture_output=True, text=True,
+    )
+    return int(result.stderr.strip().splitlines()[-1]) / 1e3
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--blaze", required=True)
@@ -159,6 +169,9 @@ def main():
     if PG:
         rows.extend(postgres_cases(args, csv, out))
 
+    # Bounded memory: peak RSS of CSV → Parquet against the size of the input.
+    peak = peak_memory_mb(args.blaze, csv, out / "blaze.parquet")
+
     lines = [
         "# Benchmark results",
         "",
@@ -178,6 +191,11 @@ def main():
             lines.append(
                 f"| {task} | {ours_s:.2f} s | {name} | {peer_s:.2f} s | {ours_s / peer_s:.2f} |"
             )
+    lines += [
+        "",
+        f"Peak memory of CSV → Parquet: {peak:,.0f} MB resident for a {size_mb:,.0f} MB file "
+        f"(the file is {size_mb / peak:,.1f}× the memory the process used; GNU time's maximum RSS).",
+    ]
     text = "\n".join(lines) + "\n"
     args.out.write_text(text)
     print(text)

@@ -37,21 +37,25 @@ impl fmt::Display for Summary {
         };
         write!(
             f,
-            "{} rows → {} in {} ({} rows/s)",
-            thousands(self.rows),
+            "{} → {} in {} ({} rows/s)",
+            rows(self.rows),
             self.target,
             human_duration(seconds),
             human_count(rate)
         )?;
-        if let Some((rows, path)) = &self.rejected {
-            write!(
-                f,
-                "; {} rows rejected → {}",
-                thousands(*rows),
-                path.display()
-            )?;
+        if let Some((rejected, path)) = &self.rejected {
+            write!(f, "; {} rejected → {}", rows(*rejected), path.display())?;
         }
         Ok(())
+    }
+}
+
+/// `1 row`, `1,234 rows`.
+fn rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{} rows", thousands(n))
     }
 }
 
@@ -94,6 +98,8 @@ mod tests {
     fn numbers_for_people() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(rows(1), "1 row");
+        assert_eq!(rows(1234), "1,234 rows");
         assert_eq!(human_count(476_123.0), "476k");
         assert_eq!(human_duration(2.13), "2.1 s");
     }
