@@ -228,7 +228,11 @@ pub(crate) fn upload(local: &Path, url: &str) -> Result<()> {
 }
 
 fn writable(url: &str) -> Result<()> {
-    if url.starts_with("s3://") {
+    if url.starts_with("s3://") && has_wildcards(url) {
+        Err(Error::InvalidOption(format!(
+            "'{url}': a target is one object; name it without wildcards"
+        )))
+    } else if url.starts_with("s3://") {
         Ok(())
     } else {
         Err(Error::InvalidOption(format!(

@@ -109,6 +109,14 @@ fn s3_globs_and_errors_name_the_object() {
     );
     assert!(!files.path("out.parquet").exists());
 
+    let err = odo(
+        files.path("a.csv").to_str().unwrap(),
+        &format!("{prefix}/out/*.csv"),
+        &OdoOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("a target is one object"), "{err}");
+
     let missing = format!("{prefix}/nothing.csv");
     let err = discover(&missing, &Default::default()).unwrap_err();
     assert_eq!(err.to_string(), format!("{missing}: no such object"));
