@@ -13,16 +13,21 @@ use crate::graph::Conversion;
 use crate::resource::Resource;
 use crate::{postgres, sqlite};
 
+/// The error by which `conversion` declines a case, for the reason given.
+fn declines(conversion: Conversion) -> impl Fn(&str) -> Error {
+    move |reason| Error::Unsupported {
+        conversion,
+        reason: reason.to_owned(),
+    }
+}
+
 pub(super) fn copy_within(
     from: &Resource,
     to: &Resource,
     mode: LoadMode,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
-    let unsupported = |reason: &str| Error::Unsupported {
-        conversion: Conversion::CopyWithinDatabase,
-        reason: reason.to_owned(),
-    };
+    let unsupported = declines(Conversion::CopyWithinDatabase);
     if options.dshape.is_some() {
         return Err(unsupported("--dshape asks for a conversion"));
     }
@@ -83,9 +88,6 @@ pub(super) fn copy_within(
         }
         _ => return Err(unsupported("not two tables of one kind of database")),
     };
-    if let Some(progress) = &options.progress {
-        progress(rows);
-    }
     Ok((rows, shape))
 }
 
@@ -98,10 +100,7 @@ pub(super) fn csv_to_postgres(
     mode: LoadMode,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
-    let unsupported = |reason: &str| Error::Unsupported {
-        conversion: Conversion::CsvToPostgres,
-        reason: reason.to_owned(),
-    };
+    let unsupported = declines(Conversion::CsvToPostgres);
     let (
         Resource::File {
             path, compression, ..
@@ -151,9 +150,6 @@ pub(super) fn csv_to_postgres(
         dialect.header,
         dialect.delimiter,
     )?;
-    if let Some(progress) = &options.progress {
-        progress(rows);
-    }
     Ok((rows, shape))
 }
 
@@ -166,10 +162,7 @@ pub(super) fn postgres_to_csv(
     mode: LoadMode,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
-    let unsupported = |reason: &str| Error::Unsupported {
-        conversion: Conversion::PostgresToCsv,
-        reason: reason.to_owned(),
-    };
+    let unsupported = declines(Conversion::PostgresToCsv);
     let (
         Resource::Postgres { url, table },
         Resource::File {
@@ -192,8 +185,5 @@ pub(super) fn postgres_to_csv(
         delimiter.unwrap_or(b','),
         mode == LoadMode::Replace,
     )?;
-    if let Some(progress) = &options.progress {
-        progress(rows);
-    }
     Ok((rows, shape))
 }

@@ -216,11 +216,17 @@ fn run(
         return into_staged(plan, from, to, mode, options);
     }
     if let ([step], Input::Resource(from)) = (plan.steps.as_slice(), from) {
-        match step.conversion {
-            Conversion::CopyWithinDatabase => return copy_within(from, to, mode, options),
-            Conversion::CsvToPostgres => return csv_to_postgres(from, to, mode, options),
-            Conversion::PostgresToCsv => return postgres_to_csv(from, to, mode, options),
-            _ => {}
+        let direct = match step.conversion {
+            Conversion::CopyWithinDatabase => Some(copy_within(from, to, mode, options)?),
+            Conversion::CsvToPostgres => Some(csv_to_postgres(from, to, mode, options)?),
+            Conversion::PostgresToCsv => Some(postgres_to_csv(from, to, mode, options)?),
+            _ => None,
+        };
+        if let Some((rows, shape)) = direct {
+            if let Some(progress) = &options.progress {
+                progress(rows);
+            }
+            return Ok((rows, shape));
         }
     }
     let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
