@@ -386,6 +386,15 @@ async fn prepare_table(
     Ok(())
 }
 
+/// The COPY option that writes rows already frozen, when the table is new in this transaction
+/// (created or replaced): no later pass over the table to mark them visible to everyone.
+fn freeze(mode: LoadMode) -> &'static str {
+    match mode {
+        LoadMode::Create | LoadMode::Replace => ", FREEZE true",
+        LoadMode::Append => "",
+    }
+}
+
 /// Loads `batches` with binary COPY in one transaction; returns the rows written.
 pub(crate) fn write(
     table: &Table,
@@ -418,9 +427,10 @@ pub(crate) fn write(
             .collect();
         let sink = tx
             .copy_in(&format!(
-                "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                "COPY {} ({}) FROM STDIN (FORMAT binary{})",
                 table.quoted(),
-                names.join(", ")
+                names.join(", "),
+                freeze(mode)
             ))
             .await
             .map_err(|e| pg_error(&table.url, e))?;
@@ -475,8 +485,9 @@ pub(crate) fn copy_csv(
         prepare_table(&tx, table, datashape, mode).await?;
         let sink = tx
             .copy_in(&format!(
-                "COPY {} FROM STDIN (FORMAT csv, HEADER {header}, DELIMITER {delimiter}, NULL '')",
-                table.quoted()
+                "COPY {} FROM STDIN (FORMAT csv, HEADER {header}, DELIMITER {delimiter}, NULL ''{})",
+                table.quoted(),
+                freeze(mode)
             ))
             .await
             .map_err(|e| pg_error(&table.url, e))?;
