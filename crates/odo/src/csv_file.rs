@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use blaze_datashape::discover::{TextClassifier, TextKind};
 use csv::ByteRecord;
 
+use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
 use crate::format::Compression;
-use crate::read;
+use crate::read::{self, ReadProgress};
 
 /// CSV dialect options; `None` means "sniff it".
 #[derive(Clone, Debug, Default)]
@@ -44,16 +45,17 @@ pub(crate) struct CsvFile {
 
 impl CsvFile {
     /// Opens `path`; `name_delimiter` is the delimiter implied by the file name (`.tsv`).
+    /// Bytes read count into `progress`.
     pub(crate) fn open(
         path: &Path,
         compression: Compression,
         name_delimiter: Option<u8>,
-        options: &CsvOptions,
-        encoding: Option<&str>,
+        options: &DiscoverOptions,
         classifier: &TextClassifier,
+        progress: Option<&ReadProgress>,
     ) -> Result<Self> {
-        let mut input = read::open(path, compression)?;
-        if let Some(label) = encoding {
+        let mut input = read::open(path, compression, progress)?;
+        if let Some(label) = &options.encoding {
             let encoding = read::encoding(label)?;
             if encoding != encoding_rs::UTF_8 {
                 input = Box::new(read::Transcoder::new(input, encoding));
@@ -71,8 +73,9 @@ impl CsvFile {
         if head.starts_with(b"\xef\xbb\xbf") {
             head.drain(..3);
         }
-        let quote = options.quote.unwrap_or(b'"');
+        let quote = options.csv.quote.unwrap_or(b'"');
         let delimiter = options
+            .csv
             .delimiter
             .or(name_delimiter)
             .unwrap_or_else(|| sniff_delimiter(&head, quote));
@@ -103,7 +106,7 @@ impl CsvFile {
                 message: "the file is empty: no header and no rows".into(),
             });
         };
-        file.header = match options.header {
+        file.header = match options.csv.header {
             Some(h) => h,
             None => file.looks_like_header(first, classifier)?,
         };
@@ -156,17 +159,8 @@ impl CsvFile {
     /// Field `index` of `row` as text, or an error naming the line and column if it is not UTF-8.
     pub(crate) fn text<'a>(&self, row: &'a ByteRecord, index: usize) -> Result<&'a str> {
         let field = &row[index];
-        std::str::from_utf8(field).map_err(|e| {
-            let bad = field[e.valid_up_to()];
-            self.malformed(
-                row,
-                Some(index),
-                format!(
-                    "invalid UTF-8 (byte 0x{bad:02X} in field {}); if the file is in another encoding, name it with --encoding (for example --encoding latin1)",
-                    index + 1
-                ),
-            )
-        })
+        std::str::from_utf8(field)
+            .map_err(|e| self.malformed(row, Some(index), utf8_problem(field, index, &e)))
     }
 
     /// An error at `row` (and column `index`, 0-based).
@@ -241,6 +235,15 @@ impl CsvFile {
         }
         Ok(names)
     }
+}
+
+/// What is wrong with field `index` (0-based) that is not UTF-8, and what to do about it.
+pub(crate) fn utf8_problem(field: &[u8], index: usize, error: &std::str::Utf8Error) -> String {
+    let bad = field[error.valid_up_to()];
+    format!(
+        "invalid UTF-8 (byte 0x{bad:02X} in field {}); if the file is in another encoding, name it with --encoding (for example --encoding latin1)",
+        index + 1
+    )
 }
 
 /// The delimiter among `,` `\t` `;` `|` that splits the first lines into the same number of

@@ -16,6 +16,7 @@
 //! println!("{}", found.datashape);
 //! ```
 
+mod csv_chunks;
 mod csv_file;
 mod discover;
 mod error;
@@ -24,6 +25,7 @@ mod format;
 mod graph;
 mod mongo;
 mod odo;
+mod parquet_encoder;
 mod postgres;
 mod read;
 mod rejects;
@@ -39,8 +41,9 @@ pub use fileset::DEFAULT_PART_ROWS;
 pub use format::{Compression, FileFormat};
 pub use graph::{Conversion, Graph, Kind, Plan, Step};
 pub use odo::{
-    IfExists, OdoOptions, ProgressFn, Summary, discover, explain, odo, odo_batches, open,
+    IfExists, OdoOptions, Progress, ProgressFn, Summary, discover, explain, odo, odo_batches, open,
 };
+pub use read::ReadProgress;
 pub use rejects::Rejects;
 pub use resource::{FileSet, Resource};
 pub use source::{BatchSource, DEFAULT_BATCH_ROWS};

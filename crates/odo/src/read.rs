@@ -1,18 +1,119 @@
-//! Opening files as byte streams: decompression and transcoding to UTF-8.
+//! Opening files as byte streams: decompression, transcoding to UTF-8, and counting the bytes
+//! read for progress bars.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use parquet::file::reader::{ChunkReader, Length};
 
 use crate::error::{Error, Result};
 use crate::format::Compression;
 
-/// Opens `path`, decompressing as `compression` says.
-pub(crate) fn open(path: &Path, compression: Compression) -> Result<Box<dyn Read + Send>> {
+/// How many bytes of a source's files have been read, of how many: shared between the readers
+/// and whoever shows progress. Sizes are on disk (compressed bytes for compressed files).
+#[derive(Clone, Debug, Default)]
+pub struct ReadProgress(Arc<Counts>);
+
+#[derive(Debug, Default)]
+struct Counts {
+    read: AtomicU64,
+    total: AtomicU64,
+}
+
+impl ReadProgress {
+    /// Bytes read so far.
+    pub fn read(&self) -> u64 {
+        self.0.read.load(Ordering::Relaxed)
+    }
+
+    /// Bytes to read in all, when the source is made of files.
+    pub fn total(&self) -> Option<u64> {
+        Some(self.0.total.load(Ordering::Relaxed)).filter(|&t| t > 0)
+    }
+
+    /// Counts the sizes of `files` into the total.
+    pub(crate) fn add_files<P: AsRef<Path>>(&self, files: &[P]) {
+        let size: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        self.0.total.fetch_add(size, Ordering::Relaxed);
+    }
+
+    fn add_read(&self, bytes: usize) {
+        self.0.read.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// A reader that counts the bytes read through it into a [`ReadProgress`].
+pub(crate) struct Counted<R> {
+    inner: R,
+    progress: ReadProgress,
+}
+
+impl<R> Counted<R> {
+    pub(crate) fn new(inner: R, progress: ReadProgress) -> Self {
+        Self { inner, progress }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.add_read(n);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(position)
+    }
+}
+
+impl<R: Length> Length for Counted<R> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+}
+
+/// Parquet reads whole column chunks at a time: each counts when read.
+impl<R: ChunkReader> ChunkReader for Counted<R> {
+    type T = Counted<R::T>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(Counted::new(
+            self.inner.get_read(start)?,
+            self.progress.clone(),
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let bytes = self.inner.get_bytes(start, length)?;
+        self.progress.add_read(bytes.len());
+        Ok(bytes)
+    }
+}
+
+/// Opens `path`, decompressing as `compression` says; bytes read count into `progress`.
+pub(crate) fn open(
+    path: &Path,
+    compression: Compression,
+    progress: Option<&ReadProgress>,
+) -> Result<Box<dyn Read + Send>> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
     })?;
+    let file: Box<dyn Read + Send> = match progress {
+        Some(progress) => Box::new(Counted::new(file, progress.clone())),
+        None => Box::new(file),
+    };
     let file = BufReader::with_capacity(1 << 16, file);
     Ok(match compression {
         Compression::None => Box::new(file),

@@ -8,12 +8,10 @@ use std::path::{Path, PathBuf};
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression as ParquetCompression;
-use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
+use crate::parquet_encoder::ParquetEncoder;
 
 /// Bytes on their way to the temporary file, compressed as the target's name says.
 pub(crate) enum Sink {
@@ -71,7 +69,7 @@ enum Encoder {
     Csv(arrow::csv::Writer<Sink>),
     JsonLines(arrow::json::LineDelimitedWriter<Sink>),
     JsonArray(arrow::json::ArrayWriter<Sink>),
-    Parquet(ArrowWriter<Sink>),
+    Parquet(ParquetEncoder),
     Ipc(arrow::ipc::writer::FileWriter<Sink>),
 }
 
@@ -184,15 +182,10 @@ impl FileWriter {
                 Encoder::JsonLines(arrow::json::LineDelimitedWriter::new(sink))
             }
             FileFormat::Json => Encoder::JsonArray(arrow::json::ArrayWriter::new(sink)),
-            FileFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(ParquetCompression::SNAPPY)
-                    .build();
-                Encoder::Parquet(
-                    ArrowWriter::try_new(sink, schema.clone().into(), Some(props))
-                        .map_err(|e| format_error(target, e))?,
-                )
-            }
+            FileFormat::Parquet => Encoder::Parquet(ParquetEncoder::new(
+                sink,
+                std::sync::Arc::new(schema.clone()),
+            )),
             FileFormat::ArrowIpc => Encoder::Ipc(
                 arrow::ipc::writer::FileWriter::try_new(sink, schema)
                     .map_err(|e| format_error(target, e))?,
@@ -220,7 +213,7 @@ impl FileWriter {
             Encoder::Csv(w) => Ok(w.into_inner()),
             Encoder::JsonLines(mut w) => w.finish().map(|()| w.into_inner()),
             Encoder::JsonArray(mut w) => w.finish().map(|()| w.into_inner()),
-            Encoder::Parquet(w) => w.into_inner().map_err(Into::into),
+            Encoder::Parquet(w) => w.finish().map_err(Into::into),
             Encoder::Ipc(mut w) => w.finish().and_then(|()| w.into_inner()),
         }
         .map_err(|e| format_error(target, e))?;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use blaze_odo::{IfExists, OdoOptions, Plan, explain, odo};
-use indicatif::{ProgressBar, ProgressStyle};
+use blaze_odo::{IfExists, OdoOptions, Plan, Progress, explain, odo};
+use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
 use super::read_args::ReadArgs;
 use crate::output::{Failure, Format};
@@ -81,6 +81,27 @@ fn parse_errors(text: &str) -> Result<ErrorPolicy, String> {
     }
 }
 
+/// Shows rows on a spinner; once the source's size is known, a bar of bytes read with the rate
+/// and the time left, the rows beside it.
+fn show_progress(bar: &ProgressBar, progress: Progress) {
+    let Some(total) = progress.total_bytes else {
+        bar.set_position(progress.rows);
+        return;
+    };
+    if bar.length() != Some(total) {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {bytes}/{total_bytes}  {msg}  {binary_bytes_per_sec}  ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_length(total);
+    }
+    bar.set_position(progress.bytes.min(total));
+    bar.set_message(format!("{} rows", HumanCount(progress.rows)));
+}
+
 fn parse_dshape(text: &str) -> Result<blaze_datashape::DataShape, String> {
     blaze_datashape::parse(text).map_err(|e| e.to_string())
 }
@@ -100,6 +121,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     });
+    let progress = bar.clone().map(|bar| {
+        Arc::new(move |progress: Progress| show_progress(&bar, progress)) as blaze_odo::ProgressFn
+    });
     let options = OdoOptions {
         dshape: args.dshape,
         if_exists: match args.if_exists {
@@ -114,9 +138,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             ErrorPolicy::Stop => None,
             ErrorPolicy::Skip(path) => Some(path),
         },
-        progress: bar
-            .clone()
-            .map(|bar| Arc::new(move |rows: u64| bar.set_position(rows)) as blaze_odo::ProgressFn),
+        progress,
     };
     let result = odo(&args.source, &args.target, &options);
     if let Some(bar) = bar {

@@ -1,5 +1,5 @@
-//! CSV discovery: every column typed over the whole file (up to the byte budget), streaming in
-//! bounded memory.
+//! CSV discovery: every column typed over the whole file (up to the byte budget), on every core,
+//! streaming in bounded memory.
 
 use std::path::Path;
 
@@ -7,9 +7,13 @@ use blaze_datashape::discover::TextColumn;
 use blaze_datashape::{DataShape, Dim, Measure, Record};
 
 use super::{CsvDialect, DiscoverOptions, Discovery};
+use crate::csv_chunks::{Limit, RowChunk, map_chunks};
 use crate::csv_file::CsvFile;
 use crate::error::{Error, Result};
 use crate::format::Compression;
+
+/// Rows per chunk handed to a discovery thread.
+const DISCOVERY_CHUNK_ROWS: usize = 16 * 1024;
 
 pub(super) fn discover(
     path: &Path,
@@ -18,32 +22,45 @@ pub(super) fn discover(
     options: &DiscoverOptions,
 ) -> Result<Discovery> {
     let classifier = options.classifier();
-    let mut file = CsvFile::open(
+    let file = CsvFile::open(
         path,
         compression,
         name_delimiter,
-        &options.csv,
-        options.encoding.as_deref(),
+        options,
         &classifier,
+        None,
     )?;
-    let mut columns = vec![TextColumn::default(); file.names.len()];
-    let mut record = csv::ByteRecord::new();
-    let mut rows_read = 0u64;
-    let limit = options.sample_rows.unwrap_or(u64::MAX);
-    let complete = loop {
-        if rows_read == limit || file.bytes_read() >= options.byte_budget {
-            break !file.next_row(&mut record)?;
-        }
-        if !file.next_row(&mut record)? {
-            break true;
-        }
-        for (i, column) in columns.iter_mut().enumerate() {
-            column.add_cell(&classifier, file.text(&record, i)?);
-        }
-        rows_read += 1;
+    let (names, delimiter, header) = (file.names.clone(), file.delimiter, file.header);
+    let width = names.len();
+    let limit = Limit {
+        rows: options.sample_rows.unwrap_or(u64::MAX),
+        bytes: options.byte_budget,
     };
-    let fields = file
-        .names
+    let mut chunks = map_chunks(
+        file,
+        DISCOVERY_CHUNK_ROWS,
+        Some(limit),
+        move |chunk: &RowChunk| {
+            let mut columns = vec![TextColumn::default(); width];
+            for row in 0..chunk.len() {
+                for (i, column) in columns.iter_mut().enumerate() {
+                    column.add_cell(&classifier, chunk.text(row, i)?);
+                }
+            }
+            Ok((chunk.len() as u64, columns))
+        },
+    );
+    let mut columns = vec![TextColumn::default(); width];
+    let mut rows_read = 0u64;
+    for chunk in chunks.by_ref() {
+        let (rows, chunk_columns) = chunk?;
+        rows_read += rows;
+        for (column, other) in columns.iter_mut().zip(chunk_columns) {
+            column.merge(other);
+        }
+    }
+    let complete = chunks.complete();
+    let fields = names
         .iter()
         .zip(&columns)
         .map(|(name, column)| (name.clone(), column.datashape()))
@@ -58,8 +75,8 @@ pub(super) fn discover(
         rows_read,
         complete,
         csv: Some(CsvDialect {
-            delimiter: file.delimiter,
-            header: file.header,
+            delimiter,
+            header,
             marker_nulls: columns.iter().any(TextColumn::has_marker_nulls),
         }),
     })

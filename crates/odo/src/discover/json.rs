@@ -66,7 +66,7 @@ fn input(
     compression: Compression,
     options: &DiscoverOptions,
 ) -> Result<Box<dyn Read + Send>> {
-    let raw = read::open(path, compression)?;
+    let raw = read::open(path, compression, None)?;
     Ok(match &options.encoding {
         Some(label) if read::encoding(label)? != encoding_rs::UTF_8 => {
             Box::new(read::Transcoder::new(raw, read::encoding(label)?))

@@ -31,6 +31,9 @@ pub struct DiscoverOptions {
     /// When loading, where CSV rows with a cell that does not fit its column go instead of
     /// stopping the load (see [`OdoOptions::rejects`](crate::OdoOptions::rejects)).
     pub rejects: Option<crate::rejects::Rejects>,
+    /// When loading, where the bytes read from the source's files are counted (for progress
+    /// bars); discovery does not count.
+    pub progress: Option<crate::read::ReadProgress>,
 }
 
 impl Default for DiscoverOptions {
@@ -42,6 +45,7 @@ impl Default for DiscoverOptions {
             encoding: None,
             null_markers: DEFAULT_NULL_MARKERS.iter().map(|s| s.to_string()).collect(),
             rejects: None,
+            progress: None,
         }
     }
 }

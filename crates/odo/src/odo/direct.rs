@@ -141,7 +141,7 @@ pub(super) fn csv_to_postgres(
         let existing = postgres::discover_table(&table)?;
         check_appendable(&to.to_string(), &existing, &shape)?;
     }
-    let mut input = crate::read::open(path, *compression)?;
+    let mut input = crate::read::open(path, *compression, options.read.progress.as_ref())?;
     let rows = postgres::copy_csv(
         &table,
         &shape,

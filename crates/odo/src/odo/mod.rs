@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
 use crate::format::{Compression, FileFormat};
 use crate::graph::{Conversion, Graph, Kind, Plan};
+use crate::read::ReadProgress;
 use crate::rejects::Rejects;
 use crate::resource::{FileSet, Resource};
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, conform, read_ahead};
@@ -55,8 +56,20 @@ pub(crate) enum LoadMode {
     Replace,
 }
 
-/// Called as rows move: the number of rows written so far.
-pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+/// How far a move has got: given to the [`ProgressFn`] as rows are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Rows written so far.
+    pub rows: u64,
+    /// Bytes of the source's files read so far (0 for databases).
+    pub bytes: u64,
+    /// Bytes of the source's files in all, when the source is made of files: with `bytes`,
+    /// the fraction done and the time left.
+    pub total_bytes: Option<u64>,
+}
+
+/// Called as rows move, with how far the move has got.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
 /// Options of [`odo`].
 #[derive(Clone, Default)]
@@ -169,6 +182,9 @@ fn drive(
         None => None,
     };
     options.read.rejects = rejects.clone();
+    if options.progress.is_some() {
+        options.read.progress = Some(ReadProgress::default());
+    }
     let mut avoid = Vec::new();
     loop {
         let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
@@ -223,9 +239,7 @@ fn run(
             _ => None,
         };
         if let Some((rows, shape)) = direct {
-            if let Some(progress) = &options.progress {
-                progress(rows);
-            }
+            report(options, rows);
             return Ok((rows, shape));
         }
     }
@@ -257,11 +271,7 @@ fn run(
             message: e.to_string(),
         })
     });
-    let progress = |rows: u64| {
-        if let Some(progress) = &options.progress {
-            progress(rows);
-        }
-    };
+    let progress = |rows: u64| report(options, rows);
     let rows = match to {
         Resource::File {
             path,
@@ -391,6 +401,18 @@ fn mongo_collection(
             ))
         })?,
     })
+}
+
+/// Tells the progress callback, if any, that `rows` rows are written.
+fn report(options: &OdoOptions, rows: u64) {
+    if let Some(progress) = &options.progress {
+        let read = options.read.progress.as_ref();
+        progress(Progress {
+            rows,
+            bytes: read.map_or(0, ReadProgress::read),
+            total_bytes: read.and_then(ReadProgress::total),
+        });
+    }
 }
 
 /// Writes every batch with `write`, reporting progress; returns the rows written.

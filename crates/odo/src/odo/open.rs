@@ -36,19 +36,19 @@ pub(crate) fn open_source(
             path,
             format,
             compression,
-        } => open_file(path, *format, *compression, dshape, read, batch_rows),
+        } => {
+            count_sizes(read, std::slice::from_ref(path));
+            open_file(path, *format, *compression, dshape, read, batch_rows)
+        }
         Resource::Files {
             set,
             format,
             compression,
-        } => fileset::open(
-            fileset::list(set, *format)?,
-            *format,
-            *compression,
-            dshape,
-            read,
-            batch_rows,
-        ),
+        } => {
+            let files = fileset::list(set, *format)?;
+            count_sizes(read, &files);
+            fileset::open(files, *format, *compression, dshape, read, batch_rows)
+        }
         Resource::Remote {
             url,
             format,
@@ -96,10 +96,18 @@ fn open_staged(
     batch_rows: usize,
     rename: impl Fn(Error) -> Error + Send + 'static,
 ) -> Result<BatchSource> {
+    count_sizes(read, &files);
     let mut source =
         fileset::open(files, format, compression, dshape, read, batch_rows).map_err(&rename)?;
     source.batches = Box::new(source.batches.map(move |batch| batch.map_err(&rename)));
     Ok(source)
+}
+
+/// Adds the sizes of `files` to the total bytes of the read's progress, if it counts.
+fn count_sizes(read: &DiscoverOptions, files: &[PathBuf]) {
+    if let Some(progress) = &read.progress {
+        progress.add_files(files);
+    }
 }
 
 /// The datashape of any resource: a file, a table, or a whole database (a record of its

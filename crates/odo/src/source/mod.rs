@@ -19,7 +19,7 @@ use crate::csv_file::CsvFile;
 use crate::discover::{DiscoverOptions, discover_path};
 use crate::error::{Error, Result};
 use crate::format::{Compression, FileFormat};
-use crate::read;
+use crate::read::{self, Counted};
 
 /// Rows per batch when reading text formats.
 pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
@@ -95,11 +95,11 @@ pub(crate) fn open_file(
                 path,
                 compression,
                 delimiter,
-                &options.csv,
-                options.encoding.as_deref(),
+                options,
                 &classifier,
+                options.progress.as_ref(),
             )?;
-            Box::new(csv::CsvBatches::new(
+            Box::new(csv::csv_batches(
                 file,
                 schema.clone(),
                 classifier,
@@ -109,7 +109,7 @@ pub(crate) fn open_file(
             )?)
         }
         FileFormat::Json | FileFormat::JsonLines => {
-            let mut input = read::open(path, compression)?;
+            let mut input = read::open(path, compression, options.progress.as_ref())?;
             if let Some(label) = &options.encoding {
                 let encoding = read::encoding(label)?;
                 if encoding != encoding_rs::UTF_8 {
@@ -133,7 +133,7 @@ pub(crate) fn open_file(
             }))
         }
         FileFormat::Parquet => {
-            let file = open(path)?;
+            let file = open(path, options)?;
             let reader =
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
                     .map_err(|e| Error::Format {
@@ -151,11 +151,11 @@ pub(crate) fn open_file(
         FileFormat::ArrowIpc => {
             let reader: Box<
                 dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>> + Send,
-            > = match arrow::ipc::reader::FileReader::try_new(open(path)?, None) {
+            > = match arrow::ipc::reader::FileReader::try_new(open(path, options)?, None) {
                 Ok(reader) => Box::new(reader),
                 Err(_) => Box::new(
                     arrow::ipc::reader::StreamReader::try_new(
-                        std::io::BufReader::new(open(path)?),
+                        std::io::BufReader::new(open(path, options)?),
                         None,
                     )
                     .map_err(format_error.clone())?,
@@ -190,11 +190,16 @@ pub(crate) fn read_ahead(
     receiver.into_iter()
 }
 
-fn open(path: &Path) -> Result<File> {
-    File::open(path).map_err(|source| Error::Io {
+/// Opens a columnar file; the bytes its reader reads count into the options' progress.
+fn open(path: &Path, options: &DiscoverOptions) -> Result<Counted<File>> {
+    let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
-    })
+    })?;
+    Ok(Counted::new(
+        file,
+        options.progress.clone().unwrap_or_default(),
+    ))
 }
 
 /// Batches from a columnar reader, cast to `schema` (the datashape's Arrow form: microsecond

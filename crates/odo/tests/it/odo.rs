@@ -372,3 +372,133 @@ fn batches_in_memory_go_to_any_target() {
         assert_eq!(back.column(1).null_count(), 2);
     }
 }
+
+/// A CSV file is typed a chunk per worker: rows, errors and rejected rows still come in file
+/// order, with the lines of a single reader, including rows with quoted line breaks.
+#[test]
+fn chunks_typed_in_parallel_keep_file_order() {
+    let files = Files::new();
+    let mut text = String::from("id,note\n");
+    let mut line = 2;
+    let mut bad_lines = Vec::new();
+    for i in 0..20_000 {
+        if i % 3_001 == 1_000 {
+            text.push_str(&format!("x{i},bad\n"));
+            bad_lines.push(line);
+            line += 1;
+        } else if i % 7 == 0 {
+            text.push_str(&format!("{i},\"two\nlines\"\n"));
+            line += 2;
+        } else {
+            text.push_str(&format!("{i},n{i}\n"));
+            line += 1;
+        }
+    }
+    let csv = files.write("many.csv", &text);
+    let dshape = blaze_datashape::parse("var * {id: int64, note: string}").unwrap();
+
+    // Stopping: the first bad row in the file is the one named, whatever chunk it is in.
+    let err = odo(
+        csv.to_str().unwrap(),
+        files.path("stopped.parquet").to_str().unwrap(),
+        &OdoOptions {
+            dshape: Some(dshape.clone()),
+            batch_rows: Some(100),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "many.csv: line {}, column 1: 'x1000' in column 'id' is not a valid int64",
+            bad_lines[0]
+        )),
+        "{err}"
+    );
+    assert!(!files.path("stopped.parquet").exists());
+
+    // Skipping: every other row arrives in order; the rejects are in file order.
+    let rejects = files.path("rejects.jsonl");
+    let target = files.path("kept.parquet");
+    let summary = odo(
+        csv.to_str().unwrap(),
+        target.to_str().unwrap(),
+        &OdoOptions {
+            dshape: Some(dshape),
+            batch_rows: Some(100),
+            rejects: Some(rejects.clone()),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.rows, 20_000 - bad_lines.len() as u64);
+    let back = concat(&read_all(target.to_str().unwrap()));
+    let ids = back.column(0).as_primitive::<Int64Type>().values().to_vec();
+    let expected: Vec<i64> = (0..20_000).filter(|i| i % 3_001 != 1_000).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(back.column(1).as_string::<i32>().value(7), "two\nlines");
+    let rejected_lines: Vec<u64> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(rejected_lines, bad_lines);
+}
+
+/// The progress callback sees rows written and bytes read of the source's size.
+#[test]
+fn progress_counts_rows_and_bytes() {
+    use std::sync::{Arc, Mutex};
+
+    let files = Files::new();
+    let mut text = String::from("id,name\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("{i},name {i}\n"));
+    }
+    let size = text.len() as u64;
+    let source = files.write("p.csv", text);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let summary = odo(
+        source.to_str().unwrap(),
+        files.path("p.parquet").to_str().unwrap(),
+        &OdoOptions {
+            batch_rows: Some(10_000),
+            progress: Some(Arc::new(move |p| record.lock().unwrap().push(p))),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.rows, 50_000);
+    let seen = seen.lock().unwrap().clone();
+    let rows: Vec<u64> = seen.iter().map(|p| p.rows).collect();
+    assert_eq!(rows, vec![10_000, 20_000, 30_000, 40_000, 50_000]);
+    assert!(seen.iter().all(|p| p.total_bytes == Some(size)), "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0].bytes <= w[1].bytes),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().unwrap().bytes, size);
+
+    // Reading a Parquet file counts its bytes too.
+    let parquet = files.path("p.parquet");
+    let size = std::fs::metadata(&parquet).unwrap().len();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    odo(
+        parquet.to_str().unwrap(),
+        files.path("p.jsonl").to_str().unwrap(),
+        &OdoOptions {
+            progress: Some(Arc::new(move |p| record.lock().unwrap().push(p))),
+            ..OdoOptions::default()
+        },
+    )
+    .unwrap();
+    let last = *seen.lock().unwrap().last().unwrap();
+    assert_eq!((last.rows, last.total_bytes), (50_000, Some(size)));
+    assert!(last.bytes > 0 && last.bytes <= size, "{last:?}");
+}
