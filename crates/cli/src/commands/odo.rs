@@ -91,7 +91,7 @@ fn show_progress(bar: &ProgressBar, progress: Progress) {
     if bar.length() != Some(total) {
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{bar:30}] {bytes}/{total_bytes}  {msg}  {binary_bytes_per_sec}  ETA {eta}",
+                "{spinner} [{wide_bar}] {bytes}/{total_bytes}  {msg}  {binary_bytes_per_sec}  ETA {eta}",
             )
             .expect("a valid template")
             .progress_chars("=> "),
