@@ -1,0 +1,716 @@
+//! Building expressions: each constructor checks its operands, and computes the result's
+//! datashape and name (`spec/blaze.md` §1.2), so that an invalid expression is never built.
+
+use blaze_datashape::{DataShape, Dim, Measure, Record, closest_name};
+
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, DatePart, Expr, Index, Op, Reduction, UnaryOp, Value};
+use crate::types::{
+    base, binary_element, element, is_boolean, is_string, record_of, reduction, reduction_name,
+    unary_element, with_dims,
+};
+
+/// Named data of datashape `dshape`: the leaf of expressions.
+pub fn symbol(name: &str, dshape: DataShape) -> Expr {
+    Expr::new(
+        Op::Symbol {
+            name: name.to_owned(),
+        },
+        dshape,
+        Some(name.to_owned()),
+    )
+}
+
+/// A constant.
+pub fn literal(value: Value) -> Expr {
+    let measure = match &value {
+        Value::Null => Measure::Null,
+        Value::Bool(_) => Measure::Bool,
+        Value::Int(_) => Measure::Int64,
+        Value::Float(_) => Measure::Float64,
+        Value::Str(_) => Measure::STRING,
+    };
+    Expr::new(Op::Literal(value), DataShape::scalar(measure), None)
+}
+
+impl Expr {
+    /// Field `name` of this record-typed expression: `t.amount`.
+    pub fn field(&self, name: &str) -> Result<Expr> {
+        let record = self.record("take a field of")?;
+        let Some(ty) = record.get(name) else {
+            return Err(self.unknown_field(name, record));
+        };
+        let dshape = with_dims(self.dshape().dims(), ty.clone());
+        Ok(Expr::new(
+            Op::Field {
+                child: self.clone(),
+                field: name.to_owned(),
+            },
+            dshape,
+            Some(name.to_owned()),
+        ))
+    }
+
+    /// Some fields, in the order given: `t[['name', 'amount']]`.
+    pub fn project(&self, names: &[String]) -> Result<Expr> {
+        let record = self.record("take fields of")?;
+        let mut fields = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(ty) = record.get(name) else {
+                return Err(self.unknown_field(name, record));
+            };
+            if fields.iter().any(|(n, _)| n == name) {
+                return Err(Error::typing(format!("field '{name}' is named twice")));
+            }
+            fields.push((name.clone(), ty.clone()));
+        }
+        if fields.is_empty() {
+            return Err(Error::typing("a projection needs at least one field"));
+        }
+        let dshape = self.with_record(fields)?;
+        Ok(self.derived(
+            Op::Projection {
+                child: self.clone(),
+                fields: names.to_vec(),
+            },
+            dshape,
+        ))
+    }
+
+    /// The rows for which `predicate` holds: `t[t.amount > 100]`. When this expression is a
+    /// column of the predicate's table (`t.name[t.amount > 100]`), the rows of the table are
+    /// selected first (`t[t.amount > 100].name`).
+    pub fn select(&self, predicate: &Expr) -> Result<Expr> {
+        if self.dshape().dims().is_empty() {
+            return Err(Error::typing(format!(
+                "cannot select rows of a single value ({})",
+                self.dshape()
+            )));
+        }
+        if !is_boolean(predicate.dshape()) || predicate.dshape().dims().is_empty() {
+            return Err(Error::typing(format!(
+                "must select over a boolean predicate of the rows, not {} ({})",
+                predicate,
+                predicate.dshape()
+            )));
+        }
+        let table = predicate.rows();
+        if self.rows() != table && self != table {
+            return Err(Error::typing(format!(
+                "the predicate {predicate} is over the rows of {table}, which are not those of {self}"
+            )));
+        }
+        let selected = {
+            let dims = table.dshape().dims();
+            let dshape = DataShape::new(
+                std::iter::once(Dim::Var)
+                    .chain(dims[1..].iter().cloned())
+                    .collect(),
+                table.dshape().measure().clone(),
+            )
+            .map_err(|e| Error::typing(e.to_string()))?;
+            table.derived(
+                Op::Selection {
+                    child: table.clone(),
+                    predicate: predicate.clone(),
+                },
+                dshape,
+            )
+        };
+        self.substitute(table, &selected)
+    }
+
+    /// Rows by position: `t[3]`, `t[2:7]`, `t[::2]`.
+    pub fn slice(&self, index: Index) -> Result<Expr> {
+        let Some(first) = self.dshape().dims().first() else {
+            return Err(Error::typing(format!(
+                "cannot index a single value ({})",
+                self.dshape()
+            )));
+        };
+        let rest = &self.dshape().dims()[1..];
+        let dshape = match index {
+            Index::At(_) => with_dims(rest, element(self.dshape())),
+            Index::Range { step: Some(0), .. } => {
+                return Err(Error::typing("slice step cannot be zero"));
+            }
+            Index::Range { start, stop, step } => {
+                let length = match first {
+                    Dim::Fixed(n) => Some(range_length(*n as i64, &start, &stop, &step)),
+                    _ => match (start.unwrap_or(0), stop, step.unwrap_or(1)) {
+                        (s, Some(e), st) if s >= 0 && e >= 0 && st > 0 => {
+                            Some(range_length(i64::MAX, &Some(s), &Some(e), &Some(st)))
+                        }
+                        _ => None,
+                    },
+                };
+                let dim = length.map_or(Dim::Var, Dim::Fixed);
+                with_dims(
+                    &std::iter::once(dim)
+                        .chain(rest.iter().cloned())
+                        .collect::<Vec<_>>(),
+                    element(self.dshape()),
+                )
+            }
+        };
+        Ok(self.derived(
+            Op::Slice {
+                child: self.clone(),
+                index,
+            },
+            dshape,
+        ))
+    }
+
+    /// The first `n` rows.
+    pub fn head(&self, n: u64) -> Result<Expr> {
+        let dshape = self.with_first_dim(Dim::Fixed(n), "head")?;
+        Ok(self.derived(
+            Op::Head {
+                child: self.clone(),
+                n,
+            },
+            dshape,
+        ))
+    }
+
+    /// The last `n` rows.
+    pub fn tail(&self, n: u64) -> Result<Expr> {
+        let dshape = self.with_first_dim(Dim::Fixed(n), "tail")?;
+        Ok(self.derived(
+            Op::Tail {
+                child: self.clone(),
+                n,
+            },
+            dshape,
+        ))
+    }
+
+    /// Rows ordered by `keys` (expressions over these rows); by the values themselves when
+    /// `keys` is empty and this is a column.
+    pub fn sort(&self, keys: Vec<Expr>, ascending: bool) -> Result<Expr> {
+        if self.dshape().dims().is_empty() {
+            return Err(Error::typing(format!(
+                "cannot sort a single value ({})",
+                self.dshape()
+            )));
+        }
+        let keys = if keys.is_empty() {
+            match record_of(self.dshape()) {
+                Some(record) => record
+                    .names()
+                    .map(|n| self.field(n))
+                    .collect::<Result<_>>()?,
+                None => vec![self.clone()],
+            }
+        } else {
+            keys
+        };
+        for key in &keys {
+            if key.rows() != self.rows() || key.dshape().dims() != self.dshape().dims() {
+                return Err(Error::typing(format!(
+                    "cannot sort {self} by {key}: the key is not over the same rows"
+                )));
+            }
+        }
+        Ok(self.derived(
+            Op::Sort {
+                child: self.clone(),
+                keys,
+                ascending,
+            },
+            self.dshape().clone(),
+        ))
+    }
+
+    /// Rows without repeats; judged on the columns `on` only when given.
+    pub fn distinct(&self, on: Vec<String>) -> Result<Expr> {
+        if !on.is_empty() {
+            let record = self.record("take distinct rows on fields of")?;
+            if let Some(name) = on.iter().find(|n| record.get(n).is_none()) {
+                return Err(self.unknown_field(name, record));
+            }
+        }
+        let dshape = self.with_first_dim(Dim::Var, "distinct")?;
+        Ok(self.derived(
+            Op::Distinct {
+                child: self.clone(),
+                on,
+            },
+            dshape,
+        ))
+    }
+
+    /// The expression under another name: `(t.amount * 2).label('double')`.
+    pub fn label(&self, label: &str) -> Expr {
+        Expr::new(
+            Op::Label {
+                child: self.clone(),
+                label: label.to_owned(),
+            },
+            self.dshape().clone(),
+            Some(label.to_owned()),
+        )
+    }
+
+    /// Fields renamed: `t.relabel(amount='balance')`.
+    pub fn relabel(&self, labels: Vec<(String, String)>) -> Result<Expr> {
+        let record = self.record("relabel fields of")?;
+        let missing: Vec<&str> = labels
+            .iter()
+            .map(|(old, _)| old.as_str())
+            .filter(|old| record.get(old).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::typing(format!(
+                "cannot relabel non-existent child fields: {}",
+                quoted_list(missing.iter().copied())
+            )));
+        }
+        let fields = record
+            .fields()
+            .iter()
+            .map(|(name, ty)| {
+                let new = labels
+                    .iter()
+                    .find(|(old, _)| old == name)
+                    .map_or(name, |(_, new)| new);
+                (new.clone(), ty.clone())
+            })
+            .collect();
+        let dshape = self.with_record(fields)?;
+        Ok(self.derived(
+            Op::Relabel {
+                child: self.clone(),
+                labels,
+            },
+            dshape,
+        ))
+    }
+
+    /// `lhs op rhs`, element-wise; a single value combines with every element of a column.
+    pub fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Expr> {
+        let (lhs, rhs) = (coerce_literal(lhs, rhs)?, coerce_literal(rhs, lhs)?);
+        let dims = match (lhs.dshape().dims(), rhs.dshape().dims()) {
+            ([], dims) | (dims, []) => dims.to_vec(),
+            (l, r) => {
+                if lhs.rows() != rhs.rows() || l.len() != r.len() {
+                    return Err(Error::typing(format!(
+                        "cannot combine {lhs} and {rhs}: they are not over the same rows (join their tables first)"
+                    )));
+                }
+                l.to_vec()
+            }
+        };
+        for side in [&lhs, &rhs] {
+            if record_of(side.dshape()).is_some() {
+                return Err(Error::typing(format!(
+                    "cannot apply '{}' to the table {side}; use one of its columns",
+                    crate::print::binary_symbol(op)
+                )));
+            }
+        }
+        let element = binary_element(op, &element(lhs.dshape()), &element(rhs.dshape()))?;
+        let name = match (lhs.name(), rhs.name()) {
+            (Some(l), Some(r)) if l != r => None,
+            (Some(n), _) | (_, Some(n)) => Some(n.to_owned()),
+            (None, None) => None,
+        };
+        Ok(Expr::new(
+            Op::Binary {
+                op,
+                lhs: lhs.clone(),
+                rhs: rhs.clone(),
+            },
+            with_dims(&dims, element),
+            name,
+        ))
+    }
+
+    /// A function of each element: `-x`, `~x`, `abs(x)`, `x.str.upper()`, `x.year`.
+    pub fn unary(&self, op: UnaryOp) -> Result<Expr> {
+        if record_of(self.dshape()).is_some() {
+            return Err(Error::typing(format!(
+                "{} applies to a column, and {self} is a table",
+                crate::print::unary_description(op)
+            )));
+        }
+        let element = unary_element(op, &element(self.dshape()))?;
+        let name = match op {
+            UnaryOp::DatePart(part) => Some(match self.name() {
+                Some(n) => format!("{n}_{}", date_part_name(part)),
+                None => date_part_name(part).to_owned(),
+            }),
+            _ => self.name().map(str::to_owned),
+        };
+        Ok(Expr::new(
+            Op::Unary {
+                op,
+                child: self.clone(),
+            },
+            with_dims(self.dshape().dims(), element),
+            name,
+        ))
+    }
+
+    /// A reduction of this collection to one value: `t.amount.sum()`, `t.count()`.
+    pub fn reduce(&self, op: Reduction) -> Result<Expr> {
+        let dshape = reduction(op, self.dshape())?;
+        let name = match self.name() {
+            Some(n) if n != "_" => format!("{n}_{}", reduction_name(op)),
+            _ => reduction_name(op).to_owned(),
+        };
+        Ok(Expr::new(
+            Op::Reduction {
+                op,
+                child: self.clone(),
+            },
+            dshape,
+            Some(name),
+        ))
+    }
+
+    /// Named reductions of this collection, as one record:
+    /// `summary(total=t.amount.sum(), n=t.id.count())`. Names keep the order given.
+    pub fn summary(&self, values: Vec<(String, Expr)>) -> Result<Expr> {
+        if values.is_empty() {
+            return Err(Error::typing(
+                "a summary needs at least one named reduction",
+            ));
+        }
+        let mut fields = Vec::with_capacity(values.len());
+        for (name, value) in &values {
+            if !value.dshape().dims().is_empty() {
+                return Err(Error::typing(format!(
+                    "{name}={value} is not a reduction: it has a value per row ({}); reduce it, as in {value}.sum()",
+                    value.dshape()
+                )));
+            }
+            for reduced in value.reduced_collections() {
+                if reduced.rows() != self.rows() {
+                    return Err(Error::typing(format!(
+                        "{name}={value} reduces {reduced}, which is not over the rows of {self}"
+                    )));
+                }
+            }
+            fields.push((name.clone(), value.dshape().clone()));
+        }
+        let dshape = DataShape::record(fields).map_err(|e| Error::typing(e.to_string()))?;
+        Ok(Expr::new(
+            Op::Summary {
+                child: self.clone(),
+                values,
+            },
+            dshape,
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// Whether each element is one of `values`.
+    pub fn isin(&self, values: Vec<Value>) -> Result<Expr> {
+        self.column("isin")?;
+        Ok(Expr::new(
+            Op::IsIn {
+                child: self.clone(),
+                values,
+            },
+            with_dims(self.dshape().dims(), DataShape::scalar(Measure::Bool)),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// Whether each string matches the glob `pattern` (`*` any text, `?` one character).
+    pub fn like(&self, pattern: &str) -> Result<Expr> {
+        if !is_string(self.dshape()) {
+            return Err(Error::typing(format!(
+                "like needs strings, not {}",
+                self.dshape()
+            )));
+        }
+        let element = if crate::types::optional(self.dshape()) {
+            DataShape::scalar(Measure::Bool).into_option()
+        } else {
+            DataShape::scalar(Measure::Bool)
+        };
+        Ok(Expr::new(
+            Op::Like {
+                child: self.clone(),
+                pattern: pattern.to_owned(),
+            },
+            with_dims(self.dshape().dims(), element),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// Each value converted to `to` (a scalar type, such as `int64` or `?float64`).
+    pub fn coerce(&self, to: DataShape) -> Result<Expr> {
+        self.column("coerce")?;
+        if !to.dims().is_empty() {
+            return Err(Error::typing(format!(
+                "coerce converts each value, so it takes a type without dimensions, not {to}"
+            )));
+        }
+        Ok(Expr::new(
+            Op::Coerce {
+                child: self.clone(),
+                to: to.clone(),
+            },
+            with_dims(self.dshape().dims(), to),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// A node computed from this one that keeps its name.
+    fn derived(&self, op: Op, dshape: DataShape) -> Expr {
+        Expr::new(op, dshape, self.name().map(str::to_owned))
+    }
+
+    /// The record of this expression's elements, or an error saying what could not be done.
+    fn record(&self, doing: &str) -> Result<&Record> {
+        record_of(self.dshape()).ok_or_else(|| {
+            Error::typing(format!(
+                "cannot {doing} {self}: it is not a record or table ({})",
+                self.dshape()
+            ))
+        })
+    }
+
+    fn column(&self, doing: &str) -> Result<()> {
+        if record_of(self.dshape()).is_some() {
+            return Err(Error::typing(format!(
+                "{doing} applies to a column, and {self} is a table"
+            )));
+        }
+        Ok(())
+    }
+
+    fn unknown_field(&self, name: &str, record: &Record) -> Error {
+        let suggestion = closest_name(name, record.names())
+            .map(|n| format!("; did you mean '{n}'?"))
+            .unwrap_or_default();
+        Error::typing(format!(
+            "'{name}' is not a field of {self}{suggestion} (fields: {})",
+            record.names().collect::<Vec<_>>().join(", ")
+        ))
+    }
+
+    /// This expression's dimensions with the record `fields` as elements.
+    fn with_record(&self, fields: Vec<(String, DataShape)>) -> Result<DataShape> {
+        let record = DataShape::record(fields).map_err(|e| Error::typing(e.to_string()))?;
+        Ok(with_dims(self.dshape().dims(), record))
+    }
+
+    /// This expression's shape with its first dimension replaced.
+    fn with_first_dim(&self, dim: Dim, doing: &str) -> Result<DataShape> {
+        let dims = self.dshape().dims();
+        if dims.is_empty() {
+            return Err(Error::typing(format!(
+                "{doing} needs a collection, and {self} is a single value ({})",
+                self.dshape()
+            )));
+        }
+        let dims: Vec<Dim> = std::iter::once(dim)
+            .chain(dims[1..].iter().cloned())
+            .collect();
+        Ok(with_dims(&dims, element(self.dshape())))
+    }
+
+    /// The expression whose rows this one has, one element per row: `t` for `t.amount + 1`
+    /// and for `t[['a', 'b']]`; the expression itself when it makes rows of its own (a
+    /// symbol, a selection, a sort...).
+    pub fn rows(&self) -> &Expr {
+        match self.op() {
+            Op::Field { child, .. } if !child.dshape().dims().is_empty() => child.rows(),
+            Op::Projection { child, .. }
+            | Op::Label { child, .. }
+            | Op::Relabel { child, .. }
+            | Op::Unary { child, .. }
+            | Op::IsIn { child, .. }
+            | Op::Like { child, .. }
+            | Op::Coerce { child, .. } => child.rows(),
+            Op::Binary { lhs, rhs, .. } => {
+                if lhs.dshape().dims().is_empty() {
+                    rhs.rows()
+                } else {
+                    lhs.rows()
+                }
+            }
+            _ => self,
+        }
+    }
+
+    /// The collections reduced inside this (scalar) expression: `t.amount` in
+    /// `t.amount.sum() + 1`.
+    fn reduced_collections(&self) -> Vec<&Expr> {
+        match self.op() {
+            Op::Reduction { child, .. } => vec![child],
+            Op::Literal(_) => vec![],
+            _ => self
+                .children()
+                .into_iter()
+                .flat_map(Expr::reduced_collections)
+                .collect(),
+        }
+    }
+
+    /// This expression with every occurrence of `old` replaced by `new` (of the same type).
+    fn substitute(&self, old: &Expr, new: &Expr) -> Result<Expr> {
+        if self == old {
+            return Ok(new.clone());
+        }
+        let sub = |e: &Expr| e.substitute(old, new);
+        match self.op() {
+            Op::Symbol { .. } | Op::Literal(_) => Ok(self.clone()),
+            Op::Field { child, field } => sub(child)?.field(field),
+            Op::Projection { child, fields } => sub(child)?.project(fields),
+            Op::Label { child, label } => Ok(sub(child)?.label(label)),
+            Op::Relabel { child, labels } => sub(child)?.relabel(labels.clone()),
+            Op::Unary { op, child } => sub(child)?.unary(*op),
+            Op::IsIn { child, values } => sub(child)?.isin(values.clone()),
+            Op::Like { child, pattern } => sub(child)?.like(pattern),
+            Op::Coerce { child, to } => sub(child)?.coerce(to.clone()),
+            Op::Binary { op, lhs, rhs } => Expr::binary(*op, &sub(lhs)?, &sub(rhs)?),
+            _ => Err(Error::typing(format!(
+                "cannot select rows of {self} by a predicate over {old}"
+            ))),
+        }
+    }
+}
+
+/// Split-apply-combine: `values` (named reductions) for each group of equal `grouper` values:
+/// `by(t.name, total=t.amount.sum())`. Columns: the grouper's, then the values', in the order
+/// written.
+pub fn by(grouper: &Expr, values: Vec<(String, Expr)>) -> Result<Expr> {
+    if grouper.dshape().dims().len() != 1 {
+        return Err(Error::typing(format!(
+            "by groups the rows of a table, so its grouper must be a column or columns, not {} ({})",
+            grouper,
+            grouper.dshape()
+        )));
+    }
+    let table = grouper.rows();
+    let summary = table.summary(values)?;
+    let mut fields: Vec<(String, DataShape)> = match record_of(grouper.dshape()) {
+        Some(record) => record.fields().to_vec(),
+        None => {
+            let name = grouper.name().ok_or_else(|| {
+                Error::typing(format!(
+                    "the grouper {grouper} has no name; name it with .label('...')"
+                ))
+            })?;
+            vec![(name.to_owned(), element(grouper.dshape()))]
+        }
+    };
+    let Op::Summary { values, .. } = summary.op() else {
+        unreachable!("summary builds a summary")
+    };
+    for (name, value) in values {
+        if fields.iter().any(|(n, _)| n == name) {
+            return Err(Error::typing(format!(
+                "'{name}' names both a grouping column and a reduction"
+            )));
+        }
+        fields.push((name.clone(), value.dshape().clone()));
+    }
+    let dshape = with_dims(
+        &[Dim::Var],
+        DataShape::record(fields).map_err(|e| Error::typing(e.to_string()))?,
+    );
+    Ok(Expr::new(
+        Op::By {
+            grouper: grouper.clone(),
+            summary: summary.clone(),
+        },
+        dshape,
+        table.name().map(str::to_owned),
+    ))
+}
+
+/// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);
+/// other operands are returned as they are.
+fn coerce_literal(side: &Expr, other: &Expr) -> Result<Expr> {
+    let (Op::Literal(Value::Str(text)), measure) = (side.op(), base(other.dshape())) else {
+        return Ok(side.clone());
+    };
+    let target = match measure {
+        Measure::Date | Measure::DateTime { .. } => measure.clone(),
+        _ => return Ok(side.clone()),
+    };
+    let parsed = blaze_datashape::discover::parse_datetime(text.trim());
+    if parsed.is_none() {
+        return Err(Error::typing(format!(
+            "'{text}' is not a valid {} to compare {other} with",
+            DataShape::scalar(target)
+        )));
+    }
+    Ok(Expr::new(
+        side.op().clone(),
+        DataShape::scalar(target),
+        None,
+    ))
+}
+
+/// Elements selected by `start:stop:step` out of `n`, as Python counts them.
+fn range_length(n: i64, start: &Option<i64>, stop: &Option<i64>, step: &Option<i64>) -> u64 {
+    let step = step.unwrap_or(1);
+    let clamp = |i: i64, low: i64, high: i64| {
+        let i = if i < 0 { i.saturating_add(n) } else { i };
+        i.clamp(low, high)
+    };
+    let (start, stop) = if step > 0 {
+        (
+            start.map_or(0, |s| clamp(s, 0, n)),
+            stop.map_or(n, |s| clamp(s, 0, n)),
+        )
+    } else {
+        (
+            start.map_or(n - 1, |s| clamp(s, -1, n - 1)),
+            stop.map_or(-1, |s| clamp(s, -1, n - 1)),
+        )
+    };
+    let span = if step > 0 { stop - start } else { start - stop };
+    if span <= 0 {
+        0
+    } else {
+        ((span - 1) / step.abs() + 1) as u64
+    }
+}
+
+/// The name of a date part, as written: `year`, `minute`...
+pub(crate) fn date_part_name(part: DatePart) -> &'static str {
+    match part {
+        DatePart::Year => "year",
+        DatePart::Month => "month",
+        DatePart::Day => "day",
+        DatePart::Hour => "hour",
+        DatePart::Minute => "minute",
+        DatePart::Second => "second",
+        DatePart::Millisecond => "millisecond",
+        DatePart::Microsecond => "microsecond",
+        DatePart::Date => "date",
+        DatePart::Time => "time",
+    }
+}
+
+fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_lengths_follow_python() {
+        let len = |n, a, b, c| range_length(n, &a, &b, &c);
+        assert_eq!(len(10, Some(2), Some(7), None), 5);
+        assert_eq!(len(10, Some(2), Some(7), Some(2)), 3);
+        assert_eq!(len(10, None, None, Some(-1)), 10);
+        assert_eq!(len(10, Some(-3), None, None), 3);
+        assert_eq!(len(10, Some(8), Some(2), None), 0);
+        assert_eq!(len(10, None, None, Some(3)), 4);
+    }
+}

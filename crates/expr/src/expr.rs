@@ -1,0 +1,453 @@
+//! The expression tree: immutable nodes, each typed (a datashape) and named when built.
+
+use std::fmt;
+use std::sync::Arc;
+
+use blaze_datashape::DataShape;
+
+/// An expression: a tree of operations over named symbols, typed and named when built, so an
+/// invalid expression never exists. Cheap to clone (nodes are shared); equality is
+/// structural.
+#[derive(Clone, PartialEq)]
+pub struct Expr(Arc<Node>);
+
+#[derive(Debug, PartialEq)]
+struct Node {
+    op: Op,
+    dshape: DataShape,
+    name: Option<String>,
+}
+
+/// A constant inside an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `None`: a missing value.
+    Null,
+    /// `True` / `False`
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// Text.
+    Str(String),
+}
+
+/// One operation of the tree, with its operands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// Named data of a known datashape: a leaf, bound to a resource when computed.
+    Symbol {
+        /// The symbol's name.
+        name: String,
+    },
+    /// A constant.
+    Literal(Value),
+    /// One field of a record (a column of a table, a table of a database).
+    Field {
+        /// The record-typed expression.
+        child: Expr,
+        /// The field's name.
+        field: String,
+    },
+    /// Some fields of a record, in the order given.
+    Projection {
+        /// The record-typed expression.
+        child: Expr,
+        /// The fields kept.
+        fields: Vec<String>,
+    },
+    /// The rows for which a boolean expression is true.
+    Selection {
+        /// The collection filtered.
+        child: Expr,
+        /// A boolean expression over `child`.
+        predicate: Expr,
+    },
+    /// Rows by position: one row, or a range with a step.
+    Slice {
+        /// The collection.
+        child: Expr,
+        /// Which rows.
+        index: Index,
+    },
+    /// The first `n` rows.
+    Head {
+        /// The collection.
+        child: Expr,
+        /// How many rows.
+        n: u64,
+    },
+    /// The last `n` rows.
+    Tail {
+        /// The collection.
+        child: Expr,
+        /// How many rows.
+        n: u64,
+    },
+    /// Rows ordered by keys.
+    Sort {
+        /// The collection.
+        child: Expr,
+        /// Expressions over `child` to order by, most significant first; a column named by
+        /// the user is a [`Op::Field`] of `child`.
+        keys: Vec<Expr>,
+        /// Ascending (`true`) or descending order.
+        ascending: bool,
+    },
+    /// Rows without repeats, optionally judged on some columns only.
+    Distinct {
+        /// The collection.
+        child: Expr,
+        /// Columns that decide what repeats; all when empty.
+        on: Vec<String>,
+    },
+    /// An expression under another name.
+    Label {
+        /// The expression renamed.
+        child: Expr,
+        /// Its new name.
+        label: String,
+    },
+    /// A record with some fields renamed.
+    Relabel {
+        /// The record-typed expression.
+        child: Expr,
+        /// `(old, new)` pairs, in the order given.
+        labels: Vec<(String, String)>,
+    },
+    /// An operator applied element-wise to two operands.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// The left operand.
+        lhs: Expr,
+        /// The right operand.
+        rhs: Expr,
+    },
+    /// A function applied element-wise: `-x`, `~x`, `abs(x)`, `x.str.upper()`, `x.year`.
+    Unary {
+        /// The function.
+        op: UnaryOp,
+        /// Its operand.
+        child: Expr,
+    },
+    /// A whole collection reduced to one value.
+    Reduction {
+        /// Which reduction.
+        op: Reduction,
+        /// The collection.
+        child: Expr,
+    },
+    /// Named reductions of one collection, as a record.
+    Summary {
+        /// The collection reduced.
+        child: Expr,
+        /// Names and reductions, in the order written.
+        values: Vec<(String, Expr)>,
+    },
+    /// Split-apply-combine: `summary` computed for each group of equal `grouper` values.
+    By {
+        /// What the rows are grouped by: a column, or several (a projection).
+        grouper: Expr,
+        /// An [`Op::Summary`] of the grouped collection.
+        summary: Expr,
+    },
+    /// Whether each element is one of some values.
+    IsIn {
+        /// The column.
+        child: Expr,
+        /// The values.
+        values: Vec<Value>,
+    },
+    /// Whether each string matches a glob pattern (`*`, `?`).
+    Like {
+        /// The string column.
+        child: Expr,
+        /// The pattern.
+        pattern: String,
+    },
+    /// Values converted to another type.
+    Coerce {
+        /// The expression converted.
+        child: Expr,
+        /// The type converted to.
+        to: DataShape,
+    },
+}
+
+/// Positions selected by a slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Index {
+    /// One element (negative counts from the end).
+    At(i64),
+    /// `start:stop:step`, as in Python.
+    Range {
+        /// First position, if given.
+        start: Option<i64>,
+        /// Position after the last, if given.
+        stop: Option<i64>,
+        /// Step, if given (never 0).
+        step: Option<i64>,
+    },
+}
+
+/// Element-wise operators of two operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `+` (also string concatenation, and datetime plus timedelta)
+    Add,
+    /// `-`
+    Sub,
+    /// `*` (also string repetition)
+    Mul,
+    /// `/` (always floating point)
+    Div,
+    /// `//`
+    FloorDiv,
+    /// `%`
+    Mod,
+    /// `**`
+    Pow,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `&`
+    And,
+    /// `|`
+    Or,
+    /// `^`
+    Xor,
+}
+
+/// Element-wise functions of one operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x`
+    Neg,
+    /// `~x`: boolean not
+    Not,
+    /// `x.isnull()`
+    IsNull,
+    /// `x.notnull()`
+    NotNull,
+    /// A math function: `abs(x)`, `sqrt(x)`, `x.floor()`...
+    Math(MathFn),
+    /// A string method: `x.str.upper()`...
+    Str(StrFn),
+    /// A part of a date or datetime: `x.year`, `x.date`...
+    DatePart(DatePart),
+}
+
+/// Math functions of one number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MathFn {
+    /// `abs`
+    Abs,
+    /// `sqrt`
+    Sqrt,
+    /// `exp`
+    Exp,
+    /// `log` (natural)
+    Log,
+    /// `log10`
+    Log10,
+    /// `log1p`
+    Log1p,
+    /// `expm1`
+    Expm1,
+    /// `sin`
+    Sin,
+    /// `cos`
+    Cos,
+    /// `tan`
+    Tan,
+    /// `asin`
+    Asin,
+    /// `acos`
+    Acos,
+    /// `atan`
+    Atan,
+    /// `sinh`
+    Sinh,
+    /// `cosh`
+    Cosh,
+    /// `tanh`
+    Tanh,
+    /// `radians`
+    Radians,
+    /// `degrees`
+    Degrees,
+    /// `ceil`
+    Ceil,
+    /// `floor`
+    Floor,
+    /// `trunc`
+    Trunc,
+    /// `isnan`
+    IsNan,
+}
+
+/// String methods of the `.str` namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StrFn {
+    /// `len()`: length in characters
+    Len,
+    /// `upper()`
+    Upper,
+    /// `lower()`
+    Lower,
+    /// `strip()`
+    Strip,
+    /// `lstrip()`
+    Lstrip,
+    /// `rstrip()`
+    Rstrip,
+}
+
+/// Parts of dates and datetimes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DatePart {
+    /// `year` (int32)
+    Year,
+    /// `month` (int64)
+    Month,
+    /// `day` (int64)
+    Day,
+    /// `hour` (int64)
+    Hour,
+    /// `minute` (int64)
+    Minute,
+    /// `second` (float64: seconds with their fraction)
+    Second,
+    /// `millisecond` (int64)
+    Millisecond,
+    /// `microsecond` (int64)
+    Microsecond,
+    /// `date`: the calendar date
+    Date,
+    /// `time`: the time of day
+    Time,
+}
+
+/// Reductions of a collection to one value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    /// `sum()`
+    Sum,
+    /// `min()`
+    Min,
+    /// `max()`
+    Max,
+    /// `mean()`
+    Mean,
+    /// `var(unbiased=...)`: population variance unless unbiased
+    Var {
+        /// Divide by n − 1 (sample variance) rather than n.
+        unbiased: bool,
+    },
+    /// `std(unbiased=...)`
+    Std {
+        /// Divide by n − 1 rather than n.
+        unbiased: bool,
+    },
+    /// `any()`
+    Any,
+    /// `all()`
+    All,
+    /// `count()`: elements that are not missing
+    Count,
+    /// `nunique()`: distinct values (distinct rows of a table)
+    Nunique,
+    /// `nelements()`: elements, missing ones included (`nrows`)
+    Nelements,
+}
+
+impl Expr {
+    pub(crate) fn new(op: Op, dshape: DataShape, name: Option<String>) -> Self {
+        Expr(Arc::new(Node { op, dshape, name }))
+    }
+
+    /// The operation at the root of the tree.
+    pub fn op(&self) -> &Op {
+        &self.0.op
+    }
+
+    /// The datashape of the result.
+    pub fn dshape(&self) -> &DataShape {
+        &self.0.dshape
+    }
+
+    /// The result's name (a column's name when this is a column), if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    /// The names of the result's fields, when its elements are records.
+    pub fn fields(&self) -> Vec<&str> {
+        crate::types::record_of(self.dshape())
+            .map(|r| r.names().collect())
+            .unwrap_or_default()
+    }
+
+    /// The expressions this one is built on, left to right.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self.op() {
+            Op::Symbol { .. } | Op::Literal(_) => vec![],
+            Op::Field { child, .. }
+            | Op::Projection { child, .. }
+            | Op::Slice { child, .. }
+            | Op::Head { child, .. }
+            | Op::Tail { child, .. }
+            | Op::Distinct { child, .. }
+            | Op::Label { child, .. }
+            | Op::Relabel { child, .. }
+            | Op::Unary { child, .. }
+            | Op::Reduction { child, .. }
+            | Op::IsIn { child, .. }
+            | Op::Like { child, .. }
+            | Op::Coerce { child, .. } => vec![child],
+            Op::Selection { child, predicate } => vec![child, predicate],
+            Op::Sort { child, keys, .. } => std::iter::once(child).chain(keys).collect(),
+            Op::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            Op::Summary { child, values } => std::iter::once(child)
+                .chain(values.iter().map(|(_, v)| v))
+                .collect(),
+            Op::By { grouper, summary } => vec![grouper, summary],
+        }
+    }
+
+    /// The symbols the expression reads, left to right, each once.
+    pub fn leaves(&self) -> Vec<&Expr> {
+        let mut leaves: Vec<&Expr> = Vec::new();
+        self.collect_leaves(&mut leaves);
+        leaves
+    }
+
+    fn collect_leaves<'a>(&'a self, leaves: &mut Vec<&'a Expr>) {
+        if let Op::Symbol { .. } = self.op() {
+            if !leaves.contains(&self) {
+                leaves.push(self);
+            }
+            return;
+        }
+        for child in self.children() {
+            child.collect_leaves(leaves);
+        }
+    }
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{self} :: {}>", self.dshape())
+    }
+}

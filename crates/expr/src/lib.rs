@@ -1,0 +1,34 @@
+//! Blaze expressions: one language over every backend, typed by datashape.
+//!
+//! Expressions are written as Blaze users wrote them, in Python's expression syntax
+//! (`t[t.amount > 100].name`, `by(t.name, total=t.amount.sum())`), or built in Rust. Every
+//! node is typed and named when built (`spec/blaze.md` §1.2: `t.amount.sum()` is named
+//! `amount_sum` and has type `int64`), so an invalid expression is an error at once, with its
+//! place in the text; nothing here computes.
+//!
+//! ```
+//! use blaze_expr::{Namespace, parse, symbol};
+//!
+//! let t = symbol("t", blaze_datashape::parse("var * {name: string, amount: int32}").unwrap());
+//! let mut names = Namespace::new();
+//! names.bind("t", t);
+//! let e = parse("by(t.name, total=t.amount.sum())", &names).unwrap();
+//! assert_eq!(e.dshape().to_string(), "var * {name: string, total: int64}");
+//! assert_eq!(e.to_string(), "by(t.name, total=t.amount.sum())");
+//! ```
+//!
+//! Unlike the original, keyword arguments of `by` and `summary` keep the order written rather
+//! than being sorted alphabetically.
+
+mod build;
+mod error;
+mod expr;
+mod print;
+mod resolve;
+pub mod syntax;
+mod types;
+
+pub use build::{by, literal, symbol};
+pub use error::{Error, Result};
+pub use expr::{BinaryOp, DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+pub use resolve::{Namespace, parse};

@@ -1,0 +1,297 @@
+//! Printing expressions as canonical text: valid expression syntax that parses back to the same
+//! expression (`parse(print(e)) == e`), with only the parentheses precedence needs.
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use crate::build::date_part_name;
+use crate::expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+use crate::syntax::UNARY_PRECEDENCE;
+use crate::types::reduction_name;
+
+/// Precedence of postfix forms (`x.f()`, `x[i]`) and atoms: binds tightest.
+const POSTFIX: u8 = 9;
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.op() {
+            Op::Symbol { name } => f.write_str(name),
+            Op::Literal(value) => write!(f, "{value}"),
+            Op::Field { child, field } => {
+                receiver(f, child)?;
+                if is_identifier(field) && !crate::resolve::is_method_name(field) {
+                    write!(f, ".{field}")
+                } else {
+                    write!(f, "[{}]", quote(field))
+                }
+            }
+            Op::Projection { child, fields } => {
+                receiver(f, child)?;
+                write!(f, "[[{}]]", list(fields.iter().map(|n| quote(n))))
+            }
+            Op::Selection { child, predicate } => {
+                receiver(f, child)?;
+                write!(f, "[{predicate}]")
+            }
+            Op::Slice { child, index } => {
+                receiver(f, child)?;
+                match index {
+                    Index::At(i) => write!(f, "[{i}]"),
+                    Index::Range { start, stop, step } => {
+                        let part = |p: &Option<i64>| p.map(|v| v.to_string()).unwrap_or_default();
+                        write!(f, "[{}:{}", part(start), part(stop))?;
+                        if let Some(step) = step {
+                            write!(f, ":{step}")?;
+                        }
+                        f.write_str("]")
+                    }
+                }
+            }
+            Op::Head { child, n } => method(f, child, "head", &[n.to_string()]),
+            Op::Tail { child, n } => method(f, child, "tail", &[n.to_string()]),
+            Op::Sort {
+                child,
+                keys,
+                ascending,
+            } => {
+                let mut args = Vec::new();
+                let by_self = keys.len() == 1 && &keys[0] == child;
+                if !by_self {
+                    let key_text: Vec<String> = keys.iter().map(|k| sort_key(child, k)).collect();
+                    args.push(if key_text.len() == 1 {
+                        key_text[0].clone()
+                    } else {
+                        format!("[{}]", key_text.join(", "))
+                    });
+                }
+                if !ascending {
+                    args.push("ascending=False".into());
+                }
+                method(f, child, "sort", &args)
+            }
+            Op::Distinct { child, on } => {
+                let args: Vec<String> = on.iter().map(|n| quote(n)).collect();
+                method(f, child, "distinct", &args)
+            }
+            Op::Label { child, label } => method(f, child, "label", &[quote(label)]),
+            Op::Relabel { child, labels } => {
+                let arg = if labels.iter().all(|(old, _)| is_identifier(old)) {
+                    labels
+                        .iter()
+                        .map(|(old, new)| format!("{old}={}", quote(new)))
+                        .collect::<Vec<_>>()
+                } else {
+                    vec![format!(
+                        "{{{}}}",
+                        list(
+                            labels
+                                .iter()
+                                .map(|(o, n)| format!("{}: {}", quote(o), quote(n)))
+                        )
+                    )]
+                };
+                method(f, child, "relabel", &arg)
+            }
+            Op::Binary { op, lhs, rhs } => {
+                let precedence = binary_precedence(*op);
+                // Left-associative, except `**`, which groups to the right.
+                let (left_min, right_min) = if *op == BinaryOp::Pow {
+                    (precedence + 1, UNARY_PRECEDENCE)
+                } else {
+                    (precedence, precedence + 1)
+                };
+                operand(f, lhs, left_min)?;
+                write!(f, " {} ", binary_symbol(*op))?;
+                operand(f, rhs, right_min)
+            }
+            Op::Unary { op, child } => match op {
+                UnaryOp::Neg | UnaryOp::Not => {
+                    f.write_str(if *op == UnaryOp::Neg { "-" } else { "~" })?;
+                    operand(f, child, UNARY_PRECEDENCE)
+                }
+                UnaryOp::IsNull => method(f, child, "isnull", &[]),
+                UnaryOp::NotNull => method(f, child, "notnull", &[]),
+                UnaryOp::Math(m) => write!(f, "{}({child})", math_name(*m)),
+                UnaryOp::Str(s) => {
+                    receiver(f, child)?;
+                    write!(f, ".str.{}()", str_name(*s))
+                }
+                UnaryOp::DatePart(part) => {
+                    receiver(f, child)?;
+                    write!(f, ".{}", date_part_name(*part))
+                }
+            },
+            Op::Reduction { op, child } => {
+                let args = match op {
+                    Reduction::Var { unbiased: true } | Reduction::Std { unbiased: true } => {
+                        vec!["unbiased=True".to_owned()]
+                    }
+                    _ => vec![],
+                };
+                method(f, child, reduction_name(*op), &args)
+            }
+            Op::Summary { values, .. } => write!(f, "summary({})", keywords(values)),
+            Op::By { grouper, summary } => {
+                let Op::Summary { values, .. } = summary.op() else {
+                    unreachable!("by holds a summary")
+                };
+                write!(f, "by({grouper}, {})", keywords(values))
+            }
+            Op::IsIn { child, values } => {
+                let values = list(values.iter().map(|v| v.to_string()));
+                method(f, child, "isin", &[format!("[{values}]")])
+            }
+            Op::Like { child, pattern } => method(f, child, "like", &[quote(pattern)]),
+            Op::Coerce { child, to } => method(f, child, "coerce", &[quote(&to.to_string())]),
+        }
+    }
+}
+
+impl Display for Value {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("None"),
+            Value::Bool(true) => f.write_str("True"),
+            Value::Bool(false) => f.write_str("False"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 => {
+                write!(f, "{x:.1}")
+            }
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Str(s) => f.write_str(&quote(s)),
+        }
+    }
+}
+
+/// How tightly the printed form of `expr` binds.
+fn precedence(expr: &Expr) -> u8 {
+    match expr.op() {
+        Op::Binary { op, .. } => binary_precedence(*op),
+        Op::Unary {
+            op: UnaryOp::Neg | UnaryOp::Not,
+            ..
+        } => UNARY_PRECEDENCE,
+        // A negative number prints with its sign.
+        Op::Literal(Value::Int(i)) if *i < 0 => UNARY_PRECEDENCE,
+        Op::Literal(Value::Float(x)) if x.is_sign_negative() => UNARY_PRECEDENCE,
+        _ => POSTFIX,
+    }
+}
+
+fn binary_precedence(op: BinaryOp) -> u8 {
+    crate::resolve::syntax_operator(op).precedence()
+}
+
+/// `expr`, parenthesised unless it binds at least as tightly as `min`.
+fn operand(f: &mut Formatter<'_>, expr: &Expr, min: u8) -> fmt::Result {
+    if precedence(expr) < min {
+        write!(f, "({expr})")
+    } else {
+        write!(f, "{expr}")
+    }
+}
+
+/// `expr` before `.method()` or `[...]`; a number in parentheses, so that its dot is not read
+/// as a decimal point.
+fn receiver(f: &mut Formatter<'_>, expr: &Expr) -> fmt::Result {
+    if let Op::Literal(Value::Int(_) | Value::Float(_)) = expr.op() {
+        return write!(f, "({expr})");
+    }
+    operand(f, expr, POSTFIX)
+}
+
+fn method(f: &mut Formatter<'_>, child: &Expr, name: &str, args: &[String]) -> fmt::Result {
+    receiver(f, child)?;
+    write!(f, ".{name}({})", args.join(", "))
+}
+
+/// A sort key: the column's name when it is a column of the sorted rows.
+fn sort_key(child: &Expr, key: &Expr) -> String {
+    match key.op() {
+        Op::Field { child: of, field } if of == child => quote(field),
+        _ => key.to_string(),
+    }
+}
+
+fn keywords(values: &[(String, Expr)]) -> String {
+    list(values.iter().map(|(name, value)| format!("{name}={value}")))
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    let mut out = String::new();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&item);
+    }
+    out
+}
+
+/// A string literal in single quotes, escaped so that it reads back the same.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Whether `name` can be written after a dot.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && !matches!(
+            name,
+            "True" | "False" | "None" | "and" | "or" | "not" | "in" | "is" | "if" | "lambda"
+        )
+}
+
+/// The operator as written.
+pub(crate) fn binary_symbol(op: BinaryOp) -> &'static str {
+    crate::resolve::syntax_operator(op).symbol()
+}
+
+/// How a function of one element is named in messages.
+pub(crate) fn unary_description(op: UnaryOp) -> String {
+    match op {
+        UnaryOp::Neg => "'-'".into(),
+        UnaryOp::Not => "'~'".into(),
+        UnaryOp::IsNull => "isnull".into(),
+        UnaryOp::NotNull => "notnull".into(),
+        UnaryOp::Math(m) => math_name(m).into(),
+        UnaryOp::Str(s) => format!("str.{}", str_name(s)),
+        UnaryOp::DatePart(p) => date_part_name(p).into(),
+    }
+}
+
+/// The name of a math function, as written.
+pub(crate) fn math_name(f: MathFn) -> &'static str {
+    crate::resolve::MATH
+        .iter()
+        .find(|(_, m)| *m == f)
+        .map(|(name, _)| *name)
+        .expect("every math function has a name")
+}
+
+/// The name of a string method, as written.
+pub(crate) fn str_name(f: StrFn) -> &'static str {
+    crate::resolve::STR
+        .iter()
+        .find(|(_, s)| *s == f)
+        .map(|(name, _)| *name)
+        .expect("every string method has a name")
+}

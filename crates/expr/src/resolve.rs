@@ -1,0 +1,839 @@
+//! Turning a syntax tree into a typed expression: names are looked up among the bound symbols
+//! and the known functions, attributes become fields or methods (methods win over fields of
+//! the same name, which `t['count']` still reaches), and every error points at its place in
+//! the text.
+
+use blaze_datashape::{Span, closest_name};
+
+use crate::build::by;
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+use crate::syntax::{BinaryOperator, Syntax, SyntaxKind, UnaryOperator, parse_syntax};
+use crate::types::{is_string, record_of};
+
+/// Names that expression text may refer to, each bound to an expression (usually a symbol).
+#[derive(Clone, Debug, Default)]
+pub struct Namespace {
+    names: Vec<(String, Expr)>,
+}
+
+impl Namespace {
+    /// An empty namespace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds `name` to `expr`, replacing an earlier binding of the name.
+    pub fn bind(&mut self, name: &str, expr: Expr) {
+        self.names.retain(|(n, _)| n != name);
+        self.names.push((name.to_owned(), expr));
+    }
+
+    /// The expression bound to `name`.
+    pub fn get(&self, name: &str) -> Option<&Expr> {
+        self.names.iter().find(|(n, _)| n == name).map(|(_, e)| e)
+    }
+
+    /// The bound names, in the order bound.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+/// Parses expression text and types it against `namespace`.
+pub fn parse(text: &str, namespace: &Namespace) -> Result<Expr> {
+    let syntax = parse_syntax(text)?;
+    let term = Resolver { namespace }.resolve(&syntax)?;
+    term.into_expr(syntax.span)
+}
+
+/// Math functions by name.
+pub(crate) const MATH: [(&str, MathFn); 22] = [
+    ("abs", MathFn::Abs),
+    ("sqrt", MathFn::Sqrt),
+    ("exp", MathFn::Exp),
+    ("log", MathFn::Log),
+    ("log10", MathFn::Log10),
+    ("log1p", MathFn::Log1p),
+    ("expm1", MathFn::Expm1),
+    ("sin", MathFn::Sin),
+    ("cos", MathFn::Cos),
+    ("tan", MathFn::Tan),
+    ("asin", MathFn::Asin),
+    ("acos", MathFn::Acos),
+    ("atan", MathFn::Atan),
+    ("sinh", MathFn::Sinh),
+    ("cosh", MathFn::Cosh),
+    ("tanh", MathFn::Tanh),
+    ("radians", MathFn::Radians),
+    ("degrees", MathFn::Degrees),
+    ("ceil", MathFn::Ceil),
+    ("floor", MathFn::Floor),
+    ("trunc", MathFn::Trunc),
+    ("isnan", MathFn::IsNan),
+];
+
+/// String methods of `.str` by name.
+pub(crate) const STR: [(&str, StrFn); 6] = [
+    ("len", StrFn::Len),
+    ("upper", StrFn::Upper),
+    ("lower", StrFn::Lower),
+    ("strip", StrFn::Strip),
+    ("lstrip", StrFn::Lstrip),
+    ("rstrip", StrFn::Rstrip),
+];
+
+/// Date parts, read as properties (`t.when.year`, no parentheses).
+const DATE_PARTS: [(&str, DatePart); 10] = [
+    ("year", DatePart::Year),
+    ("month", DatePart::Month),
+    ("day", DatePart::Day),
+    ("hour", DatePart::Hour),
+    ("minute", DatePart::Minute),
+    ("second", DatePart::Second),
+    ("millisecond", DatePart::Millisecond),
+    ("microsecond", DatePart::Microsecond),
+    ("date", DatePart::Date),
+    ("time", DatePart::Time),
+];
+
+/// Reductions by name.
+const REDUCTIONS: [(&str, Reduction); 11] = [
+    ("sum", Reduction::Sum),
+    ("min", Reduction::Min),
+    ("max", Reduction::Max),
+    ("mean", Reduction::Mean),
+    ("var", Reduction::Var { unbiased: false }),
+    ("std", Reduction::Std { unbiased: false }),
+    ("any", Reduction::Any),
+    ("all", Reduction::All),
+    ("count", Reduction::Count),
+    ("nunique", Reduction::Nunique),
+    ("nelements", Reduction::Nelements),
+];
+
+/// Methods other than reductions.
+const METHODS: [&str; 12] = [
+    "head",
+    "tail",
+    "sort",
+    "distinct",
+    "label",
+    "relabel",
+    "isin",
+    "like",
+    "isnull",
+    "notnull",
+    "coerce",
+    "count_values",
+];
+
+/// Functions called by name (besides the math functions and the reductions).
+const FUNCTIONS: [&str; 3] = ["by", "summary", "label"];
+
+/// Whether `name` after a dot on a record or table means a method or property rather than a
+/// field. (Date parts and `.str` are methods of dates and strings only, so a table's `day`
+/// field is reached with `t.day`.)
+pub(crate) fn is_method_name(name: &str) -> bool {
+    name == "nrows" || METHODS.contains(&name) || REDUCTIONS.iter().any(|(n, _)| *n == name)
+}
+
+/// The syntax's operator for an expression operator (they are the same set).
+pub(crate) fn syntax_operator(op: BinaryOp) -> BinaryOperator {
+    match op {
+        BinaryOp::Add => BinaryOperator::Add,
+        BinaryOp::Sub => BinaryOperator::Sub,
+        BinaryOp::Mul => BinaryOperator::Mul,
+        BinaryOp::Div => BinaryOperator::Div,
+        BinaryOp::FloorDiv => BinaryOperator::FloorDiv,
+        BinaryOp::Mod => BinaryOperator::Mod,
+        BinaryOp::Pow => BinaryOperator::Pow,
+        BinaryOp::Eq => BinaryOperator::Eq,
+        BinaryOp::Ne => BinaryOperator::Ne,
+        BinaryOp::Lt => BinaryOperator::Lt,
+        BinaryOp::Le => BinaryOperator::Le,
+        BinaryOp::Gt => BinaryOperator::Gt,
+        BinaryOp::Ge => BinaryOperator::Ge,
+        BinaryOp::And => BinaryOperator::And,
+        BinaryOp::Or => BinaryOperator::Or,
+        BinaryOp::Xor => BinaryOperator::Xor,
+    }
+}
+
+fn expression_operator(op: BinaryOperator) -> BinaryOp {
+    match op {
+        BinaryOperator::Add => BinaryOp::Add,
+        BinaryOperator::Sub => BinaryOp::Sub,
+        BinaryOperator::Mul => BinaryOp::Mul,
+        BinaryOperator::Div => BinaryOp::Div,
+        BinaryOperator::FloorDiv => BinaryOp::FloorDiv,
+        BinaryOperator::Mod => BinaryOp::Mod,
+        BinaryOperator::Pow => BinaryOp::Pow,
+        BinaryOperator::Eq => BinaryOp::Eq,
+        BinaryOperator::Ne => BinaryOp::Ne,
+        BinaryOperator::Lt => BinaryOp::Lt,
+        BinaryOperator::Le => BinaryOp::Le,
+        BinaryOperator::Gt => BinaryOp::Gt,
+        BinaryOperator::Ge => BinaryOp::Ge,
+        BinaryOperator::And => BinaryOp::And,
+        BinaryOperator::Or => BinaryOp::Or,
+        BinaryOperator::Xor => BinaryOp::Xor,
+    }
+}
+
+/// What a piece of text means once names are looked up: an expression, a plain value (an
+/// argument such as a column name or a count), or something still to be called.
+#[derive(Clone, Debug)]
+enum Term {
+    Expr(Expr),
+    Value(Value),
+    List(Vec<(Term, Span)>),
+    Dict(Vec<((Term, Span), (Term, Span))>),
+    Slice(Index),
+    Function(&'static str),
+    Method {
+        receiver: Expr,
+        name: String,
+    },
+    /// `x.str`, waiting for a string method.
+    StrMethods(Expr),
+}
+
+impl Term {
+    fn describe(&self) -> String {
+        match self {
+            Term::Expr(e) => e.to_string(),
+            Term::Value(v) => v.to_string(),
+            Term::List(_) => "a list".into(),
+            Term::Dict(_) => "a dictionary".into(),
+            Term::Slice(_) => "a slice".into(),
+            Term::Function(name) => format!("the function {name}"),
+            Term::Method { receiver, name } => format!("the method {receiver}.{name}"),
+            Term::StrMethods(e) => format!("{e}.str"),
+        }
+    }
+
+    /// The term as an operand: an expression, or a constant.
+    fn into_expr(self, span: Span) -> Result<Expr> {
+        match self {
+            Term::Expr(e) => Ok(e),
+            Term::Value(v) => Ok(crate::build::literal(v)),
+            Term::Method { receiver, name } => Err(Error::typing(format!(
+                "{receiver}.{name} is a method: call it, as in {receiver}.{name}()"
+            ))
+            .at(span)),
+            other => {
+                Err(Error::typing(format!("{} is not an expression", other.describe())).at(span))
+            }
+        }
+    }
+}
+
+struct Resolver<'a> {
+    namespace: &'a Namespace,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, syntax: &Syntax) -> Result<Term> {
+        self.resolve_kind(syntax).map_err(|e| e.at(syntax.span))
+    }
+
+    fn expr(&self, syntax: &Syntax) -> Result<Expr> {
+        self.resolve(syntax)?.into_expr(syntax.span)
+    }
+
+    fn resolve_kind(&self, syntax: &Syntax) -> Result<Term> {
+        Ok(match &syntax.kind {
+            SyntaxKind::Name(name) => self.name(name)?,
+            SyntaxKind::Int(i) => Term::Value(Value::Int(*i)),
+            SyntaxKind::Float(x) => Term::Value(Value::Float(*x)),
+            SyntaxKind::Str(s) => Term::Value(Value::Str(s.clone())),
+            SyntaxKind::Bool(b) => Term::Value(Value::Bool(*b)),
+            SyntaxKind::None => Term::Value(Value::Null),
+            SyntaxKind::List(items) | SyntaxKind::Tuple(items) => Term::List(
+                items
+                    .iter()
+                    .map(|item| Ok((self.resolve(item)?, item.span)))
+                    .collect::<Result<_>>()?,
+            ),
+            SyntaxKind::Dict(pairs) => Term::Dict(
+                pairs
+                    .iter()
+                    .map(|(k, v)| Ok(((self.resolve(k)?, k.span), (self.resolve(v)?, v.span))))
+                    .collect::<Result<_>>()?,
+            ),
+            SyntaxKind::Slice { start, stop, step } => {
+                let bound = |part: &Option<Box<Syntax>>| -> Result<Option<i64>> {
+                    part.as_deref().map(|p| self.int(p)).transpose()
+                };
+                Term::Slice(Index::Range {
+                    start: bound(start)?,
+                    stop: bound(stop)?,
+                    step: bound(step)?,
+                })
+            }
+            SyntaxKind::Attribute { value, name } => self.attribute(value, name)?,
+            SyntaxKind::Call { func, args, kwargs } => self.call(func, args, kwargs)?,
+            SyntaxKind::Subscript { value, index } => self.subscript(value, index)?,
+            SyntaxKind::Unary { op, operand } => {
+                let term = self.resolve(operand)?;
+                match (op, term) {
+                    (UnaryOperator::Pos, term) => term,
+                    (UnaryOperator::Neg, Term::Value(Value::Int(i))) => Term::Value(Value::Int(
+                        i.checked_neg()
+                            .ok_or_else(|| Error::typing("the integer is too large"))?,
+                    )),
+                    (UnaryOperator::Neg, Term::Value(Value::Float(x))) => {
+                        Term::Value(Value::Float(-x))
+                    }
+                    (op, term) => {
+                        let expr = term.into_expr(operand.span)?;
+                        let op = match op {
+                            UnaryOperator::Neg => UnaryOp::Neg,
+                            _ => UnaryOp::Not,
+                        };
+                        Term::Expr(expr.unary(op)?)
+                    }
+                }
+            }
+            SyntaxKind::Binary { op, lhs, rhs } => {
+                let (l, r) = (self.expr(lhs)?, self.expr(rhs)?);
+                Term::Expr(Expr::binary(expression_operator(*op), &l, &r)?)
+            }
+        })
+    }
+
+    fn name(&self, name: &str) -> Result<Term> {
+        if let Some(expr) = self.namespace.get(name) {
+            return Ok(Term::Expr(expr.clone()));
+        }
+        if let Some(f) = FUNCTIONS
+            .iter()
+            .chain(MATH.iter().map(|(n, _)| n))
+            .chain(REDUCTIONS.iter().map(|(n, _)| n))
+            .find(|f| **f == name)
+        {
+            return Ok(Term::Function(f));
+        }
+        let bound: Vec<&str> = self.namespace.names().collect();
+        let suggestion = closest_name(name, bound.iter().copied())
+            .map(|n| format!("; did you mean '{n}'?"))
+            .unwrap_or_default();
+        Err(Error::typing(format!(
+            "unknown name '{name}'{suggestion} (bound: {})",
+            if bound.is_empty() {
+                "nothing".to_owned()
+            } else {
+                bound.join(", ")
+            }
+        )))
+    }
+
+    fn attribute(&self, value: &Syntax, name: &str) -> Result<Term> {
+        let receiver = match self.resolve(value)? {
+            Term::StrMethods(expr) => {
+                if STR.iter().any(|(n, _)| *n == name) {
+                    return Ok(Term::Method {
+                        receiver: expr,
+                        name: format!("str.{name}"),
+                    });
+                }
+                let known: Vec<&str> = STR.iter().map(|(n, _)| *n).collect();
+                return Err(Error::typing(format!(
+                    "'{name}' is not a string method (known: {})",
+                    known.join(", ")
+                )));
+            }
+            term => term.into_expr(value.span)?,
+        };
+        // Methods depend on the type, as in the original: `.str` and the date parts are there
+        // for strings and dates only.
+        if name == "str" && record_of(receiver.dshape()).is_none() {
+            if !is_string(receiver.dshape()) {
+                return Err(Error::typing(format!(
+                    ".str methods need strings, and {receiver} is {}",
+                    receiver.dshape()
+                )));
+            }
+            return Ok(Term::StrMethods(receiver));
+        }
+        if name == "nrows" {
+            return Ok(Term::Expr(receiver.reduce(Reduction::Nelements)?));
+        }
+        if let Some((_, part)) = DATE_PARTS.iter().find(|(n, _)| *n == name)
+            && record_of(receiver.dshape()).is_none()
+        {
+            return Ok(Term::Expr(receiver.unary(UnaryOp::DatePart(*part))?));
+        }
+        if is_method_name(name) {
+            return Ok(Term::Method {
+                receiver,
+                name: name.to_owned(),
+            });
+        }
+        Ok(Term::Expr(receiver.field(name)?))
+    }
+
+    fn subscript(&self, value: &Syntax, index: &Syntax) -> Result<Term> {
+        let receiver = self.expr(value)?;
+        let term = self.resolve(index)?;
+        let result = match term {
+            Term::Value(Value::Str(name)) => receiver.field(&name),
+            Term::Value(Value::Int(i)) => receiver.slice(Index::At(i)),
+            Term::Slice(range) => receiver.slice(range),
+            Term::List(items) => {
+                let names = items
+                    .into_iter()
+                    .map(|(item, span)| match item {
+                        Term::Value(Value::Str(s)) => Ok(s),
+                        other => Err(Error::typing(format!(
+                            "a list in [...] names fields, and {} is not a field name",
+                            other.describe()
+                        ))
+                        .at(span)),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                receiver.project(&names)
+            }
+            Term::Expr(predicate) => receiver.select(&predicate),
+            other => Err(Error::typing(format!(
+                "not understood: {receiver}[{}]; index with a field name, a list of names, a boolean expression, a position or a slice",
+                other.describe()
+            ))),
+        };
+        result.map(Term::Expr).map_err(|e| e.at(index.span))
+    }
+
+    fn call(&self, func: &Syntax, args: &[Syntax], kwargs: &[(String, Syntax)]) -> Result<Term> {
+        let call = Call {
+            resolver: self,
+            args,
+            kwargs,
+        };
+        match self.resolve(func)? {
+            Term::Method { receiver, name } => self.method(&receiver, &name, call),
+            Term::Function(name) => self.function(name, call),
+            other => Err(Error::typing(format!(
+                "{} cannot be called",
+                other.describe()
+            ))),
+        }
+    }
+
+    fn method(&self, receiver: &Expr, name: &str, call: Call<'_, '_>) -> Result<Term> {
+        if let Some(str_method) = name.strip_prefix("str.") {
+            call.bind(name, &[])?;
+            let (_, f) = STR.iter().find(|(n, _)| *n == str_method).expect("checked");
+            return Ok(Term::Expr(receiver.unary(UnaryOp::Str(*f))?));
+        }
+        if let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == name) {
+            return reduction(receiver, *op, name, call);
+        }
+        let expr = match name {
+            "head" | "tail" => {
+                let [n] = call.bind(name, &["n"])?;
+                let n = n.map(|n| n.count(name)).transpose()?.unwrap_or(10);
+                if name == "head" {
+                    receiver.head(n)?
+                } else {
+                    receiver.tail(n)?
+                }
+            }
+            "sort" => {
+                let [key, ascending] = call.bind(name, &["key", "ascending"])?;
+                let keys = match key {
+                    None => vec![],
+                    Some(key) => key.sort_keys(receiver)?,
+                };
+                let ascending = match ascending {
+                    None => true,
+                    Some(a) => a.boolean("ascending must be True or False")?,
+                };
+                receiver.sort(keys, ascending)?
+            }
+            "distinct" => {
+                let on = call.variadic_names(name)?;
+                receiver.distinct(on)?
+            }
+            "label" => {
+                let [label] = call.bind(name, &["label"])?;
+                receiver.label(&required(label, name, "label")?.string("a label")?)
+            }
+            "relabel" => receiver.relabel(call.relabels()?)?,
+            "isin" => {
+                let [values] = call.bind(name, &["values"])?;
+                receiver.isin(required(values, name, "values")?.values()?)?
+            }
+            "like" => {
+                let [pattern] = call.bind(name, &["pattern"])?;
+                receiver.like(&required(pattern, name, "pattern")?.string("a pattern")?)?
+            }
+            "isnull" | "notnull" => {
+                call.bind(name, &[])?;
+                receiver.unary(if name == "isnull" {
+                    UnaryOp::IsNull
+                } else {
+                    UnaryOp::NotNull
+                })?
+            }
+            "coerce" => {
+                let [to] = call.bind(name, &["to"])?;
+                let text = required(to, name, "to")?.string("a datashape")?;
+                let to = blaze_datashape::parse(&text)
+                    .map_err(|e| Error::typing(format!("coerce to '{text}': {e}")))?;
+                receiver.coerce(to)?
+            }
+            "count_values" => {
+                let [sort] = call.bind(name, &["sort"])?;
+                let sort = match sort {
+                    None => true,
+                    Some(s) => s.boolean("sort must be True or False")?,
+                };
+                let counts = by(
+                    receiver,
+                    vec![("count".to_owned(), receiver.reduce(Reduction::Count)?)],
+                )?;
+                if sort {
+                    let key = counts.field("count")?;
+                    counts.sort(vec![key], false)?
+                } else {
+                    counts
+                }
+            }
+            _ => unreachable!("every method name is handled"),
+        };
+        Ok(Term::Expr(expr))
+    }
+
+    fn function(&self, name: &str, call: Call<'_, '_>) -> Result<Term> {
+        if let Some((_, f)) = MATH.iter().find(|(n, _)| *n == name) {
+            let [x] = call.bind(name, &["x"])?;
+            let x = required(x, name, "x")?.expr()?;
+            return Ok(Term::Expr(x.unary(UnaryOp::Math(*f))?));
+        }
+        if let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == name) {
+            let (first, rest) = call.split_first(name)?;
+            return reduction(&first, *op, name, rest);
+        }
+        match name {
+            "label" => {
+                let [expr, label] = call.bind(name, &["expr", "label"])?;
+                let expr = required(expr, name, "expr")?.expr()?;
+                Ok(Term::Expr(expr.label(
+                    &required(label, name, "label")?.string("a label")?,
+                )))
+            }
+            "by" => {
+                if call.args.len() > 1 {
+                    return Err(Error::typing(
+                        "by(grouper, reduction) has been removed: name each reduction with a keyword, as in by(t.name, total=t.amount.sum())",
+                    ));
+                }
+                let (grouper, rest) = call.split_first(name)?;
+                Ok(Term::Expr(by(&grouper, rest.named_exprs(name)?)?))
+            }
+            "summary" => {
+                if !call.args.is_empty() {
+                    return Err(Error::typing(
+                        "summary takes named reductions only, as in summary(total=t.amount.sum())",
+                    ));
+                }
+                let values = call.named_exprs(name)?;
+                let table = values
+                    .iter()
+                    .find_map(|(_, v)| first_reduced(v))
+                    .ok_or_else(|| {
+                        Error::typing(
+                            "summary needs reductions, as in summary(total=t.amount.sum())",
+                        )
+                    })?
+                    .rows()
+                    .clone();
+                Ok(Term::Expr(table.summary(values)?))
+            }
+            _ => unreachable!("every function name is handled"),
+        }
+    }
+
+    fn int(&self, syntax: &Syntax) -> Result<i64> {
+        match self.resolve(syntax)? {
+            Term::Value(Value::Int(i)) => Ok(i),
+            other => Err(
+                Error::typing(format!("expected an integer, found {}", other.describe()))
+                    .at(syntax.span),
+            ),
+        }
+    }
+}
+
+/// `receiver.sum()`, `sum(receiver)`, `receiver.var(unbiased=True)`: the reduction, with the
+/// original's `axis` and `keepdims` accepted at their defaults.
+fn reduction(receiver: &Expr, op: Reduction, name: &str, call: Call<'_, '_>) -> Result<Term> {
+    let op = match op {
+        Reduction::Var { .. } | Reduction::Std { .. } => {
+            let [unbiased, axis, keepdims] = call.bind(name, &["unbiased", "axis", "keepdims"])?;
+            check_defaults(axis, keepdims)?;
+            let unbiased = match unbiased {
+                None => false,
+                Some(u) => u.boolean("unbiased must be True or False")?,
+            };
+            if matches!(op, Reduction::Var { .. }) {
+                Reduction::Var { unbiased }
+            } else {
+                Reduction::Std { unbiased }
+            }
+        }
+        _ => {
+            let [axis, keepdims] = call.bind(name, &["axis", "keepdims"])?;
+            check_defaults(axis, keepdims)?;
+            op
+        }
+    };
+    Ok(Term::Expr(receiver.reduce(op)?))
+}
+
+fn check_defaults(axis: Option<Arg>, keepdims: Option<Arg>) -> Result<()> {
+    if let Some(axis) = axis
+        && !matches!(axis.term, Term::Value(Value::Null | Value::Int(0)))
+    {
+        return Err(
+            Error::typing("axis other than 0 applies to n-d arrays, not to tables").at(axis.span),
+        );
+    }
+    if let Some(keepdims) = keepdims {
+        let span = keepdims.span;
+        if keepdims.boolean("keepdims must be True or False")? {
+            return Err(
+                Error::typing("keepdims=True applies to n-d arrays, not to tables").at(span),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The first collection reduced inside `expr`.
+fn first_reduced(expr: &Expr) -> Option<&Expr> {
+    match expr.op() {
+        Op::Reduction { child, .. } => Some(child),
+        _ => expr.children().into_iter().find_map(first_reduced),
+    }
+}
+
+fn required(arg: Option<Arg>, function: &str, parameter: &str) -> Result<Arg> {
+    arg.ok_or_else(|| Error::typing(format!("{function} needs the argument '{parameter}'")))
+}
+
+/// The arguments of a call, not yet resolved.
+struct Call<'r, 's> {
+    resolver: &'r Resolver<'r>,
+    args: &'s [Syntax],
+    kwargs: &'s [(String, Syntax)],
+}
+
+/// One resolved argument and where it was written.
+struct Arg {
+    term: Term,
+    span: Span,
+}
+
+impl Call<'_, '_> {
+    fn arg(&self, syntax: &Syntax) -> Result<Arg> {
+        Ok(Arg {
+            term: self.resolver.resolve(syntax)?,
+            span: syntax.span,
+        })
+    }
+
+    /// The arguments matched to `params` by position or keyword, as Python matches them.
+    fn bind<const N: usize>(&self, function: &str, params: &[&str; N]) -> Result<[Option<Arg>; N]> {
+        if self.args.len() > N {
+            return Err(Error::typing(format!(
+                "{function} takes {N} positional argument{} but {} were given",
+                if N == 1 { "" } else { "s" },
+                self.args.len()
+            )));
+        }
+        let unknown: Vec<&str> = self
+            .kwargs
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !params.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::typing(format!(
+                "{function} got unknown keywords: {}",
+                unknown.join(", ")
+            )));
+        }
+        let mut bound: [Option<Arg>; N] = std::array::from_fn(|_| None);
+        for (slot, syntax) in bound.iter_mut().zip(self.args) {
+            *slot = Some(self.arg(syntax)?);
+        }
+        for (name, syntax) in self.kwargs {
+            let i = params
+                .iter()
+                .position(|p| p == name)
+                .expect("checked above");
+            if bound[i].is_some() {
+                return Err(Error::typing(format!(
+                    "{function} got multiple values for argument '{name}'"
+                )));
+            }
+            bound[i] = Some(self.arg(syntax)?);
+        }
+        Ok(bound)
+    }
+
+    /// The first positional argument as an expression, and the rest of the call.
+    fn split_first(&self, function: &str) -> Result<(Expr, Self)> {
+        let Some((first, rest)) = self.args.split_first() else {
+            return Err(Error::typing(format!(
+                "{function} needs an expression to work on"
+            )));
+        };
+        let expr = self.arg(first)?.expr()?;
+        Ok((
+            expr,
+            Call {
+                resolver: self.resolver,
+                args: rest,
+                kwargs: self.kwargs,
+            },
+        ))
+    }
+
+    /// Keyword arguments that are all expressions (`by`, `summary`), in the order written.
+    fn named_exprs(&self, function: &str) -> Result<Vec<(String, Expr)>> {
+        if !self.args.is_empty() {
+            return Err(Error::typing(format!(
+                "{function} takes its reductions as keyword arguments, as in total=t.amount.sum()"
+            )));
+        }
+        self.kwargs
+            .iter()
+            .map(|(name, syntax)| Ok((name.clone(), self.arg(syntax)?.expr()?)))
+            .collect()
+    }
+
+    /// Positional arguments that are all names: `distinct('a', 'b')`.
+    fn variadic_names(&self, function: &str) -> Result<Vec<String>> {
+        if let Some((name, _)) = self.kwargs.first() {
+            return Err(Error::typing(format!(
+                "{function} got unknown keywords: {name}"
+            )));
+        }
+        self.args
+            .iter()
+            .map(|syntax| self.arg(syntax)?.string("a field name"))
+            .collect()
+    }
+
+    /// `relabel(old='new', ...)` or `relabel({'old': 'new'})`.
+    fn relabels(&self) -> Result<Vec<(String, String)>> {
+        match (self.args, self.kwargs) {
+            ([], kwargs) => kwargs
+                .iter()
+                .map(|(old, syntax)| Ok((old.clone(), self.arg(syntax)?.string("a field name")?)))
+                .collect(),
+            ([dict], []) => match self.arg(dict)?.term {
+                Term::Dict(pairs) => pairs
+                    .into_iter()
+                    .map(|((old, old_span), (new, new_span))| {
+                        let old = Arg {
+                            term: old,
+                            span: old_span,
+                        }
+                        .string("a field name")?;
+                        let new = Arg {
+                            term: new,
+                            span: new_span,
+                        }
+                        .string("a field name")?;
+                        Ok((old, new))
+                    })
+                    .collect(),
+                other => Err(Error::typing(format!(
+                    "relabel takes a dictionary or keyword arguments, not {}",
+                    other.describe()
+                ))),
+            },
+            _ => Err(Error::typing(
+                "relabel takes a dictionary or keyword arguments: relabel(amount='balance')",
+            )),
+        }
+    }
+}
+
+impl Arg {
+    fn wrong(&self, expected: &str) -> Error {
+        Error::typing(format!(
+            "expected {expected}, found {}",
+            self.term.describe()
+        ))
+        .at(self.span)
+    }
+
+    fn expr(self) -> Result<Expr> {
+        self.term.into_expr(self.span)
+    }
+
+    fn string(self, expected: &str) -> Result<String> {
+        match self.term {
+            Term::Value(Value::Str(s)) => Ok(s),
+            _ => Err(self.wrong(expected)),
+        }
+    }
+
+    fn boolean(self, message: &str) -> Result<bool> {
+        match self.term {
+            Term::Value(Value::Bool(b)) => Ok(b),
+            _ => Err(
+                Error::typing(format!("{message}, given {}", self.term.describe())).at(self.span),
+            ),
+        }
+    }
+
+    fn count(self, function: &str) -> Result<u64> {
+        match self.term {
+            Term::Value(Value::Int(n)) if n >= 0 => Ok(n as u64),
+            _ => Err(self.wrong(&format!("a count of rows for {function}"))),
+        }
+    }
+
+    /// A list of constants (`isin([1, 2])`).
+    fn values(self) -> Result<Vec<Value>> {
+        match self.term {
+            Term::List(items) => items
+                .into_iter()
+                .map(|(term, span)| match term {
+                    Term::Value(v) => Ok(v),
+                    other => Err(Error::typing(format!(
+                        "isin takes constants, and {} is not one",
+                        other.describe()
+                    ))
+                    .at(span)),
+                })
+                .collect(),
+            _ => Err(self.wrong("a list of values")),
+        }
+    }
+
+    /// Sort keys over `receiver`: a column name, a list of names, or an expression.
+    fn sort_keys(self, receiver: &Expr) -> Result<Vec<Expr>> {
+        let span = self.span;
+        match self.term {
+            Term::Value(Value::Str(name)) => {
+                Ok(vec![receiver.field(&name).map_err(|e| e.at(span))?])
+            }
+            Term::List(items) => items
+                .into_iter()
+                .map(|(term, span)| match term {
+                    Term::Value(Value::Str(name)) => receiver.field(&name).map_err(|e| e.at(span)),
+                    other => other.into_expr(span),
+                })
+                .collect(),
+            Term::Expr(e) => Ok(vec![e]),
+            _ => Err(self.wrong("a column name, a list of names or an expression")),
+        }
+    }
+}

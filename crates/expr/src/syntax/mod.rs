@@ -1,0 +1,214 @@
+//! The text syntax of expressions: the subset of Python expressions Blaze users write
+//! (`t[t.amount > 100].name`, `by(t.name, total=t.amount.sum())`), parsed into a syntax tree
+//! that keeps each part's place in the text. Typing happens afterwards, in
+//! [`resolve`](crate::resolve).
+//!
+//! Operators bind as in Python, so `t.a > 1 & t.b < 2` means `t.a > (1 & t.b) < 2`, and users
+//! write `(t.a > 1) & (t.b < 2)`, as they did with Blaze.
+
+mod lexer;
+mod parser;
+
+use blaze_datashape::Span;
+
+pub use parser::parse_syntax;
+
+/// A node of the syntax tree and its place in the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Syntax {
+    /// What was written.
+    pub kind: SyntaxKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// What a piece of expression text says, before typing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyntaxKind {
+    /// A name: `t`, `by`, `sum`.
+    Name(String),
+    /// `42`
+    Int(i64),
+    /// `1.5`
+    Float(f64),
+    /// `'text'` or `"text"`
+    Str(String),
+    /// `True` or `False`
+    Bool(bool),
+    /// `None`
+    None,
+    /// `[a, b]`
+    List(Vec<Syntax>),
+    /// `(a, b)`; a parenthesised single expression is just that expression.
+    Tuple(Vec<Syntax>),
+    /// `{'a': 'b'}`
+    Dict(Vec<(Syntax, Syntax)>),
+    /// `value.name`
+    Attribute {
+        /// What the attribute is taken of.
+        value: Box<Syntax>,
+        /// The attribute's name.
+        name: String,
+    },
+    /// `func(args, name=value)`
+    Call {
+        /// What is called.
+        func: Box<Syntax>,
+        /// Positional arguments.
+        args: Vec<Syntax>,
+        /// Keyword arguments, in the order written.
+        kwargs: Vec<(String, Syntax)>,
+    },
+    /// `value[index]`; several indices (`x[0, :5]`) make a tuple.
+    Subscript {
+        /// What is indexed.
+        value: Box<Syntax>,
+        /// The index.
+        index: Box<Syntax>,
+    },
+    /// `start:stop:step` inside a subscript.
+    Slice {
+        /// Where to start, if given.
+        start: Option<Box<Syntax>>,
+        /// Where to stop, if given.
+        stop: Option<Box<Syntax>>,
+        /// The step, if given.
+        step: Option<Box<Syntax>>,
+    },
+    /// `-x`, `+x`, `~x`
+    Unary {
+        /// The operator.
+        op: UnaryOperator,
+        /// Its operand.
+        operand: Box<Syntax>,
+    },
+    /// `a + b`, `a == b`, `a & b`...
+    Binary {
+        /// The operator.
+        op: BinaryOperator,
+        /// The left operand.
+        lhs: Box<Syntax>,
+        /// The right operand.
+        rhs: Box<Syntax>,
+    },
+}
+
+/// Prefix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOperator {
+    /// `-`
+    Neg,
+    /// `+`
+    Pos,
+    /// `~` (boolean not)
+    Invert,
+}
+
+/// Infix operators, each with Python's precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOperator {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `//`
+    FloorDiv,
+    /// `%`
+    Mod,
+    /// `**`
+    Pow,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `&` (boolean and)
+    And,
+    /// `|` (boolean or)
+    Or,
+    /// `^` (boolean exclusive or)
+    Xor,
+}
+
+impl BinaryOperator {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOperator::Add => "+",
+            BinaryOperator::Sub => "-",
+            BinaryOperator::Mul => "*",
+            BinaryOperator::Div => "/",
+            BinaryOperator::FloorDiv => "//",
+            BinaryOperator::Mod => "%",
+            BinaryOperator::Pow => "**",
+            BinaryOperator::Eq => "==",
+            BinaryOperator::Ne => "!=",
+            BinaryOperator::Lt => "<",
+            BinaryOperator::Le => "<=",
+            BinaryOperator::Gt => ">",
+            BinaryOperator::Ge => ">=",
+            BinaryOperator::And => "&",
+            BinaryOperator::Or => "|",
+            BinaryOperator::Xor => "^",
+        }
+    }
+
+    /// How tightly the operator binds (Python's order); higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOperator::Eq
+            | BinaryOperator::Ne
+            | BinaryOperator::Lt
+            | BinaryOperator::Le
+            | BinaryOperator::Gt
+            | BinaryOperator::Ge => 1,
+            BinaryOperator::Or => 2,
+            BinaryOperator::Xor => 3,
+            BinaryOperator::And => 4,
+            BinaryOperator::Add | BinaryOperator::Sub => 5,
+            BinaryOperator::Mul
+            | BinaryOperator::Div
+            | BinaryOperator::FloorDiv
+            | BinaryOperator::Mod => 6,
+            BinaryOperator::Pow => 8,
+        }
+    }
+
+    /// The operator written as `text`, if it is one.
+    fn from_symbol(text: &str) -> Option<Self> {
+        ALL_BINARY.into_iter().find(|op| op.symbol() == text)
+    }
+}
+
+/// Precedence of the prefix operators: between `*` and `**`, as in Python.
+pub const UNARY_PRECEDENCE: u8 = 7;
+
+const ALL_BINARY: [BinaryOperator; 16] = [
+    BinaryOperator::Add,
+    BinaryOperator::Sub,
+    BinaryOperator::Mul,
+    BinaryOperator::Div,
+    BinaryOperator::FloorDiv,
+    BinaryOperator::Mod,
+    BinaryOperator::Pow,
+    BinaryOperator::Eq,
+    BinaryOperator::Ne,
+    BinaryOperator::Lt,
+    BinaryOperator::Le,
+    BinaryOperator::Gt,
+    BinaryOperator::Ge,
+    BinaryOperator::And,
+    BinaryOperator::Or,
+    BinaryOperator::Xor,
+];

@@ -1,0 +1,139 @@
+//! Errors say what is wrong, where in the text, and what to write instead.
+
+use blaze_expr::parse;
+
+use crate::namespace;
+
+/// The message of the error parsing `text`, and the column it points at.
+fn error(text: &str) -> (String, u32) {
+    let err = parse(text, &namespace()).expect_err(text);
+    (err.to_string(), err.span().start.column)
+}
+
+#[test]
+fn unknown_names_and_fields_suggest_the_closest() {
+    let (message, column) = error("t.amout.sum()");
+    assert_eq!(
+        message,
+        "at line 1, column 1: 'amout' is not a field of t; did you mean 'amount'? (fields: name, amount, id)"
+    );
+    assert_eq!(column, 1);
+    let (message, _) = error("tt.amount");
+    assert!(
+        message.contains("unknown name 'tt'; did you mean 't'?"),
+        "{message}"
+    );
+    let (message, column) = error("t[['name', 'nme']]");
+    assert!(
+        message.contains("'nme' is not a field of t; did you mean 'name'?"),
+        "{message}"
+    );
+    assert_eq!(column, 3);
+}
+
+#[test]
+fn typing_errors_name_the_types() {
+    assert!(
+        error("t[t.amount]")
+            .0
+            .contains("must select over a boolean predicate")
+    );
+    assert!(
+        error("t.name + 1")
+            .0
+            .contains("cannot apply '+' to string and int64")
+    );
+    assert!(
+        error("t.name.sum()")
+            .0
+            .contains("sum() needs numbers, not string")
+    );
+    assert!(
+        error("t.sum()")
+            .0
+            .contains("sum() is not defined for a table")
+    );
+    assert!(
+        error("t.amount.sum().sum()")
+            .0
+            .contains("reduces a collection")
+    );
+    assert!(
+        error("t.amount.str.upper()")
+            .0
+            .contains(".str methods need strings, and t.amount is var * int32")
+    );
+    assert!(
+        error("t.amount.year")
+            .0
+            .contains("year needs dates or datetimes")
+    );
+    assert!(
+        error("t.amount + accounts.balance")
+            .0
+            .contains("not over the same rows")
+    );
+    assert!(
+        error("events[events.when > 'soon']")
+            .0
+            .contains("'soon' is not a valid datetime")
+    );
+    assert!(
+        error("t.relabel(x='y')")
+            .0
+            .contains("cannot relabel non-existent child fields: 'x'")
+    );
+    assert!(
+        error("t.sort('amount', ascending=1)")
+            .0
+            .contains("ascending must be True or False, given 1")
+    );
+}
+
+#[test]
+fn calls_are_checked_like_python_calls() {
+    assert!(
+        error("t.head(1, 2)")
+            .0
+            .contains("head takes 1 positional argument but 2 were given")
+    );
+    assert!(
+        error("t.head(m=1)")
+            .0
+            .contains("head got unknown keywords: m")
+    );
+    assert!(
+        error("t.head(5, n=1)")
+            .0
+            .contains("head got multiple values for argument 'n'")
+    );
+    assert!(
+        error("by(t.name, t.amount.sum())")
+            .0
+            .contains("has been removed")
+    );
+    assert!(
+        error("by(t.name, total=t.amount)")
+            .0
+            .contains("is not a reduction")
+    );
+    assert!(error("t.amount.sum").0.contains("is a method: call it"));
+    assert!(
+        error("t.amount.sum(axis=1)")
+            .0
+            .contains("axis other than 0")
+    );
+}
+
+#[test]
+fn syntax_errors_point_at_the_place() {
+    let (message, column) = error("t[t.amount > 100");
+    assert!(message.contains("expected ',' or ']'"), "{message}");
+    assert_eq!(column, 17);
+    let (message, column) = error("t[(t.amount > 1) and (t.id < 2)]");
+    assert!(
+        message.contains("'and' is not supported: use &"),
+        "{message}"
+    );
+    assert_eq!(column, 18);
+}

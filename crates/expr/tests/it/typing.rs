@@ -1,0 +1,524 @@
+//! Datashapes and names of expressions, and canonical printing that parses back the same.
+
+use crate::expr;
+
+/// Each expression's canonical text, datashape and name.
+const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
+    // (text, canonical text, datashape, name)
+    (
+        "t",
+        "t",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    ("t.amount", "t.amount", "var * int32", Some("amount")),
+    ("t['amount']", "t.amount", "var * int32", Some("amount")),
+    (
+        "accounts['account id']",
+        "accounts['account id']",
+        "var * int32",
+        Some("account id"),
+    ),
+    (
+        "accounts['count']",
+        "accounts['count']",
+        "var * int64",
+        Some("count"),
+    ),
+    (
+        "t[['name', 'id']]",
+        "t[['name', 'id']]",
+        "var * {name: string, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t[t.amount > 100]",
+        "t[t.amount > 100]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t[t.amount > 100].name",
+        "t[t.amount > 100].name",
+        "var * string",
+        Some("name"),
+    ),
+    (
+        "t.name[t.amount > 100]",
+        "t[t.amount > 100].name",
+        "var * string",
+        Some("name"),
+    ),
+    (
+        "t[(t.amount > 100) & (t.id < 5)]",
+        "t[(t.amount > 100) & (t.id < 5)]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount + 1",
+        "t.amount + 1",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "1 + t.amount",
+        "1 + t.amount",
+        "var * int64",
+        Some("amount"),
+    ),
+    ("t.amount + t.id", "t.amount + t.id", "var * int64", None),
+    (
+        "t.amount / 2",
+        "t.amount / 2",
+        "var * float64",
+        Some("amount"),
+    ),
+    (
+        "t.amount // 2",
+        "t.amount // 2",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "(t.amount + 1) * 2",
+        "(t.amount + 1) * 2",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "t.amount - (t.id - 1)",
+        "t.amount - (t.id - 1)",
+        "var * int64",
+        None,
+    ),
+    (
+        "t.amount - t.id - 1",
+        "t.amount - t.id - 1",
+        "var * int64",
+        None,
+    ),
+    ("-t.amount", "-t.amount", "var * int32", Some("amount")),
+    (
+        "-(t.amount + 1)",
+        "-(t.amount + 1)",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "t.amount ** 2 ** 3",
+        "t.amount ** 2 ** 3",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "(t.amount ** 2) ** 3",
+        "(t.amount ** 2) ** 3",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "t.amount * -1",
+        "t.amount * -1",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "t.amount == 1",
+        "t.amount == 1",
+        "var * bool",
+        Some("amount"),
+    ),
+    (
+        "~(t.amount > 1)",
+        "~(t.amount > 1)",
+        "var * bool",
+        Some("amount"),
+    ),
+    ("t.name + '!'", "t.name + '!'", "var * string", Some("name")),
+    (
+        "t.amount.sum()",
+        "t.amount.sum()",
+        "int64",
+        Some("amount_sum"),
+    ),
+    (
+        "sum(t.amount)",
+        "t.amount.sum()",
+        "int64",
+        Some("amount_sum"),
+    ),
+    (
+        "t.amount.mean()",
+        "t.amount.mean()",
+        "float64",
+        Some("amount_mean"),
+    ),
+    (
+        "t.amount.var(unbiased=True)",
+        "t.amount.var(unbiased=True)",
+        "float64",
+        Some("amount_var"),
+    ),
+    (
+        "t.amount.std()",
+        "t.amount.std()",
+        "float64",
+        Some("amount_std"),
+    ),
+    (
+        "t.amount.min()",
+        "t.amount.min()",
+        "int32",
+        Some("amount_min"),
+    ),
+    ("t.name.max()", "t.name.max()", "string", Some("name_max")),
+    ("t.count()", "t.count()", "int32", Some("t_count")),
+    ("t.nrows", "t.nelements()", "int32", Some("t_nelements")),
+    (
+        "t.name.nunique()",
+        "t.name.nunique()",
+        "int32",
+        Some("name_nunique"),
+    ),
+    (
+        "(t.amount > 150).any()",
+        "(t.amount > 150).any()",
+        "bool",
+        Some("amount_any"),
+    ),
+    (
+        "t.amount.sum() + 1",
+        "t.amount.sum() + 1",
+        "int64",
+        Some("amount_sum"),
+    ),
+    (
+        "t.amount.max() - t.amount.min()",
+        "t.amount.max() - t.amount.min()",
+        "int32",
+        None,
+    ),
+    (
+        "(t.amount * 2).label('double')",
+        "(t.amount * 2).label('double')",
+        "var * int64",
+        Some("double"),
+    ),
+    (
+        "t.relabel(amount='balance')",
+        "t.relabel(amount='balance')",
+        "var * {name: string, balance: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "accounts.relabel({'account id': 'id'})",
+        "accounts.relabel({'account id': 'id'})",
+        "var * {name: string, balance: float64, id: int32, count: int64}",
+        Some("accounts"),
+    ),
+    (
+        "t.head(5)",
+        "t.head(5)",
+        "5 * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.head()",
+        "t.head(10)",
+        "10 * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount.tail(3)",
+        "t.amount.tail(3)",
+        "3 * int32",
+        Some("amount"),
+    ),
+    (
+        "t[2:7]",
+        "t[2:7]",
+        "5 * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t[2:7:2]",
+        "t[2:7:2]",
+        "3 * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t[-3:]",
+        "t[-3:]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    ("x[::-1]", "x[::-1]", "10 * int32", Some("x")),
+    ("x[-3:]", "x[-3:]", "3 * int32", Some("x")),
+    (
+        "t[0]",
+        "t[0]",
+        "{name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.sort('amount')",
+        "t.sort('amount')",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.sort(t.amount)",
+        "t.sort('amount')",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.sort(['name', 'amount'], ascending=False)",
+        "t.sort(['name', 'amount'], ascending=False)",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.sort(-t.amount)",
+        "t.sort(-t.amount)",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount.sort()",
+        "t.amount.sort()",
+        "var * int32",
+        Some("amount"),
+    ),
+    (
+        "t.distinct()",
+        "t.distinct()",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.name.distinct()",
+        "t.name.distinct()",
+        "var * string",
+        Some("name"),
+    ),
+    (
+        "t.sort('name').distinct('name')",
+        "t.sort('name').distinct('name')",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "by(t.name, total=t.amount.sum())",
+        "by(t.name, total=t.amount.sum())",
+        "var * {name: string, total: int64}",
+        Some("t"),
+    ),
+    (
+        "by(t.name, n=t.id.count(), avg=t.amount.mean())",
+        "by(t.name, n=t.id.count(), avg=t.amount.mean())",
+        "var * {name: string, n: int32, avg: float64}",
+        Some("t"),
+    ),
+    (
+        "by(t[['name', 'id']], total=t.amount.sum() + t.id.sum() - 1)",
+        "by(t[['name', 'id']], total=t.amount.sum() + t.id.sum() - 1)",
+        "var * {name: string, id: int64, total: int64}",
+        Some("t"),
+    ),
+    (
+        "by(t[t.amount > 0].name, m=t[t.amount > 0].amount.max())",
+        "by(t[t.amount > 0].name, m=t[t.amount > 0].amount.max())",
+        "var * {name: string, m: int32}",
+        Some("t"),
+    ),
+    (
+        "summary(total=t.amount.sum(), n=t.id.count())",
+        "summary(total=t.amount.sum(), n=t.id.count())",
+        "{total: int64, n: int32}",
+        Some("t"),
+    ),
+    (
+        "t.name.count_values()",
+        "by(t.name, count=t.name.count()).sort('count', ascending=False)",
+        "var * {name: string, count: int32}",
+        Some("t"),
+    ),
+    (
+        "t.id.isin([1, 2, 3])",
+        "t.id.isin([1, 2, 3])",
+        "var * bool",
+        Some("id"),
+    ),
+    (
+        "t[t.name.like('Al*')]",
+        "t[t.name.like('Al*')]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount.coerce('float64')",
+        "t.amount.coerce('float64')",
+        "var * float64",
+        Some("amount"),
+    ),
+    (
+        "abs(t.amount)",
+        "abs(t.amount)",
+        "var * int32",
+        Some("amount"),
+    ),
+    (
+        "sqrt(t.amount)",
+        "sqrt(t.amount)",
+        "var * float64",
+        Some("amount"),
+    ),
+    (
+        "floor(accounts.balance)",
+        "floor(accounts.balance)",
+        "var * int64",
+        Some("balance"),
+    ),
+    (
+        "t.name.str.upper()",
+        "t.name.str.upper()",
+        "var * string",
+        Some("name"),
+    ),
+    (
+        "t.name.str.len()",
+        "t.name.str.len()",
+        "var * int64",
+        Some("name"),
+    ),
+    (
+        "events.when.minute",
+        "events.when.minute",
+        "var * int64",
+        Some("when_minute"),
+    ),
+    (
+        "events.when.year",
+        "events.when.year",
+        "var * int32",
+        Some("when_year"),
+    ),
+    (
+        "events.when.second",
+        "events.when.second",
+        "var * float64",
+        Some("when_second"),
+    ),
+    (
+        "events.when.date",
+        "events.when.date",
+        "var * date",
+        Some("when_date"),
+    ),
+    (
+        "events.day.month",
+        "events.day.month",
+        "var * int64",
+        Some("day_month"),
+    ),
+    (
+        "events[events.when >= '2012-01-02']",
+        "events[events.when >= '2012-01-02']",
+        "var * {when: datetime, day: date, kind: ?string, value: ?float64, ok: ?bool}",
+        Some("events"),
+    ),
+    (
+        "events.when - events.when",
+        "events.when - events.when",
+        "var * timedelta[unit='us']",
+        Some("when"),
+    ),
+    (
+        "events.value + 1",
+        "events.value + 1",
+        "var * ?float64",
+        Some("value"),
+    ),
+    (
+        "events.value > 1",
+        "events.value > 1",
+        "var * ?bool",
+        Some("value"),
+    ),
+    (
+        "events.value.sum()",
+        "events.value.sum()",
+        "?float64",
+        Some("value_sum"),
+    ),
+    (
+        "events.value.count()",
+        "events.value.count()",
+        "int32",
+        Some("value_count"),
+    ),
+    (
+        "events.kind.isnull()",
+        "events.kind.isnull()",
+        "var * bool",
+        Some("kind"),
+    ),
+    (
+        "events[events.kind.notnull()].kind.str.lower()",
+        "events[events.kind.notnull()].kind.str.lower()",
+        "var * ?string",
+        Some("kind"),
+    ),
+    ("events.ok.all()", "events.ok.all()", "bool", Some("ok_all")),
+    (
+        "t.name == 'it''s'",
+        "t.name == 'its'",
+        "var * bool",
+        Some("name"),
+    ),
+    (
+        "t.name == \"it's\"",
+        "t.name == 'it\\'s'",
+        "var * bool",
+        Some("name"),
+    ),
+    (
+        "t.amount > 1.5",
+        "t.amount > 1.5",
+        "var * bool",
+        Some("amount"),
+    ),
+    (
+        "t.amount * 2.0",
+        "t.amount * 2.0",
+        "var * float64",
+        Some("amount"),
+    ),
+    ("x.sum()", "x.sum()", "int64", Some("x_sum")),
+    ("x[x > 5]", "x[x > 5]", "var * int32", Some("x")),
+];
+
+#[test]
+fn datashapes_names_and_canonical_text() {
+    for (text, canonical, dshape, name) in CORPUS {
+        let e = expr(text);
+        assert_eq!(e.to_string(), *canonical, "printing {text}");
+        assert_eq!(e.dshape().to_string(), *dshape, "datashape of {text}");
+        assert_eq!(e.name(), *name, "name of {text}");
+        let again = expr(&e.to_string());
+        assert_eq!(
+            again, e,
+            "{text} printed as {e} parses back to something else"
+        );
+    }
+}
+
+#[test]
+fn fields_and_leaves() {
+    let e = expr("by(t.name, total=t.amount.sum())");
+    assert_eq!(e.fields(), vec!["name", "total"]);
+    let leaves: Vec<String> = e.leaves().iter().map(|l| l.to_string()).collect();
+    assert_eq!(leaves, vec!["t"]);
+}
