@@ -5,13 +5,14 @@
 
 mod commands;
 mod output;
+mod results;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 /// Blaze in Rust: describe data with datashape, discover the shape of files, move data between
-/// formats.
+/// formats, and query it where it lives.
 #[derive(Parser)]
 #[command(name = "blaze", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -54,6 +55,23 @@ enum Command {
     ///
     /// --errors skip:PATH sets aside bad rows of CSV sources only.
     Odo(commands::odo::Args),
+    /// Compute a Blaze expression over data, where it lives.
+    ///
+    /// Bind each resource to a name (NAME=URI; a bare URI is named after its file or table),
+    /// then write the expression as Blaze users did:
+    ///
+    ///   blaze query iris=examples/data/iris.csv 'by(iris.species, n=iris.species.count())'
+    ///   blaze query accounts.csv 'accounts[accounts.balance > 0].name'
+    ///
+    /// Resources are any that odo reads: CSV, JSON lines, Parquet (scanned for only the columns
+    /// and rows needed), Arrow, globs and directories, S3, SQLite, PostgreSQL and MongoDB (their
+    /// tables are read into the local engine; pushing work into databases comes later).
+    ///
+    /// On a terminal the result is previewed (the datashape and the first rows); --format json
+    /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
+    /// result to any odo target. Not yet computed: slices with a step, and a column combined
+    /// with a reduction in one expression (t.a - t.a.mean()).
+    Query(commands::query::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +80,7 @@ fn main() -> ExitCode {
         Command::Datashape(args) => commands::datashape::run(args),
         Command::Discover(args) => commands::discover::run(args),
         Command::Odo(args) => commands::odo::run(args),
+        Command::Query(args) => commands::query::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

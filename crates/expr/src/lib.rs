@@ -31,4 +31,5 @@ mod types;
 pub use build::{by, literal, symbol};
 pub use error::{Error, Result};
 pub use expr::{BinaryOp, DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+pub use print::is_identifier;
 pub use resolve::{Namespace, parse};

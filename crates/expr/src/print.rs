@@ -249,8 +249,9 @@ pub(crate) fn quote(text: &str) -> String {
     out
 }
 
-/// Whether `name` can be written after a dot.
-pub(crate) fn is_identifier(name: &str) -> bool {
+/// Whether `name` can be written as a name in expression text (`t.name`, a symbol's name):
+/// letters, digits and `_`, not starting with a digit, and not a Python keyword.
+pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')

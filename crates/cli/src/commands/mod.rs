@@ -3,4 +3,5 @@
 pub(crate) mod datashape;
 pub(crate) mod discover;
 pub(crate) mod odo;
+pub(crate) mod query;
 mod read_args;

@@ -55,13 +55,23 @@ pub(crate) struct Args {
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum IfExistsArg {
+pub(crate) enum IfExistsArg {
     /// Stop with an error and leave the target alone.
     Fail,
     /// Add the source's rows after the target's (same columns; types must fit).
     Append,
     /// Replace the target atomically.
     Replace,
+}
+
+impl From<IfExistsArg> for IfExists {
+    fn from(arg: IfExistsArg) -> Self {
+        match arg {
+            IfExistsArg::Fail => IfExists::Fail,
+            IfExistsArg::Append => IfExists::Append,
+            IfExistsArg::Replace => IfExists::Replace,
+        }
+    }
 }
 
 /// `--errors`: stop at the first bad row, or set bad rows aside in a file.
@@ -126,11 +136,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     });
     let options = OdoOptions {
         dshape: args.dshape,
-        if_exists: match args.if_exists {
-            IfExistsArg::Fail => IfExists::Fail,
-            IfExistsArg::Append => IfExists::Append,
-            IfExistsArg::Replace => IfExists::Replace,
-        },
+        if_exists: args.if_exists.into(),
         read: args.read.options(64 << 20),
         batch_rows: Some(args.batch_rows),
         part_rows: Some(args.part_rows),

@@ -63,7 +63,7 @@ fn parse_char(text: &str) -> Result<u8, String> {
     }
 }
 
-fn parse_bytes(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_bytes(text: &str) -> Result<u64, String> {
     let upper = text.trim().to_ascii_uppercase();
     let upper = upper.trim_end_matches("IB").trim_end_matches('B');
     let (digits, scale) = match upper.chars().last() {

@@ -273,3 +273,119 @@ fn odo_writes_a_directory_of_parts_and_reads_it_back() {
         "var * {\n  sepal_length: float64,\n  sepal_width: float64,\n  petal_length: float64,\n  petal_width: float64,\n  species: string\n  }\n"
     );
 }
+
+#[test]
+fn query_prints_the_servers_json_shape() {
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts.balance.sum()",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"int64\",\"names\":[\"balance_sum\"],\"data\":100}\n"
+    );
+    let out = blaze(&[
+        "query",
+        "a=examples/data/accounts.csv",
+        "a[a.balance > 0].name",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * string\",\"names\":[\"name\"],\"data\":[\"Alice\",\"Charlie\",\"Denis\"]}\n"
+    );
+    let out = blaze(&[
+        "query",
+        "iris=examples/data/iris.parquet",
+        "by(iris.species, n=iris.species.count()).sort('species')",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {species: string, n: int32}\",\"names\":[\"species\",\"n\"],\"data\":[[\"Iris-setosa\",50],[\"Iris-versicolor\",50],[\"Iris-virginica\",50]]}\n"
+    );
+}
+
+#[test]
+fn query_formats_and_previews() {
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts[['name', 'balance']].sort('balance')",
+        "--format",
+        "table",
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "var * {name: string, balance: int64}\n\
+         +-------+---------+\n\
+         | name  | balance |\n\
+         +-------+---------+\n\
+         | Edith | -500    |\n\
+         | Bob   | -200    |\n\
+         +-------+---------+\n\
+         ... (first 2 rows shown; --limit N for more, --format for all)\n"
+    );
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts[accounts.id < 3][['id', 'name']]",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&out), "id,name\n1,Alice\n2,Bob\n");
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts[accounts.id < 3].name",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(stdout(&out), "{\"name\":\"Alice\"}\n{\"name\":\"Bob\"}\n");
+}
+
+#[test]
+fn query_into_a_target_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("positive.parquet");
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts[accounts.balance > 0]",
+        "--into",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("3 rows → "), "{}", stdout(&out));
+    let out = blaze(&[
+        "query",
+        target.to_str().unwrap(),
+        "positive.id.sum()",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"int64\",\"names\":[\"id_sum\"],\"data\":8}\n"
+    );
+
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "accounts.balnce.sum()",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: at line 1, column 1: 'balnce' is not a field of accounts; did you mean 'balance'? (fields: id, name, balance)\n  |\n1 | accounts.balnce.sum()\n  | ^^^^^^^^^^^^^^^\n"
+    );
+}

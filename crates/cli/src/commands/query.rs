@@ -1,0 +1,202 @@
+//! `blaze query [NAME=]URI... EXPR`: compute a Blaze expression over data where it lives.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use arrow::record_batch::RecordBatch;
+use blaze_compute::{Session, SessionOptions};
+use blaze_expr::{Expr, is_identifier};
+
+use super::odo::IfExistsArg;
+use super::read_args::{ReadArgs, parse_bytes};
+use crate::output::{Failure, snippet};
+use crate::results;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Data to bind, then the expression: `iris=examples/data/iris.csv 'iris.species.nunique()'`.
+    /// A bare URI binds under its file stem (or its table's name); a database binds as a
+    /// record of its tables (`db.accounts.amount.sum()`).
+    #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... EXPR")]
+    items: Vec<String>,
+    /// Output format; `table` (a preview) on a terminal, `json` otherwise.
+    #[arg(long, value_enum)]
+    format: Option<QueryFormat>,
+    /// Write the whole result to this odo target (a file, a table...) instead of printing it.
+    #[arg(long, value_name = "TARGET")]
+    into: Option<String>,
+    /// At most this many rows (the table preview shows 10 unless told).
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Print the plan that computes the expression; compute nothing.
+    #[arg(long)]
+    explain: bool,
+    /// Memory for sorts, group-bys and joins before they spill to disk; suffixes K, M, G
+    /// (default: unlimited).
+    #[arg(long, value_parser = parse_bytes)]
+    memory_limit: Option<u64>,
+    /// What to do when the --into target exists.
+    #[arg(long, value_enum, default_value_t = IfExistsArg::Fail)]
+    if_exists: IfExistsArg,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum QueryFormat {
+    /// A bounded preview: the datashape, then the first rows as a table.
+    Table,
+    /// `{"datashape": ..., "names": [...], "data": ...}` as the Blaze server answers.
+    Json,
+    /// One JSON object per row.
+    Ndjson,
+    /// CSV with a header.
+    Csv,
+    /// An Arrow IPC stream.
+    Arrow,
+}
+
+/// Rows a table preview shows unless `--limit` says otherwise.
+const PREVIEW_ROWS: u64 = 10;
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let (text, bindings) = args.items.split_last().expect("clap requires two items");
+    let mut session = Session::new(SessionOptions {
+        memory_limit: args.memory_limit.map(|m| m as usize),
+        spill_dir: None,
+        read: args.read.options(64 << 20),
+    })
+    .map_err(Failure::failed)?;
+    for binding in bindings {
+        let (name, uri) = split_binding(binding)?;
+        session.bind(&name, uri).map_err(|e| match e {
+            blaze_compute::Error::Odo(e) => Failure::from_odo(e),
+            e => Failure::failed(e),
+        })?;
+    }
+    let expr = session.parse(text).map_err(|e| match e {
+        blaze_compute::Error::Expr(e) => {
+            Failure::invalid(format!("{e}\n{}", snippet(text, e.span())))
+        }
+        e => Failure::invalid(e),
+    })?;
+    if args.explain {
+        print!("{}", session.explain(&expr).map_err(Failure::failed)?);
+        return Ok(());
+    }
+    if let Some(target) = &args.into {
+        return into(&session, &expr, target, &args);
+    }
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        QueryFormat::Table
+    } else {
+        QueryFormat::Json
+    });
+    let limit = match format {
+        QueryFormat::Table => Some(args.limit.unwrap_or(PREVIEW_ROWS)),
+        _ => args.limit,
+    };
+    // One row more than shown tells whether there are more.
+    let computed = match limit {
+        Some(n) if !expr.dshape().dims().is_empty() => {
+            expr.head(n + 1).map_err(Failure::invalid)?
+        }
+        _ => expr.clone(),
+    };
+    let stream = session.execute(&computed).map_err(Failure::failed)?;
+    let schema = stream.schema();
+    let batches: Vec<RecordBatch> = stream.collect::<Result<_, _>>().map_err(Failure::failed)?;
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let shown = limit.map_or(total, |n| total.min(n as usize));
+    let batches = results::first_rows(&batches, shown);
+    let more = total > shown;
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        QueryFormat::Table => results::write_table(&mut out, &expr, &batches, more),
+        QueryFormat::Json => results::write_json(&mut out, &expr, &batches),
+        QueryFormat::Ndjson => results::write_ndjson(&mut out, &batches),
+        QueryFormat::Csv => results::write_csv(&mut out, &batches),
+        QueryFormat::Arrow => results::write_arrow(&mut out, &schema, &batches),
+    };
+    written
+        .and_then(|()| out.flush().map_err(|e| e.to_string()))
+        .map_err(Failure::failed)
+}
+
+/// Streams the whole result into an odo target.
+fn into(session: &Session, expr: &Expr, target: &str, args: &Args) -> Result<(), Failure> {
+    let computed = match args.limit {
+        Some(n) if !expr.dshape().dims().is_empty() => expr.head(n).map_err(Failure::invalid)?,
+        _ => expr.clone(),
+    };
+    let stream = session.execute(&computed).map_err(Failure::failed)?;
+    let schema = stream.schema();
+    let datashape = blaze_datashape::arrow::from_arrow_schema(&schema).map_err(Failure::failed)?;
+    let source = blaze_odo::BatchSource {
+        datashape,
+        schema,
+        batches: Box::new(stream.map(|batch| {
+            batch.map_err(|e| blaze_odo::Error::Format {
+                path: PathBuf::from("the query's result"),
+                message: e.to_string(),
+            })
+        })),
+    };
+    let options = blaze_odo::OdoOptions {
+        if_exists: args.if_exists.into(),
+        ..Default::default()
+    };
+    let summary = blaze_odo::odo_batches(source, target, &options).map_err(Failure::from_odo)?;
+    println!("{summary}");
+    Ok(())
+}
+
+/// `NAME=URI`, or a bare URI named after its table or file.
+fn split_binding(binding: &str) -> Result<(String, &str), Failure> {
+    if let Some((name, uri)) = binding.split_once('=')
+        && is_identifier(name)
+    {
+        return Ok((name.to_owned(), uri));
+    }
+    let name = default_name(binding);
+    if !is_identifier(&name) {
+        return Err(Failure::invalid(format!(
+            "cannot name {binding} after itself ('{name}' is not a name an expression can use); bind it as NAME={binding}"
+        )));
+    }
+    Ok((name, binding))
+}
+
+/// The name a bare URI binds under: its table's name, or its file's stem without extensions.
+fn default_name(uri: &str) -> String {
+    if let Some((_, table)) = uri.rsplit_once("::") {
+        return table.rsplit('.').next().unwrap_or(table).to_owned();
+    }
+    let path = uri.trim_end_matches('/');
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.split('.').next().unwrap_or(file).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_are_named_after_files_and_tables() {
+        assert_eq!(split_binding("iris=data/x.csv").unwrap().0, "iris");
+        assert_eq!(split_binding("data/iris.csv.gz").unwrap().0, "iris");
+        assert_eq!(
+            split_binding("sqlite:///db.sqlite::accounts").unwrap().0,
+            "accounts"
+        );
+        assert_eq!(
+            split_binding("postgresql://u:p@h/db::public.sales")
+                .unwrap()
+                .0,
+            "sales"
+        );
+        assert_eq!(split_binding("parquet://out/").unwrap().0, "out");
+        assert!(split_binding("data/2024-logs.csv").is_err());
+    }
+}

@@ -1,0 +1,248 @@
+//! Element-wise expressions as DataFusion column expressions over the frame of their rows,
+//! with Python's semantics where SQL's differ (`/` is true division, `//` floors, `%` takes
+//! the divisor's sign).
+
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use blaze_datashape::{DataShape, Measure};
+use blaze_expr::{BinaryOp, DatePart, Expr, MathFn, Op, StrFn, UnaryOp, Value};
+use datafusion::common::ScalarValue;
+use datafusion::functions::datetime::expr_fn as dt;
+use datafusion::functions::math::expr_fn as math;
+use datafusion::functions::string::expr_fn as string;
+use datafusion::functions::unicode::expr_fn as unicode;
+use datafusion::logical_expr::{Operator, binary_expr};
+use datafusion::prelude::{Expr as DfExpr, cast, ident, lit};
+
+use super::output_name;
+use crate::error::{Error, Result};
+
+/// `expr` as a column expression over the frame of `rows` (an expression whose rows it has).
+pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
+    if expr == rows {
+        return Ok(ident(output_name(expr)));
+    }
+    let recurse = |e: &Expr| column(e, rows);
+    Ok(match expr.op() {
+        Op::Field { child, field } => field_of(child, field, rows)?,
+        Op::Literal(value) => literal(value, expr.dshape())?,
+        Op::Label { child, .. } => recurse(child)?,
+        Op::Binary { op, lhs, rhs } => binary(*op, lhs, recurse(lhs)?, rhs, recurse(rhs)?)?,
+        Op::Unary { op, child } => unary(*op, recurse(child)?),
+        Op::IsIn { child, values } => recurse(child)?.in_list(
+            values
+                .iter()
+                .map(|v| literal(v, &DataShape::scalar(Measure::Null)))
+                .collect::<Result<_>>()?,
+            false,
+        ),
+        Op::Like { child, pattern } => recurse(child)?.like(lit(glob_to_like(pattern))),
+        Op::Coerce { child, to } => cast(recurse(child)?, arrow_type(to)?),
+        _ => {
+            return Err(Error::Unsupported(format!(
+                "{expr} as a column of {rows} (combine a reduction with a column after computing it)"
+            )));
+        }
+    })
+}
+
+/// The column `field` of `record` (rows themselves, or a projection or relabelling of them).
+fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr> {
+    if record == rows {
+        return Ok(ident(field));
+    }
+    match record.op() {
+        Op::Projection { child, .. } => field_of(child, field, rows),
+        Op::Relabel { child, labels } => {
+            let old = labels
+                .iter()
+                .find(|(_, new)| new == field)
+                .map_or(field, |(old, _)| old);
+            field_of(child, old, rows)
+        }
+        _ => Err(Error::Unsupported(format!(
+            "the field {field} of {record} as a column of {rows}"
+        ))),
+    }
+}
+
+/// A scalar expression over aggregates already computed: each reduction in `value` is the
+/// aggregate column named beside it in `aggregates`.
+pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Result<DfExpr> {
+    if let Some((_, alias)) = aggregates.iter().find(|(e, _)| e == value) {
+        return Ok(ident(alias));
+    }
+    let recurse = |e: &Expr| over_aggregates(e, aggregates);
+    match value.op() {
+        Op::Literal(v) => literal(v, value.dshape()),
+        Op::Label { child, .. } => recurse(child),
+        Op::Binary { op, lhs, rhs } => binary(*op, lhs, recurse(lhs)?, rhs, recurse(rhs)?),
+        Op::Unary { op, child } => Ok(unary(*op, recurse(child)?)),
+        Op::Coerce { child, to } => Ok(cast(recurse(child)?, arrow_type(to)?)),
+        _ => Err(Error::Unsupported(format!("{value} in a summary"))),
+    }
+}
+
+fn literal(value: &Value, dshape: &DataShape) -> Result<DfExpr> {
+    let scalar = match value {
+        Value::Null => ScalarValue::Null,
+        Value::Bool(b) => ScalarValue::Boolean(Some(*b)),
+        Value::Int(i) => ScalarValue::Int64(Some(*i)),
+        Value::Float(x) => ScalarValue::Float64(Some(*x)),
+        Value::Str(s) => ScalarValue::Utf8(Some(s.clone())),
+    };
+    // A string compared with dates was typed as a date: read it as one.
+    Ok(match dshape.measure() {
+        Measure::Date | Measure::DateTime { .. } => cast(lit(scalar), arrow_type(dshape)?),
+        _ => lit(scalar),
+    })
+}
+
+fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<DfExpr> {
+    let is_string = |e: &Expr| matches!(base(e.dshape()), Measure::String { .. });
+    let is_integer = |e: &Expr| base(e.dshape()).is_integer();
+    let float = |e: DfExpr| cast(e, DataType::Float64);
+    Ok(match op {
+        BinaryOp::Add if is_string(lhs) => binary_expr(l, Operator::StringConcat, r),
+        BinaryOp::Mul if is_string(lhs) => string::repeat(l, r),
+        BinaryOp::Mul if is_string(rhs) => string::repeat(r, l),
+        BinaryOp::Add => l + r,
+        BinaryOp::Sub => l - r,
+        BinaryOp::Mul => l * r,
+        BinaryOp::Div => float(l) / float(r),
+        BinaryOp::FloorDiv if is_integer(lhs) && is_integer(rhs) => {
+            cast(math::floor(float(l) / float(r)), DataType::Int64)
+        }
+        BinaryOp::FloorDiv => math::floor(l / r),
+        // Python's remainder has the divisor's sign: ((l % r) + r) % r.
+        BinaryOp::Mod => ((l % r.clone()) + r.clone()) % r,
+        BinaryOp::Pow => math::power(l, r),
+        BinaryOp::Eq => l.eq(r),
+        BinaryOp::Ne => l.not_eq(r),
+        BinaryOp::Lt => l.lt(r),
+        BinaryOp::Le => l.lt_eq(r),
+        BinaryOp::Gt => l.gt(r),
+        BinaryOp::Ge => l.gt_eq(r),
+        BinaryOp::And => l.and(r),
+        BinaryOp::Or => l.or(r),
+        BinaryOp::Xor => l.not_eq(r),
+    })
+}
+
+fn unary(op: UnaryOp, x: DfExpr) -> DfExpr {
+    match op {
+        UnaryOp::Neg => -x,
+        UnaryOp::Not => !x,
+        UnaryOp::IsNull => x.is_null(),
+        UnaryOp::NotNull => x.is_not_null(),
+        UnaryOp::Math(f) => match f {
+            MathFn::Abs => math::abs(x),
+            MathFn::Sqrt => math::sqrt(x),
+            MathFn::Exp => math::exp(x),
+            MathFn::Log => math::ln(x),
+            MathFn::Log10 => math::log10(x),
+            MathFn::Log1p => math::ln(cast(x, DataType::Float64) + lit(1.0)),
+            MathFn::Expm1 => math::exp(x) - lit(1.0),
+            MathFn::Sin => math::sin(x),
+            MathFn::Cos => math::cos(x),
+            MathFn::Tan => math::tan(x),
+            MathFn::Asin => math::asin(x),
+            MathFn::Acos => math::acos(x),
+            MathFn::Atan => math::atan(x),
+            MathFn::Sinh => math::sinh(x),
+            MathFn::Cosh => math::cosh(x),
+            MathFn::Tanh => math::tanh(x),
+            MathFn::Radians => math::radians(x),
+            MathFn::Degrees => math::degrees(x),
+            MathFn::Ceil => math::ceil(x),
+            MathFn::Floor => math::floor(x),
+            MathFn::Trunc => math::trunc(vec![x]),
+            MathFn::IsNan => math::isnan(x),
+        },
+        UnaryOp::Str(f) => match f {
+            StrFn::Len => unicode::character_length(x),
+            StrFn::Upper => string::upper(x),
+            StrFn::Lower => string::lower(x),
+            StrFn::Strip => string::btrim(vec![x]),
+            StrFn::Lstrip => string::ltrim(vec![x]),
+            StrFn::Rstrip => string::rtrim(vec![x]),
+        },
+        UnaryOp::DatePart(part) => {
+            let of = |name: &str| dt::date_part(lit(name), x.clone());
+            match part {
+                DatePart::Year => of("year"),
+                DatePart::Month => of("month"),
+                DatePart::Day => of("day"),
+                DatePart::Hour => of("hour"),
+                DatePart::Minute => of("minute"),
+                // Seconds with their fraction; milli- and microseconds within the second.
+                DatePart::Second => cast(of("millisecond"), DataType::Float64) / lit(1000.0),
+                DatePart::Millisecond => of("millisecond") % lit(1000),
+                DatePart::Microsecond => of("microsecond") % lit(1_000_000),
+                DatePart::Date => cast(x, DataType::Date32),
+                DatePart::Time => cast(x, DataType::Time64(TimeUnit::Microsecond)),
+            }
+        }
+    }
+}
+
+/// `*` and `?` of a glob as SQL's `%` and `_`, with SQL's own wildcards escaped.
+fn glob_to_like(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        match c {
+            '*' => out.push('%'),
+            '?' => out.push('_'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn base(dshape: &DataShape) -> &Measure {
+    match dshape.measure() {
+        Measure::Option(inner) => inner.measure(),
+        measure => measure,
+    }
+}
+
+/// The Arrow type of the elements of `dshape`.
+fn arrow_type(dshape: &DataShape) -> Result<DataType> {
+    let element = DataShape::scalar(dshape.measure().clone());
+    Ok(blaze_datashape::arrow::to_arrow_field("_", &element)
+        .map_err(|e| Error::Unsupported(e.to_string()))?
+        .data_type()
+        .clone())
+}
+
+/// The Arrow fields of `expr`'s result columns: a record's fields, or one named column.
+pub(crate) fn arrow_element(expr: &Expr) -> Result<Vec<Field>> {
+    let to_field = |name: &str, shape: &DataShape| {
+        blaze_datashape::arrow::to_arrow_field(name, shape)
+            .map_err(|e| Error::Unsupported(format!("{expr}: {e}")))
+    };
+    let element = DataShape::scalar(expr.dshape().measure().clone());
+    match element.as_record() {
+        Some(record) => record
+            .fields()
+            .iter()
+            .map(|(name, shape)| to_field(name, shape))
+            .collect(),
+        None => Ok(vec![to_field(output_name(expr), &element)?]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_become_like_patterns() {
+        assert_eq!(glob_to_like("Al*"), "Al%");
+        assert_eq!(glob_to_like("a?c"), "a_c");
+        assert_eq!(glob_to_like("100%_*"), "100\\%\\_%");
+    }
+}

@@ -1,0 +1,309 @@
+//! Compiling a whole expression tree into one DataFusion plan (a `DataFrame`), so the engine
+//! optimises and runs it as a unit: filters and projections reach the scans, reductions and
+//! group-bys run in parallel, and nothing is computed node by node.
+//!
+//! Collections compile to frames ([`Compiler::frame`]); element-wise expressions compile to
+//! column expressions over the frame of their rows ([`column`]); reductions become aggregates.
+//! Result columns carry Blaze's names (`amount_sum`) and, at the end, the expression's types.
+
+mod column;
+
+use blaze_expr::{Expr, Index, Op, Reduction};
+use datafusion::common::TableReference;
+use datafusion::functions_aggregate::count::count_all;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+pub(crate) use self::column::arrow_element;
+use self::column::column;
+use crate::error::{Error, Result};
+
+/// The name of an expression's result column; `_` when Blaze gives it none.
+pub(crate) fn output_name(expr: &Expr) -> &str {
+    expr.name().unwrap_or("_")
+}
+
+/// Compiles expressions over the tables registered in a session.
+pub(crate) struct Compiler<'a> {
+    pub(crate) ctx: &'a SessionContext,
+}
+
+impl Compiler<'_> {
+    /// The result of `expr` as a frame, its columns named and typed as the expression says.
+    pub(crate) async fn compile(&self, expr: &Expr) -> Result<DataFrame> {
+        let frame = self.frame(expr).await?;
+        conform(frame, expr)
+    }
+
+    /// The rows (or the one row of a single value) of `expr`.
+    fn frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
+        async move {
+            if expr.dshape().dims().is_empty() && !reductions(expr).is_empty() {
+                return self.scalar(expr).await;
+            }
+            match expr.op() {
+                Op::Symbol { name } => {
+                    Ok(self.ctx.table(TableReference::bare(name.as_str())).await?)
+                }
+                Op::Field { child, field } if is_table_of_database(expr) => {
+                    let Op::Symbol { name } = child.op() else {
+                        return Err(Error::Unsupported(format!("the table {expr}")));
+                    };
+                    Ok(self
+                        .ctx
+                        .table(TableReference::bare(format!("{name}.{field}")))
+                        .await?)
+                }
+                Op::Selection { child, predicate } => {
+                    let frame = self.frame(child).await?;
+                    Ok(frame.filter(column(predicate, child)?)?)
+                }
+                Op::Head { child, n } => {
+                    Ok(self.frame(child).await?.limit(0, Some(*n as usize))?)
+                }
+                Op::Tail { child, n } => {
+                    let frame = self.frame(child).await?;
+                    let total = frame.clone().count().await?;
+                    Ok(frame.limit(total.saturating_sub(*n as usize), None)?)
+                }
+                Op::Slice { child, index } => self.slice(child, *index).await,
+                Op::Sort {
+                    child,
+                    keys,
+                    ascending,
+                } => {
+                    let frame = self.frame(child).await?;
+                    let keys = keys
+                        .iter()
+                        .map(|key| Ok(column(key, child)?.sort(*ascending, !*ascending)))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(frame.sort(keys)?)
+                }
+                Op::Distinct { child, on } => {
+                    let frame = self.frame(child).await?;
+                    if on.is_empty() {
+                        return Ok(frame.distinct()?);
+                    }
+                    let all = frame
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| ident(f.name()))
+                        .collect();
+                    let on = on.iter().map(ident).collect();
+                    Ok(frame.distinct_on(on, all, None)?)
+                }
+                Op::By { grouper, summary } => self.by(grouper, summary).await,
+                Op::Projection { child, fields } if child == expr.rows() => {
+                    let frame = self.frame(child).await?;
+                    Ok(frame.select(fields.iter().map(ident))?)
+                }
+                Op::Relabel { child, labels } if child == expr.rows() => {
+                    let frame = self.frame(child).await?;
+                    let columns: Vec<DfExpr> = frame
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| {
+                            let new = labels
+                                .iter()
+                                .find(|(old, _)| old == f.name())
+                                .map_or(f.name(), |(_, new)| new);
+                            ident(f.name()).alias(new)
+                        })
+                        .collect();
+                    Ok(frame.select(columns)?)
+                }
+                _ if expr.rows() != expr => {
+                    // Element-wise: one column computed over the rows it belongs to.
+                    let rows = expr.rows();
+                    let frame = self.frame(rows).await?;
+                    Ok(frame.select([column(expr, rows)?.alias(output_name(expr))])?)
+                }
+                _ => Err(Error::Unsupported(format!("computing {expr}"))),
+            }
+        }
+        .boxed()
+    }
+
+    /// A single value (a reduction, a summary, or arithmetic on reductions) as a one-row frame.
+    async fn scalar(&self, expr: &Expr) -> Result<DataFrame> {
+        let values = match expr.op() {
+            Op::Summary { values, .. } => values.clone(),
+            _ => vec![(output_name(expr).to_owned(), expr.clone())],
+        };
+        let rows = reduced_rows(&values)?;
+        let frame = self.frame(&rows).await?;
+        aggregate(frame, &rows, Vec::new(), &values)
+    }
+
+    async fn by(&self, grouper: &Expr, summary: &Expr) -> Result<DataFrame> {
+        let Op::Summary { values, .. } = summary.op() else {
+            unreachable!("by holds a summary")
+        };
+        let rows = grouper.rows();
+        let frame = self.frame(rows).await?;
+        let groups = if grouper.fields().is_empty() {
+            vec![column(grouper, rows)?.alias(output_name(grouper))]
+        } else {
+            grouper
+                .fields()
+                .into_iter()
+                .map(|name| Ok(column(&grouper.field(name)?, rows)?.alias(name)))
+                .collect::<Result<_>>()?
+        };
+        aggregate(frame, rows, groups, values)
+    }
+
+    async fn slice(&self, child: &Expr, index: Index) -> Result<DataFrame> {
+        let frame = self.frame(child).await?;
+        let (start, stop, step) = match index {
+            Index::At(i) => (Some(i), Some(if i == -1 { i64::MAX } else { i + 1 }), None),
+            Index::Range { start, stop, step } => (start, stop, step),
+        };
+        if step.is_some_and(|s| s != 1) {
+            return Err(Error::Unsupported(format!(
+                "slices with a step ({child}[...:...:{}])",
+                step.unwrap_or(1)
+            )));
+        }
+        let needs_length =
+            start.is_some_and(|s| s < 0) || stop.is_some_and(|s| s < 0 && s != i64::MAX);
+        let length = if needs_length {
+            frame.clone().count().await? as i64
+        } else {
+            i64::MAX
+        };
+        let resolve = |i: i64| if i < 0 { (i + length).max(0) } else { i };
+        let start = start.map_or(0, resolve);
+        let stop = stop.map_or(i64::MAX, |s| if s == i64::MAX { s } else { resolve(s) });
+        let fetch = (stop != i64::MAX).then(|| (stop - start).max(0) as usize);
+        Ok(frame.limit(start as usize, fetch)?)
+    }
+}
+
+/// Whether `expr` is a table of a database bound as a record of tables (`db.accounts`).
+fn is_table_of_database(expr: &Expr) -> bool {
+    matches!(expr.op(), Op::Field { child, .. }
+        if child.dshape().dims().is_empty() && !expr.dshape().dims().is_empty())
+}
+
+/// The rows every reduction in `values` reduces; one set only.
+fn reduced_rows(values: &[(String, Expr)]) -> Result<Expr> {
+    let mut rows: Option<Expr> = None;
+    for (_, value) in values {
+        for reduced in reductions(value) {
+            let Op::Reduction { child, .. } = reduced.op() else {
+                unreachable!("reductions are reductions")
+            };
+            let these = child.rows().clone();
+            match &rows {
+                None => rows = Some(these),
+                Some(r) if *r == these => {}
+                Some(r) => {
+                    return Err(Error::Unsupported(format!(
+                        "reductions of different tables in one value ({r} and {these})"
+                    )));
+                }
+            }
+        }
+    }
+    rows.ok_or_else(|| Error::Unsupported("a single value that reduces nothing".into()))
+}
+
+/// Every reduction inside `expr`, outermost first.
+fn reductions(expr: &Expr) -> Vec<&Expr> {
+    match expr.op() {
+        Op::Reduction { .. } => vec![expr],
+        _ => expr.children().into_iter().flat_map(reductions).collect(),
+    }
+}
+
+/// `frame` grouped by `groups` (none: one row), with each named value computed: its
+/// reductions as aggregates, then the arithmetic around them.
+fn aggregate(
+    frame: DataFrame,
+    rows: &Expr,
+    groups: Vec<DfExpr>,
+    values: &[(String, Expr)],
+) -> Result<DataFrame> {
+    let mut aggregates: Vec<(Expr, String)> = Vec::new();
+    for (_, value) in values {
+        for reduced in reductions(value) {
+            if !aggregates.iter().any(|(e, _)| e == reduced) {
+                let alias = format!("__blaze_agg_{}", aggregates.len());
+                aggregates.push((reduced.clone(), alias));
+            }
+        }
+    }
+    let group_names: Vec<String> = groups.iter().map(|g| g.schema_name().to_string()).collect();
+    let aggregate_exprs = aggregates
+        .iter()
+        .map(|(reduced, alias)| Ok(reduction(reduced, rows)?.alias(alias)))
+        .collect::<Result<Vec<_>>>()?;
+    let grouped = frame.aggregate(groups, aggregate_exprs)?;
+    let mut selected: Vec<DfExpr> = group_names.iter().map(ident).collect();
+    for (name, value) in values {
+        selected.push(column::over_aggregates(value, &aggregates)?.alias(name));
+    }
+    Ok(grouped.select(selected)?)
+}
+
+/// The aggregate of one reduction over the frame of `rows`.
+fn reduction(reduced: &Expr, rows: &Expr) -> Result<DfExpr> {
+    let Op::Reduction { op, child } = reduced.op() else {
+        unreachable!("a reduction")
+    };
+    let is_table = !child.fields().is_empty();
+    if is_table {
+        return match op {
+            Reduction::Count | Reduction::Nelements => Ok(count_all()),
+            _ => Err(Error::Unsupported(format!("{reduced} over a whole table"))),
+        };
+    }
+    let x = column(child, rows)?;
+    Ok(match op {
+        Reduction::Sum => agg::sum(x),
+        Reduction::Min => agg::min(x),
+        Reduction::Max => agg::max(x),
+        Reduction::Mean => agg::avg(x),
+        Reduction::Var { unbiased: true } => agg::var_sample(x),
+        Reduction::Var { unbiased: false } => agg::var_pop(x),
+        Reduction::Std { unbiased: true } => agg::stddev(x),
+        Reduction::Std { unbiased: false } => agg::stddev_pop(x),
+        Reduction::Any => agg::bool_or(x),
+        Reduction::All => agg::bool_and(x),
+        Reduction::Count => agg::count(x),
+        Reduction::Nunique => agg::count_distinct(x),
+        Reduction::Nelements => count_all(),
+    })
+}
+
+/// `frame` with its columns cast to the types `expr`'s datashape gives them.
+fn conform(frame: DataFrame, expr: &Expr) -> Result<DataFrame> {
+    let targets = arrow_element(expr)?;
+    let columns: Vec<DfExpr> = frame
+        .schema()
+        .fields()
+        .iter()
+        .zip(&targets)
+        .map(|(field, target)| {
+            let column = ident(field.name());
+            if field.data_type() == target.data_type() {
+                column
+            } else {
+                cast(column, target.data_type().clone()).alias(target.name())
+            }
+        })
+        .collect();
+    if frame.schema().fields().len() != targets.len() {
+        return Err(Error::Engine(format!(
+            "internal: {expr} computed {} columns, not {}",
+            frame.schema().fields().len(),
+            targets.len()
+        )));
+    }
+    Ok(frame.select(columns)?)
+}

@@ -1,0 +1,34 @@
+//! Errors of computing expressions.
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong binding data or computing an expression.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A resource could not be found, read or discovered.
+    #[error(transparent)]
+    Odo(#[from] blaze_odo::Error),
+    /// The expression is invalid.
+    #[error(transparent)]
+    Expr(#[from] blaze_expr::Error),
+    /// The engine failed while computing.
+    #[error("{0}")]
+    Engine(String),
+    /// The expression uses something this engine does not compute yet.
+    #[error("not supported yet: {0}")]
+    Unsupported(String),
+    /// A name was bound wrongly.
+    #[error("{0}")]
+    Binding(String),
+}
+
+impl From<datafusion::error::DataFusionError> for Error {
+    fn from(error: datafusion::error::DataFusionError) -> Self {
+        // An error from our own sources (a bad CSV cell) says where it is: keep its words.
+        match error.find_root() {
+            datafusion::error::DataFusionError::External(inner) => Error::Engine(inner.to_string()),
+            root => Error::Engine(root.to_string()),
+        }
+    }
+}

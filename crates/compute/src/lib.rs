@@ -1,0 +1,21 @@
+//! Blaze compute: expressions over odo resources, compiled whole to DataFusion plans and run
+//! in parallel, in bounded memory.
+//!
+//! ```no_run
+//! use blaze_compute::{Session, SessionOptions};
+//!
+//! let mut session = Session::new(SessionOptions::default()).unwrap();
+//! session.bind("iris", "examples/data/iris.csv").unwrap();
+//! let expr = session.parse("by(iris.species, n=iris.species.count())").unwrap();
+//! for batch in session.execute(&expr).unwrap() {
+//!     println!("{:?}", batch.unwrap());
+//! }
+//! ```
+
+mod compile;
+mod error;
+mod session;
+mod source;
+
+pub use error::{Error, Result};
+pub use session::{ResultStream, Session, SessionOptions};

@@ -1,0 +1,185 @@
+//! A session: names bound to odo resources, and the engine that computes expressions over them
+//! in parallel, within a memory limit, spilling sorts and group-bys to disk beyond it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use blaze_datashape::DataShape;
+use blaze_expr::{Expr, Namespace, symbol};
+use blaze_odo::DiscoverOptions;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures_util::StreamExt;
+
+use crate::compile::Compiler;
+use crate::error::{Error, Result};
+use crate::source::register;
+
+/// How a session computes.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    /// Memory the engine may use for sorts, group-bys and joins before spilling to disk
+    /// (bytes); unlimited when `None`.
+    pub memory_limit: Option<usize>,
+    /// Where spilled data goes; the system's temporary directory when `None`.
+    pub spill_dir: Option<PathBuf>,
+    /// How text resources are read and how much is read to infer their types.
+    pub read: DiscoverOptions,
+}
+
+/// Bound data and the engine that computes expressions over it.
+pub struct Session {
+    runtime: Arc<tokio::runtime::Runtime>,
+    ctx: SessionContext,
+    namespace: Namespace,
+    read: DiscoverOptions,
+}
+
+impl Session {
+    /// A session with nothing bound.
+    pub fn new(options: SessionOptions) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Engine(format!("cannot start the engine: {e}")))?;
+        let mut env = RuntimeEnvBuilder::new();
+        if let Some(limit) = options.memory_limit {
+            env = env.with_memory_limit(limit, 1.0);
+        }
+        if let Some(dir) = &options.spill_dir {
+            env = env.with_temp_file_path(dir);
+        }
+        let config = SessionConfig::new().with_information_schema(false);
+        let ctx = SessionContext::new_with_config_rt(config, env.build_arc()?);
+        Ok(Self {
+            runtime: Arc::new(runtime),
+            ctx,
+            namespace: Namespace::new(),
+            read: options.read,
+        })
+    }
+
+    /// Binds `name` to the resource at `uri` (any odo URI): a table, or a database as a
+    /// record of its tables (`db.accounts`). Returns the symbol bound.
+    pub fn bind(&mut self, name: &str, uri: &str) -> Result<&Expr> {
+        let found = blaze_odo::discover(uri, &self.read)?;
+        let dshape = found.datashape;
+        let tables: Vec<(String, String, DataShape)> = if dshape.dims().is_empty() {
+            let record = dshape.as_record().ok_or_else(|| {
+                Error::Binding(format!("{uri} is {dshape}, neither a table nor a database"))
+            })?;
+            record
+                .fields()
+                .iter()
+                .map(|(table, shape)| {
+                    (
+                        format!("{name}.{table}"),
+                        format!("{uri}::{table}"),
+                        shape.clone(),
+                    )
+                })
+                .collect()
+        } else {
+            vec![(name.to_owned(), uri.to_owned(), dshape.clone())]
+        };
+        self.runtime.block_on(async {
+            for (table, table_uri, shape) in &tables {
+                // Rebinding a name replaces its table.
+                let _ = self
+                    .ctx
+                    .deregister_table(datafusion::common::TableReference::bare(table.as_str()));
+                register(&self.ctx, table, table_uri, shape, &self.read).await?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        self.namespace.bind(name, symbol(name, dshape));
+        Ok(self.namespace.get(name).expect("just bound"))
+    }
+
+    /// The names bound so far.
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// Parses `text` against the bound names.
+    pub fn parse(&self, text: &str) -> Result<Expr> {
+        Ok(blaze_expr::parse(text, &self.namespace)?)
+    }
+
+    /// Computes `expr`, streaming its result as record batches.
+    pub fn execute(&self, expr: &Expr) -> Result<ResultStream> {
+        let stream = self.runtime.block_on(async {
+            let frame = Compiler { ctx: &self.ctx }.compile(expr).await?;
+            Ok::<_, Error>(frame.execute_stream().await?)
+        })?;
+        Ok(ResultStream {
+            schema: stream.schema(),
+            stream,
+            runtime: self.runtime.clone(),
+        })
+    }
+
+    /// Computes `expr` and gathers its whole result.
+    pub fn collect(&self, expr: &Expr) -> Result<Vec<RecordBatch>> {
+        self.execute(expr)?.collect()
+    }
+
+    /// The plan that computes `expr`: DataFusion's logical and physical plans.
+    pub fn explain(&self, expr: &Expr) -> Result<String> {
+        let batches = self.runtime.block_on(async {
+            let frame = Compiler { ctx: &self.ctx }.compile(expr).await?;
+            Ok::<_, Error>(frame.explain(false, false)?.collect().await?)
+        })?;
+        let mut text = String::new();
+        for batch in &batches {
+            let kinds = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>();
+            let plans = batch
+                .column(1)
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>();
+            if let (Some(kinds), Some(plans)) = (kinds, plans) {
+                for i in 0..batch.num_rows() {
+                    text.push_str(kinds.value(i));
+                    text.push_str(":\n");
+                    for line in plans.value(i).lines() {
+                        text.push_str("  ");
+                        text.push_str(line);
+                        text.push('\n');
+                    }
+                }
+            }
+        }
+        Ok(text)
+    }
+}
+
+/// The result of an expression as a stream of record batches, read synchronously.
+pub struct ResultStream {
+    schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl ResultStream {
+    /// The schema of every batch: columns named and typed as the expression says.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+impl Iterator for ResultStream {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let runtime = self.runtime.clone();
+        runtime
+            .block_on(self.stream.next())
+            .map(|batch| batch.map_err(Error::from))
+    }
+}

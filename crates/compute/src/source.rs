@@ -1,0 +1,112 @@
+//! Odo resources as DataFusion tables. Parquet files (one, a glob or a directory) are scanned by
+//! DataFusion itself, which reads only the columns and row groups a query needs; every other
+//! resource streams through odo's readers, typed by the datashape discovered when it was bound,
+//! on a thread of its own.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use blaze_datashape::DataShape;
+use blaze_odo::{DiscoverOptions, FileFormat, Resource};
+use datafusion::catalog::TableProvider;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::TableReference;
+use datafusion::error::DataFusionError;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+use crate::error::{Error, Result};
+
+/// Registers the table at `uri` (typed by `dshape`) under `name`.
+pub(crate) async fn register(
+    ctx: &SessionContext,
+    name: &str,
+    uri: &str,
+    dshape: &DataShape,
+    read: &DiscoverOptions,
+) -> Result<()> {
+    let table = TableReference::bare(name);
+    if let Some(path) = local_parquet(uri)? {
+        ctx.register_parquet(table, &path, ParquetReadOptions::default())
+            .await?;
+        return Ok(());
+    }
+    let schema: SchemaRef = Arc::new(
+        blaze_datashape::arrow::to_arrow_schema(dshape)
+            .map_err(|e| Error::Binding(format!("{uri}: {e}")))?,
+    );
+    let partition = OdoPartition {
+        uri: uri.to_owned(),
+        dshape: dshape.clone(),
+        schema: schema.clone(),
+        read: read.clone(),
+    };
+    let provider: Arc<dyn TableProvider> =
+        Arc::new(StreamingTable::try_new(schema, vec![Arc::new(partition)])?);
+    ctx.register_table(table, provider)?;
+    Ok(())
+}
+
+/// The path DataFusion should scan when `uri` names local Parquet files.
+fn local_parquet(uri: &str) -> Result<Option<String>> {
+    Ok(match Resource::parse(uri)? {
+        Resource::File {
+            path,
+            format: FileFormat::Parquet,
+            ..
+        } => Some(path.display().to_string()),
+        Resource::Files {
+            format: FileFormat::Parquet,
+            ..
+        } => Some(
+            uri.strip_prefix("parquet://")
+                .or_else(|| uri.strip_prefix("file://"))
+                .unwrap_or(uri)
+                .to_owned(),
+        ),
+        _ => None,
+    })
+}
+
+/// One resource read through odo, from the start, each time a query scans it.
+struct OdoPartition {
+    uri: String,
+    dshape: DataShape,
+    schema: SchemaRef,
+    read: DiscoverOptions,
+}
+
+impl fmt::Debug for OdoPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OdoPartition({})", self.uri)
+    }
+}
+
+impl PartitionStream for OdoPartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
+        let sender = builder.tx();
+        let (uri, dshape, read) = (self.uri.clone(), self.dshape.clone(), self.read.clone());
+        builder.spawn_blocking(move || {
+            let external = |e: blaze_odo::Error| DataFusionError::External(Box::new(e));
+            let source = blaze_odo::open(&uri, Some(&dshape), &read).map_err(external)?;
+            for batch in source.batches {
+                let batch = batch.map_err(external);
+                let failed = batch.is_err();
+                // A closed channel means the query stopped reading (a limit was reached).
+                if sender.blocking_send(batch).is_err() || failed {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        builder.build()
+    }
+}

@@ -1,0 +1,196 @@
+//! Expressions over CSV, Parquet and JSON-lines files: values, names and types of results.
+
+use crate::{example, rows, session, values};
+
+fn accounts() -> blaze_compute::Session {
+    session(&[("accounts", &example("accounts.csv"))])
+}
+
+#[test]
+fn selections_projections_and_arithmetic() {
+    let s = accounts();
+    assert_eq!(
+        values(&s, "accounts[accounts.balance > 0].name"),
+        ["Alice", "Charlie", "Denis"]
+    );
+    assert_eq!(
+        values(&s, "accounts.name[accounts.balance < 0]"),
+        ["Bob", "Edith"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance // 3"),
+        ["33", "-67", "100", "133", "-167"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance % 3"),
+        ["1", "1", "0", "1", "1"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance / 8"),
+        ["12.5", "-25.0", "37.5", "50.0", "-62.5"]
+    );
+    assert_eq!(values(&s, "accounts.name.str.upper()")[0], "ALICE");
+    assert_eq!(
+        values(&s, "accounts[accounts.name.like('*e*')].id"),
+        ["1", "3", "4"]
+    );
+    assert_eq!(
+        values(&s, "accounts.id.isin([1, 5])"),
+        ["true", "false", "false", "false", "true"]
+    );
+    assert_eq!(
+        rows(&s, "accounts[['name', 'id']][accounts.id > 3]"),
+        [["Denis", "4"], ["Edith", "5"]]
+    );
+    assert_eq!(
+        rows(&s, "accounts.relabel(balance='amount')[accounts.id == 1]"),
+        [["1", "Alice", "100"]]
+    );
+}
+
+#[test]
+fn reductions_and_group_bys() {
+    let s = accounts();
+    assert_eq!(values(&s, "accounts.balance.sum()"), ["100"]);
+    assert_eq!(values(&s, "accounts.balance.mean()"), ["20.0"]);
+    assert_eq!(
+        values(&s, "accounts.balance.max() - accounts.balance.min()"),
+        ["900"]
+    );
+    assert_eq!(values(&s, "accounts.count()"), ["5"]);
+    assert_eq!(
+        values(&s, "accounts[accounts.balance > 0].balance.sum() + 1"),
+        ["801"]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "summary(total=accounts.balance.sum(), n=accounts.id.count())"
+        ),
+        [["100", "5"]]
+    );
+
+    let iris = session(&[("iris", &example("iris.csv"))]);
+    let mut groups = rows(
+        &iris,
+        "by(iris.species, n=iris.species.count(), longest=iris.petal_length.max())",
+    );
+    groups.sort();
+    assert_eq!(
+        groups,
+        [
+            ["Iris-setosa", "50", "1.9"],
+            ["Iris-versicolor", "50", "5.1"],
+            ["Iris-virginica", "50", "6.9"]
+        ]
+    );
+    assert_eq!(values(&iris, "iris.species.nunique()"), ["3"]);
+    assert_eq!(values(&iris, "iris.sepal_length.max()"), ["7.9"]);
+}
+
+#[test]
+fn ordering_and_positions() {
+    let s = accounts();
+    assert_eq!(
+        values(&s, "accounts.sort('balance', ascending=False).head(2).name"),
+        ["Denis", "Charlie"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance.sort()"),
+        ["-500", "-200", "100", "300", "400"]
+    );
+    assert_eq!(values(&s, "accounts.tail(2).id"), ["4", "5"]);
+    assert_eq!(values(&s, "accounts[1:3].name"), ["Bob", "Charlie"]);
+    assert_eq!(values(&s, "accounts[-2:].name"), ["Denis", "Edith"]);
+    assert_eq!(values(&s, "accounts.sort(-accounts.id).id.head(1)"), ["5"]);
+}
+
+#[test]
+fn results_have_the_expressions_types_and_names() {
+    let s = accounts();
+    for (text, fields) in [
+        ("accounts.id.count()", vec![("id_count", "Int32")]),
+        ("accounts.balance.sum()", vec![("balance_sum", "Int64")]),
+        ("accounts.balance + 1", vec![("balance", "Int64")]),
+        (
+            "by(accounts.name, total=accounts.balance.sum())",
+            vec![("name", "Utf8"), ("total", "Int64")],
+        ),
+    ] {
+        let expr = s.parse(text).unwrap();
+        let stream = s.execute(&expr).unwrap();
+        let schema = stream.schema();
+        let got: Vec<(String, String)> = schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().to_string()))
+            .collect();
+        let want: Vec<(String, String)> = fields
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(got, want, "{text}");
+    }
+}
+
+#[test]
+fn nulls_and_datetimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.csv");
+    std::fs::write(
+        &path,
+        "id,value,when\n1,1.5,2024-01-01 10:00:00\n2,,2024-01-02 11:30:15\n3,2.5,\n",
+    )
+    .unwrap();
+    let s = session(&[("t", path.to_str().unwrap())]);
+    assert_eq!(values(&s, "t.value.count()"), ["2"]);
+    assert_eq!(values(&s, "t.nrows"), ["3"]);
+    assert_eq!(values(&s, "t.value.sum()"), ["4.0"]);
+    assert_eq!(values(&s, "t.value.isnull()"), ["false", "true", "false"]);
+    assert_eq!(values(&s, "t.when.hour"), ["10", "11", ""]);
+    assert_eq!(values(&s, "t.when.year"), ["2024", "2024", ""]);
+    assert_eq!(values(&s, "t.when.second"), ["0.0", "15.0", ""]);
+    assert_eq!(values(&s, "t[t.when >= '2024-01-02'].id"), ["2"]);
+    assert_eq!(values(&s, "(t.value + 1).max()"), ["3.5"]);
+}
+
+#[test]
+fn parquet_and_json_lines_agree_with_csv() {
+    let s = session(&[
+        ("csv", &example("iris.csv")),
+        ("pq", &example("iris.parquet")),
+    ]);
+    assert_eq!(
+        values(&s, "csv[csv.sepal_width > 3.5].petal_length.sum()"),
+        values(&s, "pq[pq.sepal_width > 3.5].petal_length.sum()")
+    );
+    let events = session(&[("events", &example("events.jsonl"))]);
+    assert_eq!(values(&events, "events.amount.count()"), ["3"]);
+}
+
+#[test]
+fn bad_data_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    let mut text = String::from("id,amount\n");
+    for i in 0..100 {
+        text.push_str(&format!("{i},{i}\n"));
+    }
+    text.push_str("100,lots\n");
+    std::fs::write(&path, text).unwrap();
+    let mut s = blaze_compute::Session::new(blaze_compute::SessionOptions {
+        read: blaze_odo::DiscoverOptions {
+            sample_rows: Some(10),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .unwrap();
+    s.bind("t", path.to_str().unwrap()).unwrap();
+    let expr = s.parse("t.amount.sum()").unwrap();
+    let err = s.collect(&expr).unwrap_err().to_string();
+    assert!(
+        err.contains("bad.csv: line 102, column 2: 'lots' in column 'amount' is not a valid int64"),
+        "{err}"
+    );
+}

@@ -1,0 +1,55 @@
+//! Integration tests of blaze-compute: expressions over real files, computed by DataFusion.
+
+mod files;
+
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::array_value_to_string;
+use blaze_compute::{Session, SessionOptions};
+
+/// The repository's examples directory.
+pub(crate) fn example(name: &str) -> String {
+    format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A session with `bindings` (name, URI) bound.
+pub(crate) fn session(bindings: &[(&str, &str)]) -> Session {
+    let mut session = Session::new(SessionOptions::default()).unwrap();
+    for (name, uri) in bindings {
+        session.bind(name, uri).unwrap();
+    }
+    session
+}
+
+/// The rows of `text`'s result, each cell as Arrow displays it (nulls empty).
+pub(crate) fn rows(session: &Session, text: &str) -> Vec<Vec<String>> {
+    let expr = session
+        .parse(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    let batches: Vec<RecordBatch> = session
+        .collect(&expr)
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    let mut out = Vec::new();
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            out.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c, row).unwrap())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// The one column of `text`'s result.
+pub(crate) fn values(session: &Session, text: &str) -> Vec<String> {
+    rows(session, text)
+        .into_iter()
+        .map(|mut row| {
+            assert_eq!(row.len(), 1, "{text} has one column");
+            row.remove(0)
+        })
+        .collect()
+}
