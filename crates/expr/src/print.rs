@@ -93,11 +93,17 @@ impl Display for Expr {
             }
             Op::Binary { op, lhs, rhs } => {
                 let precedence = binary_precedence(*op);
-                // Left-associative, except `**`, which groups to the right.
-                let (left_min, right_min) = if *op == BinaryOp::Pow {
-                    (precedence + 1, UNARY_PRECEDENCE)
-                } else {
-                    (precedence, precedence + 1)
+                // Left-associative, except `**`, which groups to the right, and comparisons,
+                // which do not chain (`a < b < c` means something else in Python).
+                let (left_min, right_min) = match op {
+                    BinaryOp::Pow => (precedence + 1, UNARY_PRECEDENCE),
+                    BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge => (precedence + 1, precedence + 1),
+                    _ => (precedence, precedence + 1),
                 };
                 operand(f, lhs, left_min)?;
                 write!(f, " {} ", binary_symbol(*op))?;
