@@ -306,7 +306,7 @@ impl Expr {
             if record_of(side.dshape()).is_some() {
                 return Err(Error::typing(format!(
                     "cannot apply '{}' to the table {side}; use one of its columns",
-                    crate::print::binary_symbol(op)
+                    op.symbol()
                 )));
             }
         }

@@ -92,7 +92,7 @@ impl Display for Expr {
                 method(f, child, "relabel", &arg)
             }
             Op::Binary { op, lhs, rhs } => {
-                let precedence = binary_precedence(*op);
+                let precedence = op.precedence();
                 // Left-associative, except `**`, which groups to the right, and comparisons,
                 // which do not chain (`a < b < c` means something else in Python).
                 let (left_min, right_min) = match op {
@@ -106,7 +106,7 @@ impl Display for Expr {
                     _ => (precedence, precedence + 1),
                 };
                 operand(f, lhs, left_min)?;
-                write!(f, " {} ", binary_symbol(*op))?;
+                write!(f, " {} ", op.symbol())?;
                 operand(f, rhs, right_min)
             }
             Op::Unary { op, child } => match op {
@@ -171,7 +171,7 @@ impl Display for Value {
 /// How tightly the printed form of `expr` binds.
 fn precedence(expr: &Expr) -> u8 {
     match expr.op() {
-        Op::Binary { op, .. } => binary_precedence(*op),
+        Op::Binary { op, .. } => op.precedence(),
         Op::Unary {
             op: UnaryOp::Neg | UnaryOp::Not,
             ..
@@ -181,10 +181,6 @@ fn precedence(expr: &Expr) -> u8 {
         Op::Literal(Value::Float(x)) if x.is_sign_negative() => UNARY_PRECEDENCE,
         _ => POSTFIX,
     }
-}
-
-fn binary_precedence(op: BinaryOp) -> u8 {
-    crate::resolve::syntax_operator(op).precedence()
 }
 
 /// `expr`, parenthesised unless it binds at least as tightly as `min`.
@@ -265,11 +261,6 @@ pub fn is_identifier(name: &str) -> bool {
             name,
             "True" | "False" | "None" | "and" | "or" | "not" | "in" | "is" | "if" | "lambda"
         )
-}
-
-/// The operator as written.
-pub(crate) fn binary_symbol(op: BinaryOp) -> &'static str {
-    crate::resolve::syntax_operator(op).symbol()
 }
 
 /// How a function of one element is named in messages.

@@ -7,8 +7,8 @@ use blaze_datashape::{Span, closest_name};
 
 use crate::build::by;
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
-use crate::syntax::{BinaryOperator, Syntax, SyntaxKind, UnaryOperator, parse_syntax};
+use crate::expr::{DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+use crate::syntax::{Syntax, SyntaxKind, UnaryOperator, parse_syntax};
 use crate::types::{is_string, record_of};
 
 /// Names that expression text may refer to, each bound to an expression (usually a symbol).
@@ -138,49 +138,6 @@ pub(crate) fn is_method_name(name: &str) -> bool {
     name == "nrows" || METHODS.contains(&name) || REDUCTIONS.iter().any(|(n, _)| *n == name)
 }
 
-/// The syntax's operator for an expression operator (they are the same set).
-pub(crate) fn syntax_operator(op: BinaryOp) -> BinaryOperator {
-    match op {
-        BinaryOp::Add => BinaryOperator::Add,
-        BinaryOp::Sub => BinaryOperator::Sub,
-        BinaryOp::Mul => BinaryOperator::Mul,
-        BinaryOp::Div => BinaryOperator::Div,
-        BinaryOp::FloorDiv => BinaryOperator::FloorDiv,
-        BinaryOp::Mod => BinaryOperator::Mod,
-        BinaryOp::Pow => BinaryOperator::Pow,
-        BinaryOp::Eq => BinaryOperator::Eq,
-        BinaryOp::Ne => BinaryOperator::Ne,
-        BinaryOp::Lt => BinaryOperator::Lt,
-        BinaryOp::Le => BinaryOperator::Le,
-        BinaryOp::Gt => BinaryOperator::Gt,
-        BinaryOp::Ge => BinaryOperator::Ge,
-        BinaryOp::And => BinaryOperator::And,
-        BinaryOp::Or => BinaryOperator::Or,
-        BinaryOp::Xor => BinaryOperator::Xor,
-    }
-}
-
-fn expression_operator(op: BinaryOperator) -> BinaryOp {
-    match op {
-        BinaryOperator::Add => BinaryOp::Add,
-        BinaryOperator::Sub => BinaryOp::Sub,
-        BinaryOperator::Mul => BinaryOp::Mul,
-        BinaryOperator::Div => BinaryOp::Div,
-        BinaryOperator::FloorDiv => BinaryOp::FloorDiv,
-        BinaryOperator::Mod => BinaryOp::Mod,
-        BinaryOperator::Pow => BinaryOp::Pow,
-        BinaryOperator::Eq => BinaryOp::Eq,
-        BinaryOperator::Ne => BinaryOp::Ne,
-        BinaryOperator::Lt => BinaryOp::Lt,
-        BinaryOperator::Le => BinaryOp::Le,
-        BinaryOperator::Gt => BinaryOp::Gt,
-        BinaryOperator::Ge => BinaryOp::Ge,
-        BinaryOperator::And => BinaryOp::And,
-        BinaryOperator::Or => BinaryOp::Or,
-        BinaryOperator::Xor => BinaryOp::Xor,
-    }
-}
-
 /// What a piece of text means once names are looked up: an expression, a plain value (an
 /// argument such as a column name or a count), or something still to be called.
 #[derive(Clone, Debug)]
@@ -298,7 +255,7 @@ impl Resolver<'_> {
             }
             SyntaxKind::Binary { op, lhs, rhs } => {
                 let (l, r) = (self.expr(lhs)?, self.expr(rhs)?);
-                Term::Expr(Expr::binary(expression_operator(*op), &l, &r)?)
+                Term::Expr(Expr::binary(*op, &l, &r)?)
             }
         })
     }

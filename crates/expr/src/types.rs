@@ -171,7 +171,7 @@ fn comparable(a: &Measure, b: &Measure) -> bool {
 }
 
 fn op_description(op: BinaryOp) -> String {
-    format!("'{}'", crate::print::binary_symbol(op))
+    format!("'{}'", op.symbol())
 }
 
 /// The element type of a function of one element.

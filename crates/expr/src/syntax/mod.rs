@@ -11,6 +11,8 @@ mod parser;
 
 use blaze_datashape::Span;
 
+use crate::expr::BinaryOp;
+
 pub use parser::parse_syntax;
 
 /// A node of the syntax tree and its place in the text.
@@ -85,7 +87,7 @@ pub enum SyntaxKind {
     /// `a + b`, `a == b`, `a & b`...
     Binary {
         /// The operator.
-        op: BinaryOperator,
+        op: BinaryOp,
         /// The left operand.
         lhs: Box<Syntax>,
         /// The right operand.
@@ -104,89 +106,50 @@ pub enum UnaryOperator {
     Invert,
 }
 
-/// Infix operators, each with Python's precedence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinaryOperator {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/`
-    Div,
-    /// `//`
-    FloorDiv,
-    /// `%`
-    Mod,
-    /// `**`
-    Pow,
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `&` (boolean and)
-    And,
-    /// `|` (boolean or)
-    Or,
-    /// `^` (boolean exclusive or)
-    Xor,
-}
-
-impl BinaryOperator {
+/// The operators as written, with Python's precedence.
+impl BinaryOp {
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {
-            BinaryOperator::Add => "+",
-            BinaryOperator::Sub => "-",
-            BinaryOperator::Mul => "*",
-            BinaryOperator::Div => "/",
-            BinaryOperator::FloorDiv => "//",
-            BinaryOperator::Mod => "%",
-            BinaryOperator::Pow => "**",
-            BinaryOperator::Eq => "==",
-            BinaryOperator::Ne => "!=",
-            BinaryOperator::Lt => "<",
-            BinaryOperator::Le => "<=",
-            BinaryOperator::Gt => ">",
-            BinaryOperator::Ge => ">=",
-            BinaryOperator::And => "&",
-            BinaryOperator::Or => "|",
-            BinaryOperator::Xor => "^",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::FloorDiv => "//",
+            BinaryOp::Mod => "%",
+            BinaryOp::Pow => "**",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "&",
+            BinaryOp::Or => "|",
+            BinaryOp::Xor => "^",
         }
     }
 
     /// How tightly the operator binds (Python's order); higher binds tighter.
     pub fn precedence(self) -> u8 {
         match self {
-            BinaryOperator::Eq
-            | BinaryOperator::Ne
-            | BinaryOperator::Lt
-            | BinaryOperator::Le
-            | BinaryOperator::Gt
-            | BinaryOperator::Ge => 1,
-            BinaryOperator::Or => 2,
-            BinaryOperator::Xor => 3,
-            BinaryOperator::And => 4,
-            BinaryOperator::Add | BinaryOperator::Sub => 5,
-            BinaryOperator::Mul
-            | BinaryOperator::Div
-            | BinaryOperator::FloorDiv
-            | BinaryOperator::Mod => 6,
-            BinaryOperator::Pow => 8,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => 1,
+            BinaryOp::Or => 2,
+            BinaryOp::Xor => 3,
+            BinaryOp::And => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 6,
+            BinaryOp::Pow => 8,
         }
     }
 
     /// The operator written as `text`, if it is one.
-    fn from_symbol(text: &str) -> Option<Self> {
+    pub(crate) fn from_symbol(text: &str) -> Option<Self> {
         ALL_BINARY.into_iter().find(|op| op.symbol() == text)
     }
 }
@@ -194,21 +157,21 @@ impl BinaryOperator {
 /// Precedence of the prefix operators: between `*` and `**`, as in Python.
 pub const UNARY_PRECEDENCE: u8 = 7;
 
-const ALL_BINARY: [BinaryOperator; 16] = [
-    BinaryOperator::Add,
-    BinaryOperator::Sub,
-    BinaryOperator::Mul,
-    BinaryOperator::Div,
-    BinaryOperator::FloorDiv,
-    BinaryOperator::Mod,
-    BinaryOperator::Pow,
-    BinaryOperator::Eq,
-    BinaryOperator::Ne,
-    BinaryOperator::Lt,
-    BinaryOperator::Le,
-    BinaryOperator::Gt,
-    BinaryOperator::Ge,
-    BinaryOperator::And,
-    BinaryOperator::Or,
-    BinaryOperator::Xor,
+const ALL_BINARY: [BinaryOp; 16] = [
+    BinaryOp::Add,
+    BinaryOp::Sub,
+    BinaryOp::Mul,
+    BinaryOp::Div,
+    BinaryOp::FloorDiv,
+    BinaryOp::Mod,
+    BinaryOp::Pow,
+    BinaryOp::Eq,
+    BinaryOp::Ne,
+    BinaryOp::Lt,
+    BinaryOp::Le,
+    BinaryOp::Gt,
+    BinaryOp::Ge,
+    BinaryOp::And,
+    BinaryOp::Or,
+    BinaryOp::Xor,
 ];

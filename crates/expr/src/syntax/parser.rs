@@ -3,8 +3,9 @@
 use blaze_datashape::Span;
 
 use super::lexer::{Spanned, Token, tokenize};
-use super::{BinaryOperator, Syntax, SyntaxKind, UnaryOperator};
+use super::{Syntax, SyntaxKind, UnaryOperator};
 use crate::error::{Error, Result};
+use crate::expr::BinaryOp;
 
 /// Parses expression text into a syntax tree; errors point at the place in the text.
 pub fn parse_syntax(text: &str) -> Result<Syntax> {
@@ -120,10 +121,10 @@ impl Parser {
         let mut lhs = self.unary()?;
         loop {
             let op = match self.peek() {
-                Token::Punct(p) => BinaryOperator::from_symbol(p),
+                Token::Punct(p) => BinaryOp::from_symbol(p),
                 _ => None,
             };
-            let Some(op) = op.filter(|op| *op != BinaryOperator::Pow) else {
+            let Some(op) = op.filter(|op| *op != BinaryOp::Pow) else {
                 if matches!(self.peek(), Token::Punct("<<" | ">>")) {
                     return Err(self.error_here("bit shifts are not supported"));
                 }
@@ -138,7 +139,7 @@ impl Parser {
             lhs = binary(op, lhs, rhs);
             if comparison
                 && matches!(self.peek(), Token::Punct(p)
-                    if BinaryOperator::from_symbol(p).is_some_and(|next| next.precedence() == 1))
+                    if BinaryOp::from_symbol(p).is_some_and(|next| next.precedence() == 1))
             {
                 return Err(
                     self.error_here("comparisons cannot be chained; write (a < b) & (b < c)")
@@ -173,7 +174,7 @@ impl Parser {
             return Ok(base);
         }
         let exponent = self.unary()?;
-        Ok(binary(BinaryOperator::Pow, base, exponent))
+        Ok(binary(BinaryOp::Pow, base, exponent))
     }
 
     /// An atom followed by attributes, calls and subscripts.
@@ -394,7 +395,7 @@ impl Parser {
     }
 }
 
-fn binary(op: BinaryOperator, lhs: Syntax, rhs: Syntax) -> Syntax {
+fn binary(op: BinaryOp, lhs: Syntax, rhs: Syntax) -> Syntax {
     Syntax {
         span: lhs.span.union(rhs.span),
         kind: SyntaxKind::Binary {
