@@ -4,7 +4,9 @@
 use blaze_datashape::{DataShape, Dim, Measure, Record, closest_name};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, DatePart, Expr, Index, Op, Reduction, UnaryOp, Value};
+use crate::expr::{
+    BinaryOp, DatePart, Expr, Index, Op, Reduction, SampleSize, UnaryOp, Value, WindowFn,
+};
 use crate::types::{
     base, binary_element, element, is_boolean, is_string, record_of, reduction, reduction_name,
     unary_element, with_dims,
@@ -291,17 +293,7 @@ impl Expr {
     /// `lhs op rhs`, element-wise; a single value combines with every element of a column.
     pub fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<Expr> {
         let (lhs, rhs) = (coerce_literal(lhs, rhs)?, coerce_literal(rhs, lhs)?);
-        let dims = match (lhs.dshape().dims(), rhs.dshape().dims()) {
-            ([], dims) | (dims, []) => dims.to_vec(),
-            (l, r) => {
-                if lhs.rows() != rhs.rows() || l.len() != r.len() {
-                    return Err(Error::typing(format!(
-                        "cannot combine {lhs} and {rhs}: they are not over the same rows (join their tables first)"
-                    )));
-                }
-                l.to_vec()
-            }
-        };
+        let dims = common_dims(&lhs, &rhs)?;
         for side in [&lhs, &rhs] {
             if record_of(side.dshape()).is_some() {
                 return Err(Error::typing(format!(
@@ -460,6 +452,77 @@ impl Expr {
         ))
     }
 
+    /// The same values claimed to be of type `to` (such as `?int32`), converted only where
+    /// the representation differs.
+    pub fn cast(&self, to: DataShape) -> Result<Expr> {
+        self.column("cast")?;
+        if !to.dims().is_empty() {
+            return Err(Error::typing(format!(
+                "cast retypes each value, so it takes a type without dimensions, not {to}"
+            )));
+        }
+        Ok(Expr::new(
+            Op::Cast {
+                child: self.clone(),
+                to: to.clone(),
+            },
+            with_dims(self.dshape().dims(), to),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// Rows drawn at random: `t.sample(n=5)`, `t.sample(frac=0.1)`.
+    pub fn sample(&self, size: SampleSize) -> Result<Expr> {
+        if let SampleSize::Fraction(f) = size
+            && !(0.0..=1.0).contains(&f)
+        {
+            return Err(Error::typing(format!(
+                "sample's frac is a fraction of the rows, between 0 and 1, not {f}"
+            )));
+        }
+        let dshape = self.with_first_dim(Dim::Var, "sample")?;
+        Ok(self.derived(
+            Op::Sample {
+                child: self.clone(),
+                size,
+            },
+            dshape,
+        ))
+    }
+
+    /// A window function of this column in row order, within the groups of equal `by`
+    /// values (columns of the same rows): `t.amount.cumsum(by=[t.name])`.
+    pub fn window(&self, func: WindowFn, by: Vec<Expr>) -> Result<Expr> {
+        self.column(crate::types::window_name(func))?;
+        if self.dshape().dims().len() != 1 {
+            return Err(Error::typing(format!(
+                "{}() works on a column of rows, and {self} is {}",
+                crate::types::window_name(func),
+                self.dshape()
+            )));
+        }
+        for key in &by {
+            if key.rows() != self.rows()
+                || key.dshape().dims() != self.dshape().dims()
+                || record_of(key.dshape()).is_some()
+            {
+                return Err(Error::typing(format!(
+                    "cannot group {self} by {key}: by= takes columns of the same rows"
+                )));
+            }
+        }
+        let element = crate::types::window_element(func, &element(self.dshape()))?;
+        Ok(Expr::new(
+            Op::Window {
+                func,
+                child: self.clone(),
+                by,
+            },
+            with_dims(self.dshape().dims(), element),
+            self.name().map(str::to_owned),
+        ))
+    }
+
     /// A node computed from this one that keeps its name.
     fn derived(&self, op: Op, dshape: DataShape) -> Expr {
         Expr::new(op, dshape, self.name().map(str::to_owned))
@@ -484,7 +547,7 @@ impl Expr {
         Ok(())
     }
 
-    fn unknown_field(&self, name: &str, record: &Record) -> Error {
+    pub(crate) fn unknown_field(&self, name: &str, record: &Record) -> Error {
         let suggestion = closest_name(name, record.names())
             .map(|n| format!("; did you mean '{n}'?"))
             .unwrap_or_default();
@@ -527,8 +590,17 @@ impl Expr {
             | Op::Unary { child, .. }
             | Op::IsIn { child, .. }
             | Op::Like { child, .. }
-            | Op::Coerce { child, .. } => child.rows(),
-            Op::Binary { lhs, rhs, .. } => {
+            | Op::Coerce { child, .. }
+            | Op::Cast { child, .. }
+            | Op::Window { child, .. } => child.rows(),
+            // Columns computed by window functions must be computed before rows are selected,
+            // so a merge of them makes rows of its own.
+            Op::Merge { columns } if !columns.iter().any(Expr::has_window) => columns
+                .iter()
+                .find(|c| !c.dshape().dims().is_empty())
+                .expect("a merge has a column")
+                .rows(),
+            Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } => {
                 if lhs.dshape().dims().is_empty() {
                     rhs.rows()
                 } else {
@@ -536,6 +608,16 @@ impl Expr {
                 }
             }
             _ => self,
+        }
+    }
+
+    /// Whether a window function is computed within this element-wise expression.
+    pub fn has_window(&self) -> bool {
+        match self.op() {
+            Op::Window { .. } => true,
+            Op::Merge { columns } => columns.iter().any(Expr::has_window),
+            _ if self.rows() == self => false,
+            _ => self.children().into_iter().any(Expr::has_window),
         }
     }
 
@@ -570,6 +652,14 @@ impl Expr {
             Op::Like { child, pattern } => sub(child)?.like(pattern),
             Op::Coerce { child, to } => sub(child)?.coerce(to.clone()),
             Op::Binary { op, lhs, rhs } => Expr::binary(*op, &sub(lhs)?, &sub(rhs)?),
+            Op::Cast { child, to } => sub(child)?.cast(to.clone()),
+            Op::Coalesce { lhs, rhs } => crate::combine::coalesce(&sub(lhs)?, &sub(rhs)?),
+            Op::Merge { columns } => {
+                crate::combine::merge(columns.iter().map(sub).collect::<Result<_>>()?)
+            }
+            Op::Window { .. } => Err(Error::typing(format!(
+                "cannot select rows of {self}: its values depend on the rows around them; select from a table that has it as a column, as in transform(t, v={self})[...]"
+            ))),
             _ => Err(Error::typing(format!(
                 "cannot select rows of {self} by a predicate over {old}"
             ))),
@@ -624,6 +714,22 @@ pub fn by(grouper: &Expr, values: Vec<(String, Expr)>) -> Result<Expr> {
         dshape,
         table.name().map(str::to_owned),
     ))
+}
+
+/// The dimensions of an element-wise combination of `lhs` and `rhs`: those of the one that
+/// has rows (a single value combines with every element), which must be the same rows.
+pub(crate) fn common_dims(lhs: &Expr, rhs: &Expr) -> Result<Vec<Dim>> {
+    Ok(match (lhs.dshape().dims(), rhs.dshape().dims()) {
+        ([], dims) | (dims, []) => dims.to_vec(),
+        (l, r) => {
+            if lhs.rows() != rhs.rows() || l.len() != r.len() {
+                return Err(Error::typing(format!(
+                    "cannot combine {lhs} and {rhs}: they are not over the same rows (join their tables first)"
+                )));
+            }
+            l.to_vec()
+        }
+    })
 }
 
 /// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);

@@ -174,6 +174,140 @@ pub enum Op {
         /// The type converted to.
         to: DataShape,
     },
+    /// The same values under another type: a claim about them, not a conversion
+    /// (`s.cast('?int32')`). Computed as a conversion where the representation differs.
+    Cast {
+        /// The expression retyped.
+        child: Expr,
+        /// Its new element type.
+        to: DataShape,
+    },
+    /// Element-wise, the first operand unless it is missing, else the second.
+    Coalesce {
+        /// The preferred values.
+        lhs: Expr,
+        /// The values used where `lhs` is missing.
+        rhs: Expr,
+    },
+    /// Columns over the same rows, side by side, as one table: `merge(t.name, z=t.x + t.y)`;
+    /// also what `transform` builds.
+    Merge {
+        /// The columns, each named (keyword arguments are labels), in the order written.
+        columns: Vec<Expr>,
+    },
+    /// Rows of two tables matched on equal keys.
+    Join {
+        /// The left table.
+        lhs: Expr,
+        /// The right table.
+        rhs: Expr,
+        /// Key columns of the left table.
+        on_left: Vec<String>,
+        /// Key columns of the right table, one per left key.
+        on_right: Vec<String>,
+        /// Which unmatched rows are kept.
+        how: JoinKind,
+        /// Appended to the names of non-key columns both tables have: left, right.
+        suffixes: [String; 2],
+    },
+    /// The rows of one collection followed by those of another of the same type.
+    Concat {
+        /// The first rows.
+        lhs: Expr,
+        /// The rows after them.
+        rhs: Expr,
+    },
+    /// Rows drawn at random, without repeats.
+    Sample {
+        /// The collection.
+        child: Expr,
+        /// How many.
+        size: SampleSize,
+    },
+    /// A function of each element and its neighbours in row order, within groups of rows:
+    /// `t.amount.shift(1)`, `t.amount.cumsum(by=t.name)`, `t.amount.rank()`.
+    Window {
+        /// The function.
+        func: WindowFn,
+        /// The column.
+        child: Expr,
+        /// Columns over the same rows whose equal values form the groups; one group when empty.
+        by: Vec<Expr>,
+    },
+}
+
+/// Which rows of a join are kept besides those whose keys match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinKind {
+    /// Matched rows only.
+    Inner,
+    /// Every row of the left table (its unmatched rows with missing right columns).
+    Left,
+    /// Every row of the right table.
+    Right,
+    /// Every row of both.
+    Outer,
+}
+
+/// How many rows a sample draws.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SampleSize {
+    /// This many rows (all of them when there are fewer).
+    Rows(u64),
+    /// This fraction of the rows, between 0 and 1.
+    Fraction(f64),
+}
+
+/// Functions of a column in row order (see [`Op::Window`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WindowFn {
+    /// `shift(n)`: the value `n` rows earlier (later when negative); missing at the edge.
+    Shift(i64),
+    /// `cumsum()`: the sum of the values so far.
+    CumSum,
+    /// `cummin()`: the least value so far.
+    CumMin,
+    /// `cummax()`: the greatest value so far.
+    CumMax,
+    /// `rank(ascending, method)`: the position of each value in sorted order, from 1.
+    Rank {
+        /// Smallest first (`true`) or greatest first.
+        ascending: bool,
+        /// How equal values are ranked.
+        method: RankMethod,
+    },
+}
+
+impl RankMethod {
+    /// The method named `name`: `min`, `dense` or `first`.
+    pub fn from_name(name: &str) -> Option<RankMethod> {
+        match name {
+            "min" => Some(RankMethod::Min),
+            "dense" => Some(RankMethod::Dense),
+            "first" => Some(RankMethod::First),
+            _ => None,
+        }
+    }
+
+    /// The method's name, as written in `method=...`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RankMethod::Min => "min",
+            RankMethod::Dense => "dense",
+            RankMethod::First => "first",
+        }
+    }
+}
+
+/// How `rank` ranks equal values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RankMethod {
+    /// `'min'`: equal values share the lowest rank, and ranks after them skip (SQL's `rank`).
+    Min,
+    /// `'dense'`: equal values share a rank, and the next rank follows without a gap.
+    Dense,
+    /// `'first'`: every row its own rank, equal values in row order (SQL's `row_number`).
+    First,
 }
 
 /// Positions selected by a slice.
@@ -340,7 +474,7 @@ pub enum DatePart {
 }
 
 /// Reductions of a collection to one value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Reduction {
     /// `sum()`
     Sum,
@@ -370,6 +504,14 @@ pub enum Reduction {
     Nunique,
     /// `nelements()`: elements, missing ones included (`nrows`)
     Nelements,
+    /// `median()`: the middle value (the mean of the two middle ones for an even count)
+    Median,
+    /// `quantile(q)`: the value below which a fraction `q` of the values lie, interpolated
+    /// linearly between neighbours (numpy's default)
+    Quantile {
+        /// The fraction, between 0 and 1.
+        q: f64,
+    },
 }
 
 impl Expr {
@@ -415,10 +557,17 @@ impl Expr {
             | Op::Reduction { child, .. }
             | Op::IsIn { child, .. }
             | Op::Like { child, .. }
-            | Op::Coerce { child, .. } => vec![child],
+            | Op::Coerce { child, .. }
+            | Op::Cast { child, .. }
+            | Op::Sample { child, .. } => vec![child],
             Op::Selection { child, predicate } => vec![child, predicate],
             Op::Sort { child, keys, .. } => std::iter::once(child).chain(keys).collect(),
-            Op::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            Op::Binary { lhs, rhs, .. }
+            | Op::Coalesce { lhs, rhs }
+            | Op::Join { lhs, rhs, .. }
+            | Op::Concat { lhs, rhs } => vec![lhs, rhs],
+            Op::Merge { columns } => columns.iter().collect(),
+            Op::Window { child, by, .. } => std::iter::once(child).chain(by).collect(),
             Op::Summary { child, values } => std::iter::once(child)
                 .chain(values.iter().map(|(_, v)| v))
                 .collect(),

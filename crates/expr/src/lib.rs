@@ -17,10 +17,11 @@
 //! assert_eq!(e.to_string(), "by(t.name, total=t.amount.sum())");
 //! ```
 //!
-//! Unlike the original, keyword arguments of `by` and `summary` keep the order written rather
-//! than being sorted alphabetically.
+//! Unlike the original, keyword arguments of `by`, `summary`, `merge` and `transform` keep the
+//! order written rather than being sorted alphabetically.
 
 mod build;
+mod combine;
 mod error;
 mod expr;
 mod print;
@@ -29,7 +30,11 @@ pub mod syntax;
 mod types;
 
 pub use build::{by, literal, symbol};
+pub use combine::{JoinSpec, coalesce, concat, join, merge, transform};
 pub use error::{Error, Result};
-pub use expr::{BinaryOp, DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+pub use expr::{
+    BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
+    StrFn, UnaryOp, Value, WindowFn,
+};
 pub use print::is_identifier;
 pub use resolve::{Namespace, parse};

@@ -4,9 +4,12 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use crate::build::date_part_name;
-use crate::expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+use crate::expr::{
+    BinaryOp, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp,
+    Value, WindowFn,
+};
 use crate::syntax::UNARY_PRECEDENCE;
-use crate::types::reduction_name;
+use crate::types::{reduction_name, window_name};
 
 /// Precedence of postfix forms (`x.f()`, `x[i]`) and atoms: binds tightest.
 const POSTFIX: u8 = 9;
@@ -131,6 +134,7 @@ impl Display for Expr {
                     Reduction::Var { unbiased: true } | Reduction::Std { unbiased: true } => {
                         vec!["unbiased=True".to_owned()]
                     }
+                    Reduction::Quantile { q } => vec![Value::Float(*q).to_string()],
                     _ => vec![],
                 };
                 method(f, child, reduction_name(*op), &args)
@@ -148,6 +152,84 @@ impl Display for Expr {
             }
             Op::Like { child, pattern } => method(f, child, "like", &[quote(pattern)]),
             Op::Coerce { child, to } => method(f, child, "coerce", &[quote(&to.to_string())]),
+            Op::Cast { child, to } => method(f, child, "cast", &[quote(&to.to_string())]),
+            Op::Coalesce { lhs, rhs } => write!(f, "coalesce({lhs}, {rhs})"),
+            Op::Merge { columns } => {
+                // Labels print as keywords where no positional argument follows them.
+                let keyword =
+                    |c: &Expr| matches!(c.op(), Op::Label { label, .. } if is_identifier(label));
+                let first_keyword =
+                    columns.len() - columns.iter().rev().take_while(|c| keyword(c)).count();
+                let args = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, column)| match column.op() {
+                        Op::Label { child, label } if i >= first_keyword => {
+                            format!("{label}={child}")
+                        }
+                        _ => column.to_string(),
+                    });
+                write!(f, "merge({})", list(args))
+            }
+            Op::Join {
+                lhs,
+                rhs,
+                on_left,
+                on_right,
+                how,
+                suffixes,
+            } => {
+                let keys = |names: &[String]| match names {
+                    [one] => quote(one),
+                    many => format!("[{}]", list(many.iter().map(|n| quote(n)))),
+                };
+                write!(f, "join({lhs}, {rhs}, {}", keys(on_left))?;
+                if on_right != on_left {
+                    write!(f, ", {}", keys(on_right))?;
+                }
+                if *how != JoinKind::Inner {
+                    write!(f, ", how={}", quote(how.name()))?;
+                }
+                if suffixes != &["_left", "_right"] {
+                    write!(
+                        f,
+                        ", suffixes=({}, {})",
+                        quote(&suffixes[0]),
+                        quote(&suffixes[1])
+                    )?;
+                }
+                f.write_str(")")
+            }
+            Op::Concat { lhs, rhs } => write!(f, "concat({lhs}, {rhs})"),
+            Op::Sample { child, size } => {
+                let arg = match size {
+                    SampleSize::Rows(n) => format!("n={n}"),
+                    SampleSize::Fraction(x) => format!("frac={}", Value::Float(*x)),
+                };
+                method(f, child, "sample", &[arg])
+            }
+            Op::Window { func, child, by } => {
+                let mut args = match func {
+                    WindowFn::Shift(n) => vec![n.to_string()],
+                    WindowFn::Rank { ascending, method } => {
+                        let mut args = Vec::new();
+                        if !ascending {
+                            args.push("ascending=False".to_owned());
+                        }
+                        if *method != RankMethod::Min {
+                            args.push(format!("method={}", quote(method.name())));
+                        }
+                        args
+                    }
+                    _ => vec![],
+                };
+                match by.as_slice() {
+                    [] => {}
+                    [one] => args.push(format!("by={one}")),
+                    many => args.push(format!("by=[{}]", list(many.iter().map(|e| e.to_string())))),
+                }
+                method(f, child, window_name(*func), &args)
+            }
         }
     }
 }

@@ -6,8 +6,12 @@
 use blaze_datashape::{Span, closest_name};
 
 use crate::build::by;
+use crate::combine::{JoinSpec, coalesce, concat, join, merge, transform};
 use crate::error::{Error, Result};
-use crate::expr::{DatePart, Expr, Index, MathFn, Op, Reduction, StrFn, UnaryOp, Value};
+use crate::expr::{
+    DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp,
+    Value, WindowFn,
+};
 use crate::syntax::{Syntax, SyntaxKind, UnaryOperator, parse_syntax};
 use crate::types::{is_string, record_of};
 
@@ -113,7 +117,8 @@ const REDUCTIONS: [(&str, Reduction); 11] = [
 ];
 
 /// Methods other than reductions.
-const METHODS: [&str; 12] = [
+const METHODS: [&str; 13] = [
+    "sample",
     "head",
     "tail",
     "sort",
@@ -128,8 +133,22 @@ const METHODS: [&str; 12] = [
     "count_values",
 ];
 
+/// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
+const COLUMN_METHODS: [&str; 9] = [
+    "cast", "shift", "cumsum", "cummin", "cummax", "rank", "median", "quantile", "coalesce",
+];
+
 /// Functions called by name (besides the math functions and the reductions).
-const FUNCTIONS: [&str; 3] = ["by", "summary", "label"];
+const FUNCTIONS: [&str; 8] = [
+    "by",
+    "summary",
+    "label",
+    "join",
+    "concat",
+    "merge",
+    "transform",
+    "coalesce",
+];
 
 /// Whether `name` after a dot on a record or table means a method or property rather than a
 /// field. (Date parts and `.str` are methods of dates and strings only, so a table's `day`
@@ -322,7 +341,9 @@ impl Resolver<'_> {
         {
             return Ok(Term::Expr(receiver.unary(UnaryOp::DatePart(*part))?));
         }
-        if is_method_name(name) {
+        if is_method_name(name)
+            || (COLUMN_METHODS.contains(&name) && record_of(receiver.dshape()).is_none())
+        {
             return Ok(Term::Method {
                 receiver,
                 name: name.to_owned(),
@@ -457,6 +478,89 @@ impl Resolver<'_> {
                     counts
                 }
             }
+            "sample" => {
+                let [n, frac] = call.bind(name, &["n", "frac"])?;
+                let size = match (n, frac) {
+                    (Some(n), None) => SampleSize::Rows(n.count(name)?),
+                    (None, Some(frac)) => SampleSize::Fraction(frac.number("a fraction")?),
+                    _ => {
+                        return Err(Error::typing(
+                            "sample takes exactly one of n (a count of rows) and frac (a fraction of them)",
+                        ));
+                    }
+                };
+                receiver.sample(size)?
+            }
+            "cast" => {
+                let [to] = call.bind(name, &["to"])?;
+                let text = required(to, name, "to")?.string("a datashape")?;
+                let to = blaze_datashape::parse(&text)
+                    .map_err(|e| Error::typing(format!("cast to '{text}': {e}")))?;
+                receiver.cast(to)?
+            }
+            "coalesce" => {
+                let [other] = call.bind(name, &["other"])?;
+                coalesce(receiver, &required(other, name, "other")?.expr()?)?
+            }
+            "median" => {
+                call.bind(name, &[])?;
+                receiver.reduce(Reduction::Median)?
+            }
+            "quantile" => {
+                let [q] = call.bind(name, &["q"])?;
+                let span = q.as_ref().map(|q| q.span);
+                let q = required(q, name, "q")?.number("a fraction")?;
+                if !(0.0..=1.0).contains(&q) {
+                    return Err(Error::typing(format!(
+                        "quantile's q is a fraction between 0 and 1, not {q}"
+                    ))
+                    .at(span.expect("given")));
+                }
+                receiver.reduce(Reduction::Quantile { q })?
+            }
+            "shift" | "cumsum" | "cummin" | "cummax" => {
+                let (func, by_arg) = if name == "shift" {
+                    let [n, by_arg] = call.bind(name, &["n", "by"])?;
+                    let n = match n {
+                        None => 1,
+                        Some(n) => n.integer("a number of rows")?,
+                    };
+                    (WindowFn::Shift(n), by_arg)
+                } else {
+                    let [by_arg] = call.bind(name, &["by"])?;
+                    let func = match name {
+                        "cumsum" => WindowFn::CumSum,
+                        "cummin" => WindowFn::CumMin,
+                        _ => WindowFn::CumMax,
+                    };
+                    (func, by_arg)
+                };
+                let by = by_arg.map(|b| b.exprs()).transpose()?.unwrap_or_default();
+                receiver.window(func, by)?
+            }
+            "rank" => {
+                let [ascending, method, by_arg] =
+                    call.bind(name, &["ascending", "method", "by"])?;
+                let ascending = match ascending {
+                    None => true,
+                    Some(a) => a.boolean("ascending must be True or False")?,
+                };
+                let method = match method {
+                    None => RankMethod::Min,
+                    Some(m) => {
+                        let span = m.span;
+                        let text = m.string("a rank method")?;
+                        RankMethod::from_name(&text).ok_or_else(|| {
+                            Error::typing(format!(
+                                "rank's method is one of 'min', 'dense', 'first', not '{text}'"
+                            ))
+                            .at(span)
+                        })?
+                    }
+                };
+                let by = by_arg.map(|b| b.exprs()).transpose()?.unwrap_or_default();
+                receiver.window(WindowFn::Rank { ascending, method }, by)?
+            }
             _ => unreachable!("every method name is handled"),
         };
         Ok(Term::Expr(expr))
@@ -507,6 +611,71 @@ impl Resolver<'_> {
                     .rows()
                     .clone();
                 Ok(Term::Expr(table.summary(values)?))
+            }
+            "join" => {
+                let [lhs, rhs, on_left, on_right, how, suffixes] = call.bind(
+                    name,
+                    &["lhs", "rhs", "on_left", "on_right", "how", "suffixes"],
+                )?;
+                let lhs = required(lhs, name, "lhs")?.expr()?;
+                let rhs = required(rhs, name, "rhs")?.expr()?;
+                let how = match how {
+                    None => None,
+                    Some(how) => {
+                        let span = how.span;
+                        Some(
+                            JoinKind::from_name(&how.string("a join kind")?)
+                                .map_err(|e| e.at(span))?,
+                        )
+                    }
+                };
+                let suffixes = match suffixes {
+                    None => None,
+                    Some(s) => {
+                        let span = s.span;
+                        let [left, right]: [String; 2] =
+                            s.strings("suffixes")?.try_into().map_err(|_| {
+                                Error::typing("suffixes are two strings, as in ('_x', '_y')")
+                                    .at(span)
+                            })?;
+                        Some([left, right])
+                    }
+                };
+                let spec = JoinSpec {
+                    on_left: on_left.map(Arg::names).transpose()?.unwrap_or_default(),
+                    on_right: on_right.map(Arg::names).transpose()?.unwrap_or_default(),
+                    how,
+                    suffixes,
+                };
+                Ok(Term::Expr(join(&lhs, &rhs, spec)?))
+            }
+            "concat" => {
+                let [lhs, rhs, axis] = call.bind(name, &["lhs", "rhs", "axis"])?;
+                check_defaults(axis, None)?;
+                let lhs = required(lhs, name, "lhs")?.expr()?;
+                let rhs = required(rhs, name, "rhs")?.expr()?;
+                Ok(Term::Expr(concat(&lhs, &rhs)?))
+            }
+            "coalesce" => {
+                let [lhs, rhs] = call.bind(name, &["lhs", "rhs"])?;
+                let lhs = required(lhs, name, "lhs")?.expr()?;
+                let rhs = required(rhs, name, "rhs")?.expr()?;
+                Ok(Term::Expr(coalesce(&lhs, &rhs)?))
+            }
+            "merge" => {
+                let mut columns = call
+                    .args
+                    .iter()
+                    .map(|syntax| call.arg(syntax)?.expr())
+                    .collect::<Result<Vec<_>>>()?;
+                for (label, syntax) in call.kwargs {
+                    columns.push(call.arg(syntax)?.expr()?.label(label));
+                }
+                Ok(Term::Expr(merge(columns)?))
+            }
+            "transform" => {
+                let (table, rest) = call.split_first(name)?;
+                Ok(Term::Expr(transform(&table, rest.named_exprs(name)?)?))
             }
             _ => unreachable!("every function name is handled"),
         }
@@ -754,6 +923,52 @@ impl Arg {
         match self.term {
             Term::Value(Value::Int(n)) if n >= 0 => Ok(n as u64),
             _ => Err(self.wrong(&format!("a count of rows for {function}"))),
+        }
+    }
+
+    fn integer(self, expected: &str) -> Result<i64> {
+        match self.term {
+            Term::Value(Value::Int(i)) => Ok(i),
+            _ => Err(self.wrong(expected)),
+        }
+    }
+
+    fn number(self, expected: &str) -> Result<f64> {
+        match self.term {
+            Term::Value(Value::Int(i)) => Ok(i as f64),
+            Term::Value(Value::Float(x)) => Ok(x),
+            _ => Err(self.wrong(expected)),
+        }
+    }
+
+    /// Strings, given as a list or tuple of them.
+    fn strings(self, expected: &str) -> Result<Vec<String>> {
+        match self.term {
+            Term::List(items) => items
+                .into_iter()
+                .map(|(term, span)| Arg { term, span }.string(expected))
+                .collect(),
+            _ => Err(self.wrong(expected)),
+        }
+    }
+
+    /// Column names: one name, or a list of them.
+    fn names(self) -> Result<Vec<String>> {
+        match self.term {
+            Term::Value(Value::Str(name)) => Ok(vec![name]),
+            Term::List(_) => self.strings("a column name"),
+            _ => Err(self.wrong("a column name or a list of them")),
+        }
+    }
+
+    /// Expressions: one, or a list of them.
+    fn exprs(self) -> Result<Vec<Expr>> {
+        match self.term {
+            Term::List(items) => items
+                .into_iter()
+                .map(|(term, span)| term.into_expr(span))
+                .collect(),
+            _ => Ok(vec![self.expr()?]),
         }
     }
 

@@ -4,7 +4,7 @@
 use blaze_datashape::{DataShape, Dim, Measure, Record, TimeUnit, promote};
 
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, DatePart, MathFn, Reduction, StrFn, UnaryOp};
+use crate::expr::{BinaryOp, DatePart, MathFn, Reduction, StrFn, UnaryOp, WindowFn};
 
 /// The record of an expression's elements (`{...}` of `var * {...}` or of `?{...}`).
 pub(crate) fn record_of(dshape: &DataShape) -> Option<&Record> {
@@ -300,7 +300,10 @@ pub(crate) fn reduction(op: Reduction, child: &DataShape) -> Result<DataShape> {
             _ if is_numeric(&element) => Measure::Float64,
             _ => return Err(wrong("numbers")),
         },
-        Reduction::Var { .. } | Reduction::Std { .. } => {
+        Reduction::Var { .. }
+        | Reduction::Std { .. }
+        | Reduction::Median
+        | Reduction::Quantile { .. } => {
             if !is_numeric(&element) {
                 return Err(wrong("numbers"));
             }
@@ -345,5 +348,43 @@ pub(crate) fn reduction_name(op: Reduction) -> &'static str {
         Reduction::Count => "count",
         Reduction::Nunique => "nunique",
         Reduction::Nelements => "nelements",
+        Reduction::Median => "median",
+        Reduction::Quantile { .. } => "quantile",
+    }
+}
+
+/// The element type of a window function of a column of `child` elements.
+pub(crate) fn window_element(func: WindowFn, child: &DataShape) -> Result<DataShape> {
+    let wrong =
+        |what: &str| Error::typing(format!("{}() needs {what}, not {child}", window_name(func)));
+    Ok(match func {
+        WindowFn::Shift(0) => child.clone(),
+        WindowFn::Shift(_) => child.clone().into_option(),
+        WindowFn::CumSum => {
+            let sum = reduction(Reduction::Sum, &with_dims(&[Dim::Var], child.clone()))
+                .map_err(|_| wrong("numbers"))?;
+            scalar_like(child, base(&sum).clone())
+        }
+        WindowFn::CumMin | WindowFn::CumMax => {
+            reduction(Reduction::Min, &with_dims(&[Dim::Var], child.clone()))
+                .map_err(|_| wrong("values that can be ordered"))?;
+            child.clone()
+        }
+        WindowFn::Rank { .. } => {
+            reduction(Reduction::Min, &with_dims(&[Dim::Var], child.clone()))
+                .map_err(|_| wrong("values that can be ordered"))?;
+            DataShape::scalar(Measure::Int64)
+        }
+    })
+}
+
+/// The name of a window function, as written: `shift`, `cumsum`...
+pub(crate) fn window_name(func: WindowFn) -> &'static str {
+    match func {
+        WindowFn::Shift(_) => "shift",
+        WindowFn::CumSum => "cumsum",
+        WindowFn::CumMin => "cummin",
+        WindowFn::CumMax => "cummax",
+        WindowFn::Rank { .. } => "rank",
     }
 }

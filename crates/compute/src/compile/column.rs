@@ -4,12 +4,20 @@
 
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use blaze_datashape::{DataShape, Measure};
-use blaze_expr::{BinaryOp, DatePart, Expr, MathFn, Op, StrFn, UnaryOp, Value};
+use blaze_expr::{
+    BinaryOp, DatePart, Expr, MathFn, Op, RankMethod, StrFn, UnaryOp, Value, WindowFn,
+};
 use datafusion::common::ScalarValue;
+use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::datetime::expr_fn as dt;
 use datafusion::functions::math::expr_fn as math;
 use datafusion::functions::string::expr_fn as string;
 use datafusion::functions::unicode::expr_fn as unicode;
+use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
+use datafusion::functions_aggregate::sum::sum_udaf;
+use datafusion::functions_window::expr_fn as window;
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::{ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits};
 use datafusion::logical_expr::{Operator, binary_expr};
 use datafusion::prelude::{Expr as DfExpr, cast, ident, lit};
 
@@ -36,7 +44,9 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
             false,
         ),
         Op::Like { child, pattern } => recurse(child)?.like(lit(glob_to_like(pattern))),
-        Op::Coerce { child, to } => cast(recurse(child)?, arrow_type(to)?),
+        Op::Coerce { child, to } | Op::Cast { child, to } => cast(recurse(child)?, arrow_type(to)?),
+        Op::Coalesce { lhs, rhs } => core::coalesce(vec![recurse(lhs)?, recurse(rhs)?]),
+        Op::Window { func, child, by } => window(*func, recurse(child)?, by, rows)?,
         _ => {
             return Err(Error::Unsupported(format!(
                 "{expr} as a column of {rows} (combine a reduction with a column after computing it)"
@@ -45,12 +55,83 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
     })
 }
 
-/// The column `field` of `record` (rows themselves, or a projection or relabelling of them).
-fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr> {
+/// The column numbering the rows of a frame in their order, where window functions need it
+/// (see `in_row_order`).
+pub(crate) const ROW: &str = "__blaze_row";
+
+/// `func` of the column `x` over the frame of `rows`, in row order (the [`ROW`] column), within
+/// the groups of equal `by` values.
+fn window(func: WindowFn, x: DfExpr, by: &[Expr], rows: &Expr) -> Result<DfExpr> {
+    let partition = by
+        .iter()
+        .map(|key| column(key, rows))
+        .collect::<Result<Vec<_>>>()?;
+    let row_order = vec![ident(ROW).sort(true, false)];
+    let so_far = WindowFrame::new_bounds(
+        WindowFrameUnits::Rows,
+        WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+        WindowFrameBound::CurrentRow,
+    );
+    let aggregate = |udaf| {
+        DfExpr::WindowFunction(Box::new(WindowFunction::new(udaf, vec![x.clone()])))
+            .partition_by(partition.clone())
+            .order_by(row_order.clone())
+            .window_frame(so_far.clone())
+            .build()
+    };
+    let built = match func {
+        WindowFn::Shift(0) => return Ok(x),
+        WindowFn::Shift(n) if n > 0 => window::lag(x, Some(n), None)
+            .partition_by(partition)
+            .order_by(row_order)
+            .build(),
+        WindowFn::Shift(n) => window::lead(x, Some(-n), None)
+            .partition_by(partition)
+            .order_by(row_order)
+            .build(),
+        WindowFn::CumSum => aggregate(sum_udaf()),
+        WindowFn::CumMin => aggregate(min_udaf()),
+        WindowFn::CumMax => aggregate(max_udaf()),
+        WindowFn::Rank { ascending, method } => {
+            let ranking = match method {
+                RankMethod::Min => window::rank(),
+                RankMethod::Dense => window::dense_rank(),
+                RankMethod::First => window::row_number(),
+            };
+            ranking
+                .partition_by(partition)
+                .order_by(vec![
+                    x.sort(ascending, !ascending),
+                    ident(ROW).sort(true, false),
+                ])
+                .build()
+        }
+    };
+    Ok(built?)
+}
+
+/// The column `field` of `record` (rows themselves, or a projection, relabelling or merge of
+/// columns of them).
+pub(crate) fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr> {
     if record == rows {
         return Ok(ident(field));
     }
     match record.op() {
+        Op::Merge { columns } => {
+            let column_of = |c: &Expr| {
+                if c.fields().is_empty() {
+                    (c.name() == Some(field)).then(|| column(c, rows))
+                } else {
+                    c.fields()
+                        .contains(&field)
+                        .then(|| field_of(c, field, rows))
+                }
+            };
+            columns
+                .iter()
+                .find_map(column_of)
+                .expect("a merge's fields are its columns'")
+        }
         Op::Projection { child, .. } => field_of(child, field, rows),
         Op::Relabel { child, labels } => {
             let old = labels

@@ -8,11 +8,17 @@
 
 mod column;
 
-use blaze_expr::{Expr, Index, Op, Reduction};
-use datafusion::common::TableReference;
+use arrow::datatypes::DataType;
+use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
+use datafusion::common::{JoinType, TableReference};
+use datafusion::functions::core::expr_fn as core;
+use datafusion::functions::math::expr_fn as math;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn as agg;
-use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident};
+use datafusion::functions_aggregate::percentile_cont::percentile_cont;
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::ExprFunctionExt;
+use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident, lit};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
@@ -58,7 +64,43 @@ impl Compiler<'_> {
                 }
                 Op::Selection { child, predicate } => {
                     let frame = self.frame(child).await?;
-                    Ok(frame.filter(column(predicate, child)?)?)
+                    if !predicate.has_window() {
+                        return Ok(frame.filter(column(predicate, child)?)?);
+                    }
+                    // Window functions are computed over all the rows, before the filter.
+                    let names = all_columns(&frame);
+                    let predicate = column(predicate, child)?.alias(PREDICATE);
+                    let columns = names.iter().cloned().chain([predicate]);
+                    let computed = in_row_order(frame, child, columns)?;
+                    Ok(computed.filter(ident(PREDICATE))?.select(names)?)
+                }
+                Op::Join { .. } => self.join(expr).await,
+                Op::Concat { lhs, rhs } => {
+                    let (top, bottom) = (self.frame(lhs).await?, self.frame(rhs).await?);
+                    Ok(conform(top, expr)?.union(conform(bottom, expr)?)?)
+                }
+                Op::Sample { child, size } => {
+                    let frame = self.frame(child).await?;
+                    let n = match size {
+                        SampleSize::Rows(n) => *n as usize,
+                        SampleSize::Fraction(f) => {
+                            (frame.clone().count().await? as f64 * f).round() as usize
+                        }
+                    };
+                    // The random keys are a column, so that the sort always has one to
+                    // carry (the engine cannot sort batches without columns).
+                    let names = all_columns(&frame);
+                    let keyed = frame.select(
+                        names
+                            .iter()
+                            .cloned()
+                            .chain([math::random().alias(RANDOM)])
+                            .collect::<Vec<_>>(),
+                    )?;
+                    Ok(keyed
+                        .sort(vec![ident(RANDOM).sort(true, false)])?
+                        .limit(0, Some(n))?
+                        .select(names)?)
                 }
                 Op::Head { child, n } => {
                     Ok(self.frame(child).await?.limit(0, Some(*n as usize))?)
@@ -86,12 +128,7 @@ impl Compiler<'_> {
                     if on.is_empty() {
                         return Ok(frame.distinct()?);
                     }
-                    let all = frame
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| ident(f.name()))
-                        .collect();
+                    let all = all_columns(&frame);
                     let on = on.iter().map(ident).collect();
                     Ok(frame.distinct_on(on, all, None)?)
                 }
@@ -116,11 +153,24 @@ impl Compiler<'_> {
                         .collect();
                     Ok(frame.select(columns)?)
                 }
-                _ if expr.rows() != expr => {
-                    // Element-wise: one column computed over the rows it belongs to.
-                    let rows = expr.rows();
+                _ if expr.rows() != expr || matches!(expr.op(), Op::Merge { .. }) => {
+                    // Element-wise: columns computed over the rows they belong to.
+                    let rows = element_rows(expr);
                     let frame = self.frame(rows).await?;
-                    Ok(frame.select([column(expr, rows)?.alias(output_name(expr))])?)
+                    let fields = expr.fields();
+                    let columns = if fields.is_empty() {
+                        vec![column(expr, rows)?.alias(output_name(expr))]
+                    } else {
+                        fields
+                            .into_iter()
+                            .map(|name| Ok(column::field_of(expr, name, rows)?.alias(name)))
+                            .collect::<Result<Vec<_>>>()?
+                    };
+                    if expr.has_window() {
+                        in_row_order(frame, rows, columns)
+                    } else {
+                        Ok(frame.select(columns)?)
+                    }
                 }
                 _ => Err(Error::Unsupported(format!("computing {expr}"))),
             }
@@ -157,6 +207,87 @@ impl Compiler<'_> {
         aggregate(frame, rows, groups, values)
     }
 
+    /// A join: both sides computed with their columns renamed apart, matched on their keys,
+    /// and the result's columns picked out in Blaze's order under Blaze's names.
+    async fn join(&self, expr: &Expr) -> Result<DataFrame> {
+        let Op::Join {
+            lhs,
+            rhs,
+            on_left,
+            on_right,
+            how,
+            ..
+        } = expr.op()
+        else {
+            unreachable!("a join")
+        };
+        let targets = arrow_element(expr)?;
+        let key_type = |i: usize| targets[i].data_type().clone();
+        // Each side's columns as `__l0`, `__l1`... (keys cast to their common type), so that
+        // equal names on both sides (a self-join) never clash.
+        let side = |side: &Expr, keys: &[String], prefix: &'static str| {
+            let fields: Vec<String> = side.fields().iter().map(|f| f.to_string()).collect();
+            let renamed: Vec<DfExpr> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let column = match keys.iter().position(|k| k == name) {
+                        Some(k) => cast(ident(name), key_type(k)),
+                        None => ident(name),
+                    };
+                    column.alias(format!("{prefix}{i}"))
+                })
+                .collect();
+            let key_names: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let i = fields.iter().position(|f| f == k).expect("typed join keys");
+                    format!("{prefix}{i}")
+                })
+                .collect();
+            (fields, renamed, key_names)
+        };
+        let (left_fields, left_columns, left_keys) = side(lhs, on_left, "__l");
+        let (right_fields, right_columns, right_keys) = side(rhs, on_right, "__r");
+        let left = self.compile(lhs).await?.select(left_columns)?;
+        let right = self.compile(rhs).await?.select(right_columns)?;
+        let kind = match how {
+            JoinKind::Inner => JoinType::Inner,
+            JoinKind::Left => JoinType::Left,
+            JoinKind::Right => JoinType::Right,
+            JoinKind::Outer => JoinType::Full,
+        };
+        let left_refs: Vec<&str> = left_keys.iter().map(String::as_str).collect();
+        let right_refs: Vec<&str> = right_keys.iter().map(String::as_str).collect();
+        let joined = left.join(right, kind, &left_refs, &right_refs, None)?;
+
+        let mut sources: Vec<DfExpr> = left_keys
+            .iter()
+            .zip(&right_keys)
+            .map(|(l, r)| match how {
+                JoinKind::Inner | JoinKind::Left => ident(l),
+                JoinKind::Right => ident(r),
+                JoinKind::Outer => core::coalesce(vec![ident(l), ident(r)]),
+            })
+            .collect();
+        let rest = |fields: &[String], keys: &[String], prefix: &str| -> Vec<DfExpr> {
+            fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !keys.contains(f))
+                .map(|(i, _)| ident(format!("{prefix}{i}")))
+                .collect()
+        };
+        sources.extend(rest(&left_fields, on_left, "__l"));
+        sources.extend(rest(&right_fields, on_right, "__r"));
+        let columns: Vec<DfExpr> = sources
+            .into_iter()
+            .zip(expr.fields())
+            .map(|(source, name)| source.alias(name))
+            .collect();
+        Ok(joined.select(columns)?)
+    }
+
     async fn slice(&self, child: &Expr, index: Index) -> Result<DataFrame> {
         let frame = self.frame(child).await?;
         let (start, stop, step) = match index {
@@ -181,6 +312,80 @@ impl Compiler<'_> {
         let stop = stop.map_or(i64::MAX, |s| if s == i64::MAX { s } else { resolve(s) });
         let fetch = (stop != i64::MAX).then(|| (stop - start).max(0) as usize);
         Ok(frame.limit(start as usize, fetch)?)
+    }
+}
+
+/// Every column of `frame`, by name.
+fn all_columns(frame: &DataFrame) -> Vec<DfExpr> {
+    frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| ident(f.name()))
+        .collect()
+}
+
+/// The name of the random keys a sample is drawn by.
+const RANDOM: &str = "__blaze_random";
+
+/// The name under which a selection's predicate is computed when it needs window functions.
+const PREDICATE: &str = "__blaze_predicate";
+
+/// `columns` computed over `frame` (the frame of `rows`), where they may call window
+/// functions: each row is numbered first ([`column::ROW`], which window functions order by),
+/// in the sort's order when the rows are sorted, and the result keeps the rows' order.
+fn in_row_order(
+    frame: DataFrame,
+    rows: &Expr,
+    columns: impl IntoIterator<Item = DfExpr>,
+) -> Result<DataFrame> {
+    let mut names = all_columns(&frame);
+    // The engine may drop a sort that nothing after it needs, so the row numbers follow the
+    // sort's keys rather than the order rows arrive in.
+    let order = match rows.op() {
+        Op::Sort {
+            child,
+            keys,
+            ascending,
+        } => keys
+            .iter()
+            .map(|key| Ok(column(key, child)?.sort(*ascending, !*ascending)))
+            .collect::<Result<Vec<_>>>()?,
+        _ => Vec::new(),
+    };
+    let numbers = if order.is_empty() {
+        row_number()
+    } else {
+        row_number().order_by(order).build()?
+    };
+    names.push(numbers.alias(column::ROW));
+    let numbered = frame.select(names)?;
+    let columns: Vec<DfExpr> = columns.into_iter().collect();
+    let kept: Vec<DfExpr> = columns
+        .iter()
+        .map(|c| ident(c.schema_name().to_string()))
+        .collect();
+    let computed = numbered.select(
+        columns
+            .into_iter()
+            .chain([ident(column::ROW)])
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(computed
+        .sort(vec![ident(column::ROW).sort(true, false)])?
+        .select(kept)?)
+}
+
+/// The rows an element-wise expression's columns are computed over: those of a merge's
+/// columns, even when the merge makes rows of its own (it holds window functions).
+fn element_rows(expr: &Expr) -> &Expr {
+    match expr.op() {
+        Op::Merge { columns } => columns
+            .iter()
+            .find(|c| !c.dshape().dims().is_empty())
+            .expect("a merge has a column")
+            .rows(),
+        _ => expr.rows(),
     }
 }
 
@@ -278,6 +483,10 @@ fn reduction(reduced: &Expr, rows: &Expr) -> Result<DfExpr> {
         Reduction::Count => agg::count(x),
         Reduction::Nunique => agg::count_distinct(x),
         Reduction::Nelements => count_all(),
+        Reduction::Median => agg::median(x),
+        Reduction::Quantile { q } => {
+            percentile_cont(cast(x, DataType::Float64).sort(true, false), lit(*q))
+        }
     })
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of blaze-compute: expressions over real files, computed by DataFusion.
 
+mod combine;
 mod files;
 
 use arrow::record_batch::RecordBatch;

@@ -137,3 +137,73 @@ fn syntax_errors_point_at_the_place() {
     );
     assert_eq!(column, 18);
 }
+
+#[test]
+fn combining_tables_says_what_does_not_fit() {
+    let cases = [
+        (
+            "join(t, events)",
+            "cannot join t and events: they share no column names",
+        ),
+        (
+            "join(t, cities, 'amount', 'city')",
+            "the join keys have different types: amount=int32 and city=?string",
+        ),
+        (
+            "join(t, cities, 'name', how='sideways')",
+            "how must be one of 'inner', 'left', 'right', 'outer', not 'sideways'",
+        ),
+        (
+            "join(t, cities, 'nam')",
+            "'nam' is not a field of t; did you mean 'name'?",
+        ),
+        (
+            "join(t.amount, cities)",
+            "join combines tables, and t.amount is a column",
+        ),
+        (
+            "concat(t, cities)",
+            "cannot concat t (var * {name: string, amount: int32, id: int64}) and cities",
+        ),
+        ("merge(t.name, name=t.id)", "repeated columns found: name"),
+        (
+            "merge(t.name, cities.city)",
+            "only columns of the same rows can be merged",
+        ),
+        (
+            "merge(t.amount + t.id)",
+            "has no name; name it with a keyword",
+        ),
+        (
+            "t.amount.cumsum()[t.id > 1]",
+            "its values depend on the rows around them; select from a table that has it as a column",
+        ),
+        (
+            "transform(t, r=t.amount.cumsum())[t.id > 1]",
+            "which are not those of",
+        ),
+        ("t.sample(n=2, frac=0.5)", "sample takes exactly one of n"),
+        ("t.sample(frac=2)", "between 0 and 1, not 2"),
+        (
+            "t.amount.quantile(1.5)",
+            "quantile's q is a fraction between 0 and 1",
+        ),
+        (
+            "t.amount.rank(method='average')",
+            "rank's method is one of 'min', 'dense', 'first', not 'average'",
+        ),
+        ("t.name.cumsum()", "cumsum() needs numbers, not string"),
+        (
+            "t.amount.cumsum(by=cities.name)",
+            "by= takes columns of the same rows",
+        ),
+        (
+            "coalesce(t.name, 1)",
+            "cannot coalesce t.name (string) with 1 (int64)",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (message, _) = error(text);
+        assert!(message.contains(expected), "{text}: {message}");
+    }
+}

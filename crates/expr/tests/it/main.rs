@@ -6,7 +6,8 @@ mod typing;
 
 use blaze_expr::{Expr, Namespace, parse, symbol};
 
-/// `t`, `accounts` and `events` (with missing values and datetimes), as in Blaze's own tests.
+/// `t`, `accounts` and `events` (with missing values and datetimes), as in Blaze's own tests,
+/// and `cities` and `t2` to join and concatenate with `t`.
 pub(crate) fn namespace() -> Namespace {
     let mut names = Namespace::new();
     for (name, dshape) in [
@@ -20,6 +21,11 @@ pub(crate) fn namespace() -> Namespace {
             "var * {when: datetime, day: date, kind: ?string, value: ?float64, ok: ?bool}",
         ),
         ("x", "10 * int32"),
+        (
+            "cities",
+            "var * {name: string, city: ?string, amount: float64}",
+        ),
+        ("t2", "var * {name: string, amount: int64, id: int64}"),
     ] {
         names.bind(name, symbol(name, blaze_datashape::parse(dshape).unwrap()));
     }

@@ -497,6 +497,160 @@ const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     ("x.sum()", "x.sum()", "int64", Some("x_sum")),
+    // Joins: keys first, then the left's columns, then the right's; suffixes on clashes;
+    // the columns of a side whose rows may be unmatched become optional.
+    (
+        "join(t, cities, 'name')",
+        "join(t, cities, 'name')",
+        "var * {name: string, amount_left: int32, id: int64, city: ?string, amount_right: float64}",
+        None,
+    ),
+    (
+        "join(t, cities)",
+        "join(t, cities, ['name', 'amount'])",
+        "var * {name: string, amount: float64, id: int64, city: ?string}",
+        None,
+    ),
+    (
+        "join(t, cities, 'name', how='left', suffixes=('', '_c'))",
+        "join(t, cities, 'name', how='left', suffixes=('', '_c'))",
+        "var * {name: string, amount: int32, id: int64, city: ?string, amount_c: ?float64}",
+        None,
+    ),
+    (
+        "join(t[['id', 'amount']], accounts, 'id', 'account id', how='outer')",
+        "join(t[['id', 'amount']], accounts, 'id', 'account id', how='outer')",
+        "var * {id: int64, amount: ?int32, name: ?string, balance: ?float64, count: ?int64}",
+        None,
+    ),
+    (
+        "join(t, cities, 'name').city",
+        "join(t, cities, 'name').city",
+        "var * ?string",
+        Some("city"),
+    ),
+    (
+        "concat(t, t2)",
+        "concat(t, t2)",
+        "var * {name: string, amount: int64, id: int64}",
+        Some("t"),
+    ),
+    (
+        "concat(t.id, t.amount)",
+        "concat(t.id, t.amount)",
+        "var * int64",
+        Some("id"),
+    ),
+    // Merge and transform keep the order written.
+    (
+        "merge(t.name, z=t.amount + t.id, a=t.id)",
+        "merge(t.name, z=t.amount + t.id, a=t.id)",
+        "var * {name: string, z: int64, a: int64}",
+        Some("t"),
+    ),
+    (
+        "transform(t, amount=t.amount * 2, double=t.id * 2)",
+        "merge(t.name, (t.amount * 2).label('amount'), t.id, double=t.id * 2)",
+        "var * {name: string, amount: int64, id: int64, double: int64}",
+        Some("t"),
+    ),
+    (
+        "transform(t, z=t.id + 1)[t.id > 3]",
+        "merge(t[t.id > 3].name, t[t.id > 3].amount, t[t.id > 3].id, z=t[t.id > 3].id + 1)",
+        "var * {name: string, amount: int32, id: int64, z: int64}",
+        Some("t"),
+    ),
+    (
+        "coalesce(events.value, 0.0)",
+        "coalesce(events.value, 0.0)",
+        "var * float64",
+        Some("value"),
+    ),
+    (
+        "events.kind.coalesce(events.kind.str.upper())",
+        "coalesce(events.kind, events.kind.str.upper())",
+        "var * ?string",
+        Some("kind"),
+    ),
+    (
+        "t.amount.cast('?int32')",
+        "t.amount.cast('?int32')",
+        "var * ?int32",
+        Some("amount"),
+    ),
+    (
+        "t.sample(n=2)",
+        "t.sample(n=2)",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.id.sample(frac=0.5)",
+        "t.id.sample(frac=0.5)",
+        "var * int64",
+        Some("id"),
+    ),
+    // Window functions: in row order, within groups.
+    (
+        "t.amount.shift()",
+        "t.amount.shift(1)",
+        "var * ?int32",
+        Some("amount"),
+    ),
+    (
+        "t.amount.shift(0)",
+        "t.amount.shift(0)",
+        "var * int32",
+        Some("amount"),
+    ),
+    (
+        "t.amount - t.amount.shift(-1)",
+        "t.amount - t.amount.shift(-1)",
+        "var * ?int32",
+        Some("amount"),
+    ),
+    (
+        "t.amount.cumsum(by=t.name)",
+        "t.amount.cumsum(by=t.name)",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "events.value.cummax()",
+        "events.value.cummax()",
+        "var * ?float64",
+        Some("value"),
+    ),
+    (
+        "t.amount.rank(ascending=False, method='first', by=[t.name, t.id])",
+        "t.amount.rank(ascending=False, method='first', by=[t.name, t.id])",
+        "var * int64",
+        Some("amount"),
+    ),
+    (
+        "t[t.amount.rank(by=t.name) <= 2]",
+        "t[t.amount.rank(by=t.name) <= 2]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount.median()",
+        "t.amount.median()",
+        "float64",
+        Some("amount_median"),
+    ),
+    (
+        "events.value.quantile(0.9)",
+        "events.value.quantile(0.9)",
+        "?float64",
+        Some("value_quantile"),
+    ),
+    (
+        "by(t.name, m=t.amount.median(), q=t.amount.quantile(q=0.25))",
+        "by(t.name, m=t.amount.median(), q=t.amount.quantile(0.25))",
+        "var * {name: string, m: float64, q: float64}",
+        Some("t"),
+    ),
     ("x[x > 5]", "x[x > 5]", "var * int32", Some("x")),
 ];
 
@@ -505,7 +659,8 @@ fn datashapes_names_and_canonical_text() {
     for (text, canonical, dshape, name) in CORPUS {
         let e = expr(text);
         assert_eq!(e.to_string(), *canonical, "printing {text}");
-        assert_eq!(e.dshape().to_string(), *dshape, "datashape of {text}");
+        let expected = blaze_datashape::parse(dshape).unwrap_or_else(|e| panic!("{dshape}: {e}"));
+        assert_eq!(e.dshape(), &expected, "datashape of {text}: {}", e.dshape());
         assert_eq!(e.name(), *name, "name of {text}");
         let again = expr(&e.to_string());
         assert_eq!(

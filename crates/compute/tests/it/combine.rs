@@ -1,0 +1,212 @@
+//! Joins, concatenation, merged columns, window functions, samples and quantiles, computed
+//! over real files.
+
+use crate::{example, rows, session, values};
+
+fn people() -> blaze_compute::Session {
+    session(&[
+        ("accounts", &example("accounts.csv")),
+        ("cities", &example("cities.csv")),
+        ("iris", &example("iris.csv")),
+    ])
+}
+
+#[test]
+fn joins_of_every_kind() {
+    let s = people();
+    assert_eq!(
+        rows(&s, "join(accounts, cities, 'name').sort('id')"),
+        [
+            ["Alice", "1", "100", "Paris"],
+            ["Bob", "2", "-200", "Berlin"],
+            ["Charlie", "3", "300", "Paris"],
+        ]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "join(accounts, cities, 'name', how='left').sort('id')[3:]"
+        ),
+        [["Denis", "4", "400", ""], ["Edith", "5", "-500", ""]]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "join(accounts, cities, how='right').sort('name')[['name', 'id', 'city']]"
+        ),
+        [
+            ["Alice", "1", "Paris"],
+            ["Bob", "2", "Berlin"],
+            ["Charlie", "3", "Paris"],
+            ["Zoe", "", "Oslo"],
+        ]
+    );
+    assert_eq!(
+        values(
+            &s,
+            "join(accounts, cities, 'name', how='outer').sort('name').name"
+        ),
+        ["Alice", "Bob", "Charlie", "Denis", "Edith", "Zoe"]
+    );
+    // Different key names; a self-join with suffixes.
+    assert_eq!(
+        values(
+            &s,
+            "join(cities.relabel(name='who'), accounts, 'who', 'name').sort('id').balance"
+        ),
+        ["100", "-200", "300"]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "join(accounts, accounts, 'id', suffixes=('_a', '_b')).sort('id')[4]"
+        ),
+        [["5", "Edith", "-500", "Edith", "-500"]]
+    );
+    let self_join = s.parse("join(accounts, accounts, 'id')").unwrap();
+    assert_eq!(
+        self_join.fields(),
+        [
+            "id",
+            "name_left",
+            "balance_left",
+            "name_right",
+            "balance_right"
+        ]
+    );
+    assert_eq!(
+        rows(&s, "join(accounts, accounts, 'id').sort('id')[0]"),
+        [["1", "Alice", "100", "Alice", "100"]]
+    );
+    // A join grouped: the total balance of each city.
+    assert_eq!(
+        rows(
+            &s,
+            "by(join(accounts, cities).city, total=join(accounts, cities).balance.sum()).sort('city')"
+        ),
+        [["Berlin", "-200"], ["Paris", "400"]]
+    );
+}
+
+#[test]
+fn concat_merge_transform_and_coalesce() {
+    let s = people();
+    assert_eq!(values(&s, "concat(accounts, accounts).count()"), ["10"]);
+    assert_eq!(
+        values(&s, "concat(accounts.id, accounts.balance).sum()"),
+        ["115"]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "transform(accounts, double=accounts.balance * 2)[accounts.id < 3]"
+        ),
+        [["1", "Alice", "100", "200"], ["2", "Bob", "-200", "-400"]]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "merge(accounts.name, upper=accounts.name.str.upper())[accounts.id == 4]"
+        ),
+        [["Denis", "DENIS"]]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "by(merge(sign=accounts.balance > 0), n=accounts.id.count()).sort('sign')"
+        ),
+        [["false", "2"], ["true", "3"]]
+    );
+    assert_eq!(
+        values(
+            &s,
+            "coalesce(join(accounts, cities, how='left').city, 'nowhere')"
+        )
+        .iter()
+        .filter(|c| *c == "nowhere")
+        .count(),
+        2
+    );
+}
+
+#[test]
+fn window_functions_keep_row_order() {
+    let s = people();
+    assert_eq!(
+        values(&s, "accounts.balance.cumsum()"),
+        ["100", "-100", "200", "600", "100"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance.shift(1)"),
+        ["", "100", "-200", "300", "400"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance - accounts.balance.shift(-1)"),
+        ["300", "-500", "-100", "900", ""]
+    );
+    assert_eq!(
+        values(&s, "accounts.sort('balance').balance.cumsum()"),
+        ["-500", "-700", "-600", "-300", "100"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance.rank(ascending=False)"),
+        ["3", "4", "2", "1", "5"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance.cummax(by=accounts.balance > 0)"),
+        ["100", "-200", "300", "400", "-200"]
+    );
+    // The two longest sepals of each species: ranks computed over all rows, then selected.
+    assert_eq!(
+        rows(
+            &s,
+            "iris[iris.sepal_length.rank(ascending=False, method='first', by=iris.species) <= 2][['species', 'sepal_length']].sort(['species', 'sepal_length'])"
+        ),
+        [
+            ["Iris-setosa", "5.7"],
+            ["Iris-setosa", "5.8"],
+            ["Iris-versicolor", "6.9"],
+            ["Iris-versicolor", "7.0"],
+            ["Iris-virginica", "7.7"],
+            ["Iris-virginica", "7.9"],
+        ]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "transform(accounts, r=accounts.balance.rank()).sort('id')[4]"
+        ),
+        [["5", "Edith", "-500", "1"]]
+    );
+}
+
+#[test]
+fn medians_quantiles_and_samples() {
+    let s = people();
+    assert_eq!(values(&s, "accounts.balance.median()"), ["100.0"]);
+    assert_eq!(values(&s, "accounts.balance.quantile(0.25)"), ["-200.0"]);
+    assert_eq!(values(&s, "accounts.balance.quantile(0.9)"), ["360.0"]);
+    assert_eq!(
+        rows(
+            &s,
+            "by(iris.species, m=iris.petal_length.median()).sort('species')"
+        ),
+        [
+            ["Iris-setosa", "1.5"],
+            ["Iris-versicolor", "4.35"],
+            ["Iris-virginica", "5.55"]
+        ]
+    );
+    assert_eq!(values(&s, "accounts.sample(n=2).count()"), ["2"]);
+    assert_eq!(values(&s, "accounts.sample(frac=0.4).count()"), ["2"]);
+    assert_eq!(values(&s, "accounts.sample(n=10).count()"), ["5"]);
+    let mut drawn = values(&s, "accounts.sample(n=3).name");
+    drawn.sort();
+    drawn.dedup();
+    assert_eq!(drawn.len(), 3);
+    assert!(
+        drawn
+            .iter()
+            .all(|n| ["Alice", "Bob", "Charlie", "Denis", "Edith"].contains(&n.as_str()))
+    );
+}
