@@ -72,6 +72,13 @@ enum Command {
     /// result to any odo target. Not yet computed: slices with a step, and a column combined
     /// with a reduction in one expression (t.a - t.a.mean()).
     Query(commands::query::Args),
+    /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
+    ///
+    ///   blaze sql iris=examples/data/iris.csv 'SELECT species, count(*) AS n FROM iris GROUP BY species'
+    ///
+    /// A bound database's tables are named "db.table" (quoted, as one name). Queries are
+    /// read-only: statements that create, change or drop anything are refused.
+    Sql(commands::query::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,7 +87,8 @@ fn main() -> ExitCode {
         Command::Datashape(args) => commands::datashape::run(args),
         Command::Discover(args) => commands::discover::run(args),
         Command::Odo(args) => commands::odo::run(args),
-        Command::Query(args) => commands::query::run(args),
+        Command::Query(args) => commands::query::run(args, commands::query::Language::Blaze),
+        Command::Sql(args) => commands::query::run(args, commands::query::Language::Sql),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use arrow::datatypes::{
 };
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::array_value_to_string;
-use blaze_expr::Expr;
+use blaze_datashape::DataShape;
 use serde_json::{Value, json};
 
 /// The first `n` rows of `batches`.
@@ -32,12 +32,12 @@ pub(crate) fn first_rows(batches: &[RecordBatch], n: usize) -> Vec<RecordBatch> 
 /// that only the first rows are shown.
 pub(crate) fn write_table(
     out: &mut impl Write,
-    expr: &Expr,
+    dshape: &DataShape,
     batches: &[RecordBatch],
     more: bool,
 ) -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
-    if expr.dshape().dims().is_empty() && expr.fields().is_empty() {
+    if dshape.dims().is_empty() && dshape.as_record().is_none() {
         let value = batches
             .iter()
             .find(|b| b.num_rows() > 0)
@@ -46,7 +46,7 @@ pub(crate) fn write_table(
             .unwrap_or_default();
         return writeln!(out, "{value}").map_err(io);
     }
-    writeln!(out, "{}", expr.dshape()).map_err(io)?;
+    writeln!(out, "{dshape}").map_err(io)?;
     let table = arrow::util::pretty::pretty_format_batches(batches).map_err(|e| e.to_string())?;
     writeln!(out, "{table}").map_err(io)?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
@@ -64,7 +64,7 @@ pub(crate) fn write_table(
 /// list, a table as a list of rows, as the Blaze server answers `/compute`.
 pub(crate) fn write_json(
     out: &mut impl Write,
-    expr: &Expr,
+    dshape: &DataShape,
     batches: &[RecordBatch],
 ) -> Result<(), String> {
     let names: Vec<String> = match batches.first() {
@@ -74,7 +74,7 @@ pub(crate) fn write_json(
             .iter()
             .map(|f| f.name().clone())
             .collect(),
-        None => expr.fields().iter().map(|f| f.to_string()).collect(),
+        None => field_names(dshape),
     };
     let rows = batches.iter().flat_map(|batch| {
         (0..batch.num_rows()).map(move |row| {
@@ -85,8 +85,8 @@ pub(crate) fn write_json(
                 .collect::<Vec<Value>>()
         })
     });
-    let record = !expr.fields().is_empty();
-    let data = match (expr.dshape().dims().is_empty(), record) {
+    let record = !field_names(dshape).is_empty();
+    let data = match (dshape.dims().is_empty(), record) {
         (true, false) => rows
             .map(|mut r| r.swap_remove(0))
             .next()
@@ -96,11 +96,19 @@ pub(crate) fn write_json(
         (false, true) => Value::from(rows.map(Value::from).collect::<Vec<_>>()),
     };
     let body = json!({
-        "datashape": expr.dshape().to_string(),
+        "datashape": dshape.to_string(),
         "names": names,
         "data": data,
     });
     writeln!(out, "{body}").map_err(|e| e.to_string())
+}
+
+/// The names of the fields of a datashape's records (none when its elements are not records).
+fn field_names(dshape: &DataShape) -> Vec<String> {
+    DataShape::scalar(dshape.measure().clone())
+        .as_record()
+        .map(|r| r.names().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// One JSON object per row.

@@ -18,6 +18,9 @@ pub enum Error {
     /// The expression uses something this engine does not compute yet.
     #[error("not supported yet: {0}")]
     Unsupported(String),
+    /// SQL text that does not parse or plan, or that would change data.
+    #[error("{0}")]
+    Sql(String),
     /// A name was bound wrongly.
     #[error("{0}")]
     Binding(String),

@@ -10,8 +10,9 @@ use blaze_datashape::DataShape;
 use blaze_expr::{Expr, Namespace, symbol};
 use blaze_odo::DiscoverOptions;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures_util::StreamExt;
 
 use crate::compile::Compiler;
@@ -111,14 +112,52 @@ impl Session {
 
     /// Computes `expr`, streaming its result as record batches.
     pub fn execute(&self, expr: &Expr) -> Result<ResultStream> {
-        let stream = self.runtime.block_on(async {
-            let frame = Compiler { ctx: &self.ctx }.compile(expr).await?;
-            Ok::<_, Error>(frame.execute_stream().await?)
-        })?;
+        self.stream(async { Compiler { ctx: &self.ctx }.compile(expr).await })
+    }
+
+    /// Runs SQL (DataFusion's dialect) over the bound tables, streaming its result; at most
+    /// `limit` rows when given. A table of a bound database is named `"db.table"`.
+    pub fn execute_sql(&self, sql: &str, limit: Option<usize>) -> Result<ResultStream> {
+        self.stream(async {
+            let frame = self.sql_frame(sql).await?;
+            Ok(match limit {
+                Some(n) => frame.limit(0, Some(n))?,
+                None => frame,
+            })
+        })
+    }
+
+    /// The frame `plan` makes, started and streamed.
+    fn stream(&self, plan: impl Future<Output = Result<DataFrame>>) -> Result<ResultStream> {
+        let stream = self
+            .runtime
+            .block_on(async { Ok::<_, Error>(plan.await?.execute_stream().await?) })?;
         Ok(ResultStream {
             schema: stream.schema(),
             stream,
             runtime: self.runtime.clone(),
+        })
+    }
+
+    /// The plan that runs `sql`.
+    pub fn explain_sql(&self, sql: &str) -> Result<String> {
+        self.runtime
+            .block_on(async { explain(self.sql_frame(sql).await?).await })
+    }
+
+    /// `sql` planned, read-only: statements that change data or the catalogue are refused.
+    async fn sql_frame(&self, sql: &str) -> Result<DataFrame> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        self.ctx.sql_with_options(sql, options).await.map_err(|e| {
+            let message = Error::from(e).to_string();
+            if message.contains("not supported") {
+                Error::Sql(format!("blaze sql only reads; {message}"))
+            } else {
+                Error::Sql(message)
+            }
         })
     }
 
@@ -129,34 +168,37 @@ impl Session {
 
     /// The plan that computes `expr`: DataFusion's logical and physical plans.
     pub fn explain(&self, expr: &Expr) -> Result<String> {
-        let batches = self.runtime.block_on(async {
-            let frame = Compiler { ctx: &self.ctx }.compile(expr).await?;
-            Ok::<_, Error>(frame.explain(false, false)?.collect().await?)
-        })?;
-        let mut text = String::new();
-        for batch in &batches {
-            let kinds = batch
-                .column(0)
-                .as_any()
-                .downcast_ref::<arrow::array::StringArray>();
-            let plans = batch
-                .column(1)
-                .as_any()
-                .downcast_ref::<arrow::array::StringArray>();
-            if let (Some(kinds), Some(plans)) = (kinds, plans) {
-                for i in 0..batch.num_rows() {
-                    text.push_str(kinds.value(i));
-                    text.push_str(":\n");
-                    for line in plans.value(i).lines() {
-                        text.push_str("  ");
-                        text.push_str(line);
-                        text.push('\n');
-                    }
+        self.runtime
+            .block_on(async { explain(Compiler { ctx: &self.ctx }.compile(expr).await?).await })
+    }
+}
+
+/// DataFusion's logical and physical plans of `frame`, as indented text.
+async fn explain(frame: DataFrame) -> Result<String> {
+    let batches = frame.explain(false, false)?.collect().await?;
+    let mut text = String::new();
+    for batch in &batches {
+        let kinds = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>();
+        let plans = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>();
+        if let (Some(kinds), Some(plans)) = (kinds, plans) {
+            for i in 0..batch.num_rows() {
+                text.push_str(kinds.value(i));
+                text.push_str(":\n");
+                for line in plans.value(i).lines() {
+                    text.push_str("  ");
+                    text.push_str(line);
+                    text.push('\n');
                 }
             }
         }
-        Ok(text)
     }
+    Ok(text)
 }
 
 /// The result of an expression as a stream of record batches, read synchronously.

@@ -1,10 +1,11 @@
-//! `blaze query [NAME=]URI... EXPR`: compute a Blaze expression over data where it lives.
+//! `blaze query [NAME=]URI... EXPR`: compute a Blaze expression over data where it lives;
+//! `blaze sql [NAME=]URI... SQL`: the same bindings and outputs, queried in SQL.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
-use blaze_compute::{Session, SessionOptions};
+use blaze_compute::{ResultStream, Session, SessionOptions};
 use blaze_expr::{Expr, is_identifier};
 
 use super::odo::IfExistsArg;
@@ -14,10 +15,10 @@ use crate::results;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Data to bind, then the expression: `iris=examples/data/iris.csv 'iris.species.nunique()'`.
+    /// Data to bind, then the query: `iris=examples/data/iris.csv 'iris.species.nunique()'`.
     /// A bare URI binds under its file stem (or its table's name); a database binds as a
-    /// record of its tables (`db.accounts.amount.sum()`).
-    #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... EXPR")]
+    /// record of its tables (`db.accounts.amount.sum()`; in SQL, the table `"db.accounts"`).
+    #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... QUERY")]
     items: Vec<String>,
     /// Output format; `table` (a preview) on a terminal, `json` otherwise.
     #[arg(long, value_enum)]
@@ -28,7 +29,7 @@ pub(crate) struct Args {
     /// At most this many rows (the table preview shows 10 unless told).
     #[arg(long)]
     limit: Option<u64>,
-    /// Print the plan that computes the expression; compute nothing.
+    /// Print the plan that computes the query; compute nothing.
     #[arg(long)]
     explain: bool,
     /// Memory for sorts, group-bys and joins before they spill to disk; suffixes K, M, G
@@ -60,7 +61,22 @@ pub(crate) enum QueryFormat {
 /// Rows a table preview shows unless `--limit` says otherwise.
 const PREVIEW_ROWS: u64 = 10;
 
-pub(crate) fn run(args: Args) -> Result<(), Failure> {
+/// The language a query is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Language {
+    /// A Blaze expression.
+    Blaze,
+    /// SQL, in DataFusion's dialect.
+    Sql,
+}
+
+/// A parsed query, ready to compute.
+enum Query {
+    Expr(Expr),
+    Sql(String),
+}
+
+pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
     let (text, bindings) = args.items.split_last().expect("clap requires two items");
     let mut session = Session::new(SessionOptions {
         memory_limit: args.memory_limit.map(|m| m as usize),
@@ -75,18 +91,27 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             e => Failure::failed(e),
         })?;
     }
-    let expr = session.parse(text).map_err(|e| match e {
-        blaze_compute::Error::Expr(e) => {
-            Failure::invalid(format!("{e}\n{}", snippet(text, e.span())))
-        }
-        e => Failure::invalid(e),
-    })?;
+    let query = match language {
+        Language::Blaze => Query::Expr(session.parse(text).map_err(|e| match e {
+            blaze_compute::Error::Expr(e) => {
+                Failure::invalid(format!("{e}\n{}", snippet(text, e.span())))
+            }
+            e => Failure::invalid(e),
+        })?),
+        Language::Sql => Query::Sql(text.clone()),
+    };
     if args.explain {
-        print!("{}", session.explain(&expr).map_err(Failure::failed)?);
+        let plan = match &query {
+            Query::Expr(expr) => session.explain(expr),
+            Query::Sql(sql) => session.explain_sql(sql),
+        };
+        print!("{}", plan.map_err(sql_failure)?);
         return Ok(());
     }
     if let Some(target) = &args.into {
-        return into(&session, &expr, target, &args);
+        let limit = args.limit;
+        let stream = execute(&session, &query, limit)?;
+        return into(stream, target, &args);
     }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         QueryFormat::Table
@@ -98,14 +123,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         _ => args.limit,
     };
     // One row more than shown tells whether there are more.
-    let computed = match limit {
-        Some(n) if !expr.dshape().dims().is_empty() => {
-            expr.head(n + 1).map_err(Failure::invalid)?
-        }
-        _ => expr.clone(),
-    };
-    let stream = session.execute(&computed).map_err(Failure::failed)?;
+    let stream = execute(&session, &query, limit.map(|n| n + 1))?;
     let schema = stream.schema();
+    let dshape = match &query {
+        Query::Expr(expr) => expr.dshape().clone(),
+        Query::Sql(_) => {
+            blaze_datashape::arrow::from_arrow_schema(&schema).map_err(Failure::failed)?
+        }
+    };
     let batches: Vec<RecordBatch> = stream.collect::<Result<_, _>>().map_err(Failure::failed)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let shown = limit.map_or(total, |n| total.min(n as usize));
@@ -113,8 +138,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let more = total > shown;
     let mut out = std::io::stdout().lock();
     let written = match format {
-        QueryFormat::Table => results::write_table(&mut out, &expr, &batches, more),
-        QueryFormat::Json => results::write_json(&mut out, &expr, &batches),
+        QueryFormat::Table => results::write_table(&mut out, &dshape, &batches, more),
+        QueryFormat::Json => results::write_json(&mut out, &dshape, &batches),
         QueryFormat::Ndjson => results::write_ndjson(&mut out, &batches),
         QueryFormat::Csv => results::write_csv(&mut out, &batches),
         QueryFormat::Arrow => results::write_arrow(&mut out, &schema, &batches),
@@ -124,13 +149,34 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .map_err(Failure::failed)
 }
 
+/// The query's result as a stream, of at most `limit` rows when given.
+fn execute(session: &Session, query: &Query, limit: Option<u64>) -> Result<ResultStream, Failure> {
+    match query {
+        Query::Expr(expr) => {
+            let computed = match limit {
+                Some(n) if !expr.dshape().dims().is_empty() => {
+                    expr.head(n).map_err(Failure::invalid)?
+                }
+                _ => expr.clone(),
+            };
+            session.execute(&computed).map_err(Failure::failed)
+        }
+        Query::Sql(sql) => session
+            .execute_sql(sql, limit.map(|n| n as usize))
+            .map_err(sql_failure),
+    }
+}
+
+/// SQL that does not parse or plan is the user's mistake; anything else a failure.
+fn sql_failure(error: blaze_compute::Error) -> Failure {
+    match error {
+        blaze_compute::Error::Sql(message) => Failure::invalid(message),
+        e => Failure::failed(e),
+    }
+}
+
 /// Streams the whole result into an odo target.
-fn into(session: &Session, expr: &Expr, target: &str, args: &Args) -> Result<(), Failure> {
-    let computed = match args.limit {
-        Some(n) if !expr.dshape().dims().is_empty() => expr.head(n).map_err(Failure::invalid)?,
-        _ => expr.clone(),
-    };
-    let stream = session.execute(&computed).map_err(Failure::failed)?;
+fn into(stream: ResultStream, target: &str, args: &Args) -> Result<(), Failure> {
     let schema = stream.schema();
     let datashape = blaze_datashape::arrow::from_arrow_schema(&schema).map_err(Failure::failed)?;
     let source = blaze_odo::BatchSource {

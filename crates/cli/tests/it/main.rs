@@ -389,3 +389,74 @@ fn query_into_a_target_and_errors() {
         "error: at line 1, column 1: 'balnce' is not a field of accounts; did you mean 'balance'? (fields: id, name, balance)\n  |\n1 | accounts.balnce.sum()\n  | ^^^^^^^^^^^^^^^\n"
     );
 }
+
+#[test]
+fn sql_over_the_same_bindings() {
+    let out = blaze(&[
+        "sql",
+        "a=examples/data/accounts.csv",
+        "c=examples/data/cities.csv",
+        "SELECT c.city, sum(a.balance) AS total FROM a JOIN c ON a.name = c.name GROUP BY c.city ORDER BY c.city",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * {city: string, total: ?int64}\",\"names\":[\"city\",\"total\"],\"data\":[[\"Berlin\",-200],[\"Paris\",400]]}\n"
+    );
+    let out = blaze(&[
+        "sql",
+        "examples/data/iris.csv",
+        "SELECT species FROM iris",
+        "--format",
+        "table",
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("| Iris-setosa |\n+-------------+\n... (first 2 rows shown"),
+        "{}",
+        stdout(&out)
+    );
+    let out = blaze(&["sql", "examples/data/iris.csv", "DROP TABLE iris"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: blaze sql only reads;"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&["sql", "examples/data/iris.csv", "SELEC 1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("SELEC"), "{}", stderr(&out));
+}
+
+#[test]
+fn query_joins_and_windows() {
+    let out = blaze(&[
+        "query",
+        "a=examples/data/accounts.csv",
+        "c=examples/data/cities.csv",
+        "join(a, c, how='left').sort('id')[['id', 'city']]",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "id,city\n1,Paris\n2,Berlin\n3,Paris\n4,\n5,\n"
+    );
+    let out = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "transform(accounts, running=accounts.balance.cumsum())[['id', 'running']]",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().last(),
+        Some("{\"id\":5,\"running\":100}")
+    );
+}
