@@ -7,13 +7,14 @@ process, so its timings include process start-up.
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from timing import timed
 
 PG = os.environ.get("BLAZE_TEST_POSTGRES")
 
@@ -41,15 +42,6 @@ def generate_mixed(rows: int) -> Path:
         """
     )
     return path
-
-
-def timed(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def blaze_odo(blaze: str, source: Path, target: Path):
@@ -197,14 +189,14 @@ def main():
     peak, _ = peak_memory_mb(args.blaze, csv, out / "blaze.parquet")
 
     lines = [
-        "# Benchmark results",
+        "## odo: moving data",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
         f"DuckDB {duckdb.__version__}, Polars {pl.__version__}.",
         f"Input: {args.rows:,} rows of mixed types, {size_mb:,.0f} MB of CSV (`bench/data/`). "
         f"Median of {args.runs} runs, warm page cache.",
         "",
-        "Produced by `bash bench/run.sh` "
+        "Produced by `bash bench/run.sh odo` "
         f"(ROWS={args.rows}, RUNS={args.runs}). Ratio = blaze time / peer time (below 1.0: blaze faster).",
         "",
         "| task | blaze | peer | peer time | ratio (blaze / peer time) |",

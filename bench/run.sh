@@ -1,23 +1,51 @@
 #!/usr/bin/env bash
-# Benchmarks blaze side by side with its peers and writes bench/RESULTS.md.
+# Benchmarks blaze side by side with its peers; each part writes its section of results under
+# bench/results/, and bench/RESULTS.md is all the sections.
 #
-#   bash bench/run.sh                 # 10M rows, 3 runs per tool
-#   ROWS=1000000 RUNS=5 bash bench/run.sh
+#   bash bench/run.sh                 # every part: 10M rows, 3 runs per tool
+#   bash bench/run.sh odo             # odo conversions (needs PostgreSQL: started here)
+#   bash bench/run.sh groupby         # db-benchmark group-by q1-q10
+#   ROWS=1000000 RUNS=5 bash bench/run.sh groupby
 #
 # Creates bench/.venv (the peers, from the Python package registry) and bench/data (generated
 # inputs); both are ignored by git.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part="${1:-all}"
+case "$part" in
+  all|odo|groupby) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby]" >&2; exit 2 ;;
+esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
 cargo build --release --quiet -p blaze-cli
-eval "$(scripts/services.sh start)"
-trap 'scripts/services.sh stop' EXIT
-"$venv/bin/python" bench/odo_bench.py \
-  --blaze target/release/blaze \
-  --rows "${ROWS:-10000000}" \
-  --runs "${RUNS:-3}" \
-  --out bench/RESULTS.md
+if [ "$part" != groupby ]; then
+  eval "$(scripts/services.sh start)"
+  trap 'scripts/services.sh stop' EXIT
+  "$venv/bin/python" bench/odo_bench.py \
+    --blaze target/release/blaze \
+    --rows "${ROWS:-10000000}" \
+    --runs "${RUNS:-3}" \
+    --out bench/results/odo.md
+fi
+if [ "$part" != odo ]; then
+  cargo build --release --quiet -p blaze-compute --example datafusion_direct
+  "$venv/bin/python" bench/groupby_bench.py \
+    --blaze target/release/blaze \
+    --direct target/release/examples/datafusion_direct \
+    --rows "${ROWS:-10000000}" \
+    --runs "${RUNS:-3}" \
+    --out bench/results/groupby.md
+fi
+{
+  echo "# Benchmark results"
+  for section in bench/results/odo.md bench/results/groupby.md; do
+    if [ -f "$section" ]; then
+      echo
+      cat "$section"
+    fi
+  done
+} > bench/RESULTS.md

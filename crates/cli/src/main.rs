@@ -69,8 +69,9 @@ enum Command {
     ///
     /// On a terminal the result is previewed (the datashape and the first rows); --format json
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
-    /// result to any odo target. Not yet computed: slices with a step, and a column combined
-    /// with a reduction in one expression (t.a - t.a.mean()).
+    /// result to any odo target. Joins, concat, merge/transform and window functions
+    /// (shift, cumsum, rank... with by=) are computed; not yet: slices with a step, and a column
+    /// combined with a reduction in one expression (t.a - t.a.mean()).
     Query(commands::query::Args),
     /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
     ///

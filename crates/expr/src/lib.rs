@@ -27,6 +27,7 @@ mod expr;
 mod print;
 mod resolve;
 pub mod syntax;
+mod tree;
 mod types;
 
 pub use build::{by, literal, symbol};
@@ -38,3 +39,4 @@ pub use expr::{
 };
 pub use print::is_identifier;
 pub use resolve::{Namespace, parse};
+pub use tree::{from_tree, to_tree};

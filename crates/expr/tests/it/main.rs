@@ -2,6 +2,7 @@
 
 mod errors;
 mod roundtrip;
+mod tree;
 mod typing;
 
 use blaze_expr::{Expr, Namespace, parse, symbol};

@@ -3,7 +3,7 @@
 use crate::expr;
 
 /// Each expression's canonical text, datashape and name.
-const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
+pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
     // (text, canonical text, datashape, name)
     (
         "t",
