@@ -21,7 +21,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
-cargo build --release --quiet -p blaze-cli
+# One build of both, so that they share one set of compiled dependencies.
+cargo build --release --quiet -p blaze-cli -p blaze-compute --bins --example datafusion_direct
 if [ "$part" != groupby ]; then
   eval "$(scripts/services.sh start)"
   trap 'scripts/services.sh stop' EXIT
@@ -32,7 +33,6 @@ if [ "$part" != groupby ]; then
     --out bench/results/odo.md
 fi
 if [ "$part" != odo ]; then
-  cargo build --release --quiet -p blaze-compute --example datafusion_direct
   "$venv/bin/python" bench/groupby_bench.py \
     --blaze target/release/blaze \
     --direct target/release/examples/datafusion_direct \
