@@ -69,9 +69,10 @@ enum Command {
     ///
     /// On a terminal the result is previewed (the datashape and the first rows); --format json
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
-    /// result to any odo target. Joins, concat, merge/transform and window functions
-    /// (shift, cumsum, rank... with by=) are computed; not yet: slices with a step, and a column
-    /// combined with a reduction in one expression (t.a - t.a.mean()).
+    /// result to any odo target. Joins, concat, merge/transform, window functions (shift,
+    /// cumsum, rank... with by=) and reductions combined with each row (t.a - t.a.mean()) are
+    /// computed; not yet: slices with a step, the .dt methods and the .str methods that take
+    /// arguments.
     Query(commands::query::Args),
     /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
     ///
@@ -80,6 +81,16 @@ enum Command {
     /// A bound database's tables are named "db.table" (quoted, as one name). Queries are
     /// read-only: statements that create, change or drop anything are refused.
     Sql(commands::query::Args),
+    /// An interactive prompt over bound data, with line editing and history
+    ///
+    ///   blaze shell iris=examples/data/iris.csv
+    ///   blaze> big = iris[iris.petal_length > 5]
+    ///   blaze> by(big.species, n=big.species.count())
+    ///
+    /// Each line is an expression (its datashape and first rows are shown) or NAME = EXPRESSION
+    /// (bound for later lines). :help lists the commands. History is kept in
+    /// $XDG_STATE_HOME/blaze/history (~/.local/state/blaze/history).
+    Shell(commands::shell::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +101,7 @@ fn main() -> ExitCode {
         Command::Odo(args) => commands::odo::run(args),
         Command::Query(args) => commands::query::run(args, commands::query::Language::Blaze),
         Command::Sql(args) => commands::query::run(args, commands::query::Language::Sql),
+        Command::Shell(args) => commands::shell::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -53,7 +53,14 @@ impl Session {
         if let Some(dir) = &options.spill_dir {
             env = env.with_temp_file_path(dir);
         }
-        let config = SessionConfig::new().with_information_schema(false);
+        let mut config = SessionConfig::new().with_information_schema(false);
+        if let Some(limit) = options.memory_limit {
+            // A sort that spills keeps this much back for merging its runs (10 MB by
+            // default): a quarter of a small limit at most, so that small limits still work.
+            let execution = &mut config.options_mut().execution;
+            execution.sort_spill_reservation_bytes =
+                execution.sort_spill_reservation_bytes.min(limit / 4);
+        }
         let ctx = SessionContext::new_with_config_rt(config, env.build_arc()?);
         Ok(Self {
             runtime: Arc::new(runtime),
@@ -98,6 +105,12 @@ impl Session {
         })?;
         self.namespace.bind(name, symbol(name, dshape));
         Ok(self.namespace.get(name).expect("just bound"))
+    }
+
+    /// Binds `name` to an expression over names already bound (`big = t[t.amount > 100]`),
+    /// so that later expressions can use it; it is computed as part of them.
+    pub fn assign(&mut self, name: &str, expr: Expr) {
+        self.namespace.bind(name, expr);
     }
 
     /// The names bound so far.

@@ -611,10 +611,12 @@ impl Expr {
         }
     }
 
-    /// Whether a window function is computed within this element-wise expression.
+    /// Whether this element-wise expression needs all the rows at once: it computes a window
+    /// function, or combines a reduction with each row (`t.a - t.a.mean()`). Rows must not be
+    /// selected before such a value is computed.
     pub fn has_window(&self) -> bool {
         match self.op() {
-            Op::Window { .. } => true,
+            Op::Window { .. } | Op::Reduction { .. } => true,
             Op::Merge { columns } => columns.iter().any(Expr::has_window),
             _ if self.rows() == self => false,
             _ => self.children().into_iter().any(Expr::has_window),

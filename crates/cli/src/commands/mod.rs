@@ -5,3 +5,4 @@ pub(crate) mod discover;
 pub(crate) mod odo;
 pub(crate) mod query;
 mod read_args;
+pub(crate) mod shell;

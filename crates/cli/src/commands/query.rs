@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
 use blaze_compute::{ResultStream, Session, SessionOptions};
+use blaze_datashape::DataShape;
 use blaze_expr::{Expr, is_identifier};
 
 use super::odo::IfExistsArg;
@@ -59,7 +60,7 @@ pub(crate) enum QueryFormat {
 }
 
 /// Rows a table preview shows unless `--limit` says otherwise.
-const PREVIEW_ROWS: u64 = 10;
+pub(crate) const PREVIEW_ROWS: u64 = 10;
 
 /// The language a query is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,26 +79,9 @@ enum Query {
 
 pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
     let (text, bindings) = args.items.split_last().expect("clap requires two items");
-    let mut session = Session::new(SessionOptions {
-        memory_limit: args.memory_limit.map(|m| m as usize),
-        spill_dir: None,
-        read: args.read.options(64 << 20),
-    })
-    .map_err(Failure::failed)?;
-    for binding in bindings {
-        let (name, uri) = split_binding(binding)?;
-        session.bind(&name, uri).map_err(|e| match e {
-            blaze_compute::Error::Odo(e) => Failure::from_odo(e),
-            e => Failure::failed(e),
-        })?;
-    }
+    let session = open_session(bindings, args.memory_limit, &args.read)?;
     let query = match language {
-        Language::Blaze => Query::Expr(session.parse(text).map_err(|e| match e {
-            blaze_compute::Error::Expr(e) => {
-                Failure::invalid(format!("{e}\n{}", snippet(text, e.span())))
-            }
-            e => Failure::invalid(e),
-        })?),
+        Language::Blaze => Query::Expr(parse(&session, text)?),
         Language::Sql => Query::Sql(text.clone()),
     };
     if args.explain {
@@ -124,43 +108,97 @@ pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
     };
     // One row more than shown tells whether there are more.
     let stream = execute(&session, &query, limit.map(|n| n + 1))?;
-    let schema = stream.schema();
     let dshape = match &query {
         Query::Expr(expr) => expr.dshape().clone(),
         Query::Sql(_) => {
-            blaze_datashape::arrow::from_arrow_schema(&schema).map_err(Failure::failed)?
+            blaze_datashape::arrow::from_arrow_schema(&stream.schema()).map_err(Failure::failed)?
         }
     };
+    write_result(
+        &mut std::io::stdout().lock(),
+        &dshape,
+        stream,
+        format,
+        limit,
+    )
+}
+
+/// Writes the result in `stream` (of datashape `dshape`) in `format`; with a `limit`, the
+/// stream holds one row more than shown, which tells whether there are more.
+pub(crate) fn write_result(
+    out: &mut impl Write,
+    dshape: &DataShape,
+    stream: ResultStream,
+    format: QueryFormat,
+    limit: Option<u64>,
+) -> Result<(), Failure> {
+    let schema = stream.schema();
     let batches: Vec<RecordBatch> = stream.collect::<Result<_, _>>().map_err(Failure::failed)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let shown = limit.map_or(total, |n| total.min(n as usize));
     let batches = results::first_rows(&batches, shown);
     let more = total > shown;
-    let mut out = std::io::stdout().lock();
     let written = match format {
-        QueryFormat::Table => results::write_table(&mut out, &dshape, &batches, more),
-        QueryFormat::Json => results::write_json(&mut out, &dshape, &batches),
-        QueryFormat::Ndjson => results::write_ndjson(&mut out, &batches),
-        QueryFormat::Csv => results::write_csv(&mut out, &batches),
-        QueryFormat::Arrow => results::write_arrow(&mut out, &schema, &batches),
+        QueryFormat::Table => results::write_table(out, dshape, &batches, more),
+        QueryFormat::Json => results::write_json(out, dshape, &batches),
+        QueryFormat::Ndjson => results::write_ndjson(out, &batches),
+        QueryFormat::Csv => results::write_csv(out, &batches),
+        QueryFormat::Arrow => results::write_arrow(out, &schema, &batches),
     };
     written
         .and_then(|()| out.flush().map_err(|e| e.to_string()))
         .map_err(Failure::failed)
 }
 
+/// A session with each `NAME=URI` (or bare URI) of `bindings` bound.
+pub(crate) fn open_session(
+    bindings: &[String],
+    memory_limit: Option<u64>,
+    read: &ReadArgs,
+) -> Result<Session, Failure> {
+    let mut session = Session::new(SessionOptions {
+        memory_limit: memory_limit.map(|m| m as usize),
+        spill_dir: None,
+        read: read.options(64 << 20),
+    })
+    .map_err(Failure::failed)?;
+    for binding in bindings {
+        let (name, uri) = split_binding(binding)?;
+        session.bind(&name, uri).map_err(|e| match e {
+            blaze_compute::Error::Odo(e) => Failure::from_odo(e),
+            e => Failure::failed(e),
+        })?;
+    }
+    Ok(session)
+}
+
+/// `text` as an expression over the session's names; an error shows where in the text.
+pub(crate) fn parse(session: &Session, text: &str) -> Result<Expr, Failure> {
+    session.parse(text).map_err(|e| match e {
+        blaze_compute::Error::Expr(e) => {
+            Failure::invalid(format!("{e}\n{}", snippet(text, e.span())))
+        }
+        e => Failure::invalid(e),
+    })
+}
+
+/// The expression's result as a stream, of at most `limit` rows when given.
+pub(crate) fn execute_expr(
+    session: &Session,
+    expr: &Expr,
+    limit: Option<u64>,
+) -> Result<ResultStream, Failure> {
+    let computed = match limit {
+        Some(n) if !expr.dshape().dims().is_empty() => expr.head(n).map_err(Failure::invalid)?,
+        _ => expr.clone(),
+    };
+    session.execute(&computed).map_err(Failure::failed)
+}
+
 /// The query's result as a stream, of at most `limit` rows when given.
 fn execute(session: &Session, query: &Query, limit: Option<u64>) -> Result<ResultStream, Failure> {
     match query {
-        Query::Expr(expr) => {
-            let computed = match limit {
-                Some(n) if !expr.dshape().dims().is_empty() => {
-                    expr.head(n).map_err(Failure::invalid)?
-                }
-                _ => expr.clone(),
-            };
-            session.execute(&computed).map_err(Failure::failed)
-        }
+        Query::Expr(expr) => execute_expr(session, expr, limit),
         Query::Sql(sql) => session
             .execute_sql(sql, limit.map(|n| n as usize))
             .map_err(sql_failure),
@@ -199,7 +237,7 @@ fn into(stream: ResultStream, target: &str, args: &Args) -> Result<(), Failure> 
 }
 
 /// `NAME=URI`, or a bare URI named after its table or file.
-fn split_binding(binding: &str) -> Result<(String, &str), Failure> {
+pub(crate) fn split_binding(binding: &str) -> Result<(String, &str), Failure> {
     if let Some((name, uri)) = binding.split_once('=')
         && is_identifier(name)
     {

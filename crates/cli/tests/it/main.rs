@@ -460,3 +460,98 @@ fn query_joins_and_windows() {
         Some("{\"id\":5,\"running\":100}")
     );
 }
+
+#[test]
+fn shell_evaluates_lines_and_binds_names() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .args(["shell", "examples/data/accounts.csv"])
+        .current_dir(workspace_root())
+        .env("XDG_STATE_HOME", state.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"rich = accounts[accounts.balance > 0]\nrich.name.count()\nrich.balanc\n:names\nrich.sort('balance', ascending=False).name\n:quit\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.starts_with("rich :: var * {id: int64, name: string, balance: int64}\n3\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("accounts :: var * {id: int64, name: string, balance: int64}\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("| Denis   |\n| Charlie |\n| Alice   |"),
+        "{printed}"
+    );
+    // A bad line says what is wrong and the shell goes on.
+    assert!(
+        stderr(&out).contains(
+            "'balanc' is not a field of accounts[accounts.balance > 0]; did you mean 'balance'?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // The history is kept.
+    let history = std::fs::read_to_string(state.path().join("blaze/history")).unwrap();
+    assert!(history.contains("rich.name.count()"), "{history}");
+}
+
+#[test]
+fn a_result_larger_than_the_memory_limit_streams_into_a_target() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("big.csv");
+    let rows = 1_000_000u64;
+    let mut text = String::from("id,key,label\n");
+    for i in 0..rows {
+        // Keys in a scrambled order, so that sorting moves every row.
+        let key = (i * 7919) % rows;
+        writeln!(text, "{i},{key},row number {i} of the big file").unwrap();
+    }
+    std::fs::write(&source, &text).unwrap();
+    let target = dir.path().join("sorted.parquet");
+    // The sort holds about 60 MB of rows; the memory limit is 16 MB, so it spills to disk.
+    let out = blaze(&[
+        "query",
+        &format!("big={}", source.display()),
+        "big.sort('key')",
+        "--memory-limit",
+        "16M",
+        "--into",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("1,000,000 rows → "),
+        "{}",
+        stdout(&out)
+    );
+    let out = blaze(&[
+        "query",
+        &format!("s={}", target.display()),
+        "summary(n=s.count(), first=s.key.min(), last=s.key.max(), ordered=(s.key - s.key.shift(1) == 1).all())",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"{n: int32, first: int64, last: int64, ordered: bool}\",\"names\":[\"n\",\"first\",\"last\",\"ordered\"],\"data\":[1000000,0,999999,true]}\n",
+        "{}",
+        stderr(&out)
+    );
+}

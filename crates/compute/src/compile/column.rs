@@ -47,6 +47,11 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
         Op::Coerce { child, to } | Op::Cast { child, to } => cast(recurse(child)?, arrow_type(to)?),
         Op::Coalesce { lhs, rhs } => core::coalesce(vec![recurse(lhs)?, recurse(rhs)?]),
         Op::Window { func, child, by } => window(*func, recurse(child)?, by, rows)?,
+        // A reduction combined with each row (`t.a - t.a.mean()`): the aggregate over all
+        // the rows, as a window.
+        Op::Reduction { child, .. } if child.rows() == rows => {
+            over_all_rows(super::reduction(expr, rows, &[])?, expr)?
+        }
         _ => {
             return Err(Error::Unsupported(format!(
                 "{expr} as a column of {rows} (combine a reduction with a column after computing it)"
@@ -108,6 +113,20 @@ fn window(func: WindowFn, x: DfExpr, by: &[Expr], rows: &Expr) -> Result<DfExpr>
         }
     };
     Ok(built?)
+}
+
+/// An aggregate as a window over all the rows of the frame, so that each row sees it.
+fn over_all_rows(aggregate: DfExpr, reduced: &Expr) -> Result<DfExpr> {
+    match aggregate {
+        DfExpr::AggregateFunction(f) if f.params.order_by.is_empty() => {
+            let mut window = WindowFunction::new(f.func, f.params.args);
+            window.params.distinct = f.params.distinct;
+            Ok(DfExpr::WindowFunction(Box::new(window)))
+        }
+        _ => Err(Error::Unsupported(format!(
+            "{reduced} combined with the rows it reduces"
+        ))),
+    }
 }
 
 /// The column `field` of `record` (rows themselves, or a projection, relabelling or merge of

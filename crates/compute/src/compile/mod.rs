@@ -443,10 +443,30 @@ fn aggregate(
             }
         }
     }
+    // Columns computed by window functions (`t.a.cumsum().max()`) are computed first, over
+    // all the rows in their order; the aggregates then read them by name.
+    let mut windowed: Vec<(Expr, String)> = Vec::new();
+    for (reduced, _) in &aggregates {
+        if let Op::Reduction { child, .. } = reduced.op()
+            && child.has_window()
+            && !windowed.iter().any(|(c, _)| c == child)
+        {
+            windowed.push((child.clone(), format!("__blaze_window_{}", windowed.len())));
+        }
+    }
+    let frame = if windowed.is_empty() {
+        frame
+    } else {
+        let mut columns = all_columns(&frame);
+        for (child, alias) in &windowed {
+            columns.push(column(child, rows)?.alias(alias));
+        }
+        in_row_order(frame, rows, columns)?
+    };
     let group_names: Vec<String> = groups.iter().map(|g| g.schema_name().to_string()).collect();
     let aggregate_exprs = aggregates
         .iter()
-        .map(|(reduced, alias)| Ok(reduction(reduced, rows)?.alias(alias)))
+        .map(|(reduced, alias)| Ok(reduction(reduced, rows, &windowed)?.alias(alias)))
         .collect::<Result<Vec<_>>>()?;
     let grouped = frame.aggregate(groups, aggregate_exprs)?;
     let mut selected: Vec<DfExpr> = group_names.iter().map(ident).collect();
@@ -456,8 +476,13 @@ fn aggregate(
     Ok(grouped.select(selected)?)
 }
 
-/// The aggregate of one reduction over the frame of `rows`.
-fn reduction(reduced: &Expr, rows: &Expr) -> Result<DfExpr> {
+/// The aggregate of one reduction over the frame of `rows`, where the `windowed` columns are
+/// already computed under their names.
+pub(crate) fn reduction(
+    reduced: &Expr,
+    rows: &Expr,
+    windowed: &[(Expr, String)],
+) -> Result<DfExpr> {
     let Op::Reduction { op, child } = reduced.op() else {
         unreachable!("a reduction")
     };
@@ -468,7 +493,10 @@ fn reduction(reduced: &Expr, rows: &Expr) -> Result<DfExpr> {
             _ => Err(Error::Unsupported(format!("{reduced} over a whole table"))),
         };
     }
-    let x = column(child, rows)?;
+    let x = match windowed.iter().find(|(c, _)| c == child) {
+        Some((_, alias)) => ident(alias),
+        None => column(child, rows)?,
+    };
     Ok(match op {
         Reduction::Sum => agg::sum(x),
         Reduction::Min => agg::min(x),

@@ -210,3 +210,46 @@ fn medians_quantiles_and_samples() {
             .all(|n| ["Alice", "Bob", "Charlie", "Denis", "Edith"].contains(&n.as_str()))
     );
 }
+
+#[test]
+fn reductions_of_window_functions() {
+    let s = people();
+    assert_eq!(values(&s, "accounts.balance.cumsum().max()"), ["600"]);
+    assert_eq!(
+        values(
+            &s,
+            "abs(accounts.balance - accounts.balance.shift(1)).sum()"
+        ),
+        ["1800"]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "by(accounts.balance > 0, longest=accounts.balance.cumsum().max()).sort('balance')"
+        ),
+        [["false", "100"], ["true", "600"]]
+    );
+}
+
+#[test]
+fn reductions_combined_with_each_row() {
+    let s = people();
+    assert_eq!(
+        values(&s, "accounts.balance - accounts.balance.mean()"),
+        ["80.0", "-220.0", "280.0", "380.0", "-520.0"]
+    );
+    assert_eq!(
+        values(
+            &s,
+            "accounts[accounts.balance > accounts.balance.mean()].name"
+        ),
+        ["Alice", "Charlie", "Denis"]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "transform(accounts, share=accounts.balance / accounts.balance.sum())[['id', 'share']][:2]"
+        ),
+        [["1", "1.0"], ["2", "-2.0"]]
+    );
+}
