@@ -110,18 +110,15 @@ pub fn join(lhs: &Expr, rhs: &Expr, spec: JoinSpec) -> Result<Expr> {
         };
         fields.push((l.clone(), ty));
     }
-    let left_rest: Vec<(&str, &DataShape)> = left
-        .fields()
-        .iter()
-        .filter(|(n, _)| !on_left.contains(n))
-        .map(|(n, t)| (n.as_str(), t))
-        .collect();
-    let right_rest: Vec<(&str, &DataShape)> = right
-        .fields()
-        .iter()
-        .filter(|(n, _)| !on_right.contains(n))
-        .map(|(n, t)| (n.as_str(), t))
-        .collect();
+    let rest = |record: &'_ Record, keys: &[String]| -> Vec<(String, DataShape)> {
+        record
+            .fields()
+            .iter()
+            .filter(|(n, _)| !keys.contains(n))
+            .cloned()
+            .collect()
+    };
+    let (left_rest, right_rest) = (rest(left, &on_left), rest(right, &on_right));
     for (name, ty) in &left_rest {
         let clash = right_rest.iter().any(|(n, _)| n == name);
         let name = if clash {

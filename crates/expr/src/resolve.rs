@@ -88,7 +88,7 @@ pub(crate) const STR: [(&str, StrFn); 6] = [
 ];
 
 /// Date parts, read as properties (`t.when.year`, no parentheses).
-const DATE_PARTS: [(&str, DatePart); 10] = [
+pub(crate) const DATE_PARTS: [(&str, DatePart); 10] = [
     ("year", DatePart::Year),
     ("month", DatePart::Month),
     ("day", DatePart::Day),

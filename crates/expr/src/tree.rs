@@ -13,10 +13,10 @@ use crate::build::{by, literal, symbol};
 use crate::combine::{JoinSpec, coalesce, concat, join, merge};
 use crate::error::{Error, Result};
 use crate::expr::{
-    BinaryOp, DatePart, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn,
-    UnaryOp, Value, WindowFn,
+    BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp, Value,
+    WindowFn,
 };
-use crate::resolve::{MATH, Namespace, STR};
+use crate::resolve::{DATE_PARTS, MATH, Namespace, STR};
 
 /// Blaze's class names of the element-wise operators of two operands.
 const BINARY: [(&str, BinaryOp); 16] = [
@@ -43,20 +43,6 @@ const BINARY_ALIASES: [(&str, BinaryOp); 3] = [
     ("BitAnd", BinaryOp::And),
     ("BitOr", BinaryOp::Or),
     ("BitXor", BinaryOp::Xor),
-];
-
-/// Blaze's class names of the date parts.
-const DATE_PARTS: [(&str, DatePart); 10] = [
-    ("Year", DatePart::Year),
-    ("Month", DatePart::Month),
-    ("Day", DatePart::Day),
-    ("Hour", DatePart::Hour),
-    ("Minute", DatePart::Minute),
-    ("Second", DatePart::Second),
-    ("Millisecond", DatePart::Millisecond),
-    ("Microsecond", DatePart::Microsecond),
-    ("Date", DatePart::Date),
-    ("Time", DatePart::Time),
 ];
 
 /// `expr` as a JSON tree. Symbols named in `names` are written as their names (Blaze's
@@ -140,11 +126,11 @@ impl Writer<'_> {
                     UnaryOp::NotNull => "notnull".to_owned(),
                     UnaryOp::Math(f) => crate::print::math_name(*f).to_owned(),
                     UnaryOp::Str(f) => format!("str_{}", crate::print::str_name(*f)),
-                    UnaryOp::DatePart(part) => DATE_PARTS
-                        .iter()
-                        .find(|(_, p)| p == part)
-                        .map(|(n, _)| (*n).to_owned())
-                        .expect("every date part has a name"),
+                    // Blaze's class names are the accessors' names, capitalised: `Year`.
+                    UnaryOp::DatePart(part) => {
+                        let name = crate::build::date_part_name(*part);
+                        name[..1].to_uppercase() + &name[1..]
+                    }
                 };
                 node(&name, vec![t(child)])
             }
@@ -398,7 +384,10 @@ impl Reader<'_> {
             let rhs = self.operand(a.args.get(1).unwrap_or(&Json::Null))?;
             return Expr::binary(*binary, &lhs, &rhs);
         }
-        if let Some((_, part)) = DATE_PARTS.iter().find(|(n, _)| *n == op) {
+        if let Some((_, part)) = DATE_PARTS
+            .iter()
+            .find(|(n, _)| op.len() > 1 && n[..1].to_uppercase() + &n[1..] == op)
+        {
             return self.child(&a, 0)?.unary(UnaryOp::DatePart(*part));
         }
         if let Some((_, f)) = MATH.iter().find(|(n, _)| *n == op) {
