@@ -592,6 +592,7 @@ impl Expr {
             | Op::Like { child, .. }
             | Op::Coerce { child, .. }
             | Op::Cast { child, .. }
+            | Op::Func { child, .. }
             | Op::Window { child, .. } => child.rows(),
             // Columns computed by window functions must be computed before rows are selected,
             // so a merge of them makes rows of its own.
@@ -600,7 +601,9 @@ impl Expr {
                 .find(|c| !c.dshape().dims().is_empty())
                 .expect("a merge has a column")
                 .rows(),
-            Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } => {
+            Op::Binary { lhs, rhs, .. }
+            | Op::Coalesce { lhs, rhs }
+            | Op::StrCat { lhs, rhs, .. } => {
                 if lhs.dshape().dims().is_empty() {
                     rhs.rows()
                 } else {
@@ -655,6 +658,8 @@ impl Expr {
             Op::Coerce { child, to } => sub(child)?.coerce(to.clone()),
             Op::Binary { op, lhs, rhs } => Expr::binary(*op, &sub(lhs)?, &sub(rhs)?),
             Op::Cast { child, to } => sub(child)?.cast(to.clone()),
+            Op::Func { child, func } => sub(child)?.func(func.clone()),
+            Op::StrCat { lhs, rhs, sep } => sub(lhs)?.str_cat(&sub(rhs)?, sep),
             Op::Coalesce { lhs, rhs } => crate::combine::coalesce(&sub(lhs)?, &sub(rhs)?),
             Op::Merge { columns } => {
                 crate::combine::merge(columns.iter().map(sub).collect::<Result<_>>()?)
@@ -784,20 +789,13 @@ fn range_length(n: i64, start: &Option<i64>, stop: &Option<i64>, step: &Option<i
     }
 }
 
-/// The name of a date part, as written: `year`, `minute`...
+/// The name of a date part, as written: `year`, `minute`, `weekday`...
 pub(crate) fn date_part_name(part: DatePart) -> &'static str {
-    match part {
-        DatePart::Year => "year",
-        DatePart::Month => "month",
-        DatePart::Day => "day",
-        DatePart::Hour => "hour",
-        DatePart::Minute => "minute",
-        DatePart::Second => "second",
-        DatePart::Millisecond => "millisecond",
-        DatePart::Microsecond => "microsecond",
-        DatePart::Date => "date",
-        DatePart::Time => "time",
-    }
+    crate::resolve::DT_PARTS
+        .iter()
+        .find(|(_, p)| *p == part)
+        .map(|(name, _)| *name)
+        .expect("every date part has a name")
 }
 
 fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {

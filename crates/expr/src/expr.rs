@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use blaze_datashape::DataShape;
 
+use crate::func::Func;
+
 /// An expression: a tree of operations over named symbols, typed and named when built, so an
 /// invalid expression never exists. Cheap to clone (nodes are shared); equality is
 /// structural.
@@ -223,6 +225,23 @@ pub enum Op {
         child: Expr,
         /// How many.
         size: SampleSize,
+    },
+    /// A function of each element with constant arguments: `x.str.find('a')`,
+    /// `x.truncate(10, 'minutes')`.
+    Func {
+        /// The column.
+        child: Expr,
+        /// The function and its arguments.
+        func: Func,
+    },
+    /// `x.str.cat(y, sep=' ')`: two strings joined, with `sep` between.
+    StrCat {
+        /// The first string.
+        lhs: Expr,
+        /// The string after the separator.
+        rhs: Expr,
+        /// The separator.
+        sep: String,
     },
     /// A function of each element and its neighbours in row order, within groups of rows:
     /// `t.amount.shift(1)`, `t.amount.cumsum(by=t.name)`, `t.amount.rank()`.
@@ -446,6 +465,26 @@ pub enum StrFn {
     Lstrip,
     /// `rstrip()`
     Rstrip,
+    /// `capitalize()`: the first character upper case, the others lower case
+    Capitalize,
+    /// `isalnum()`: letters and digits only, and at least one
+    IsAlnum,
+    /// `isalpha()`: letters only, and at least one
+    IsAlpha,
+    /// `isdecimal()`: decimal digits only, and at least one
+    IsDecimal,
+    /// `isdigit()`: digits only, and at least one
+    IsDigit,
+    /// `islower()`: some cased characters, all lower case
+    IsLower,
+    /// `isnumeric()`: numeric characters only, and at least one
+    IsNumeric,
+    /// `isspace()`: white space only, and at least one
+    IsSpace,
+    /// `istitle()`: title case (upper case only at the start of words), some cased characters
+    IsTitle,
+    /// `isupper()`: some cased characters, all upper case
+    IsUpper,
 }
 
 /// Parts of dates and datetimes.
@@ -471,6 +510,32 @@ pub enum DatePart {
     Date,
     /// `time`: the time of day
     Time,
+    /// `dt.nanosecond()` (int64, within the microsecond: always 0 for microsecond datetimes)
+    Nanosecond,
+    /// `dt.week()`: the ISO week of the year (int64)
+    Week,
+    /// `dt.weekday()`: the day of the week, Monday = 0 (int64)
+    Weekday,
+    /// `dt.weekday_name()`: `Monday`...
+    WeekdayName,
+    /// `dt.dayofyear()`: 1 for January 1st (int64)
+    DayOfYear,
+    /// `dt.days_in_month()` (int64)
+    DaysInMonth,
+    /// `dt.quarter()`: 1 to 4 (int64)
+    Quarter,
+    /// `dt.is_month_start()`
+    IsMonthStart,
+    /// `dt.is_month_end()`
+    IsMonthEnd,
+    /// `dt.is_quarter_start()`
+    IsQuarterStart,
+    /// `dt.is_quarter_end()`
+    IsQuarterEnd,
+    /// `dt.is_year_start()`
+    IsYearStart,
+    /// `dt.is_year_end()`
+    IsYearEnd,
 }
 
 /// Reductions of a collection to one value.
@@ -559,11 +624,13 @@ impl Expr {
             | Op::Like { child, .. }
             | Op::Coerce { child, .. }
             | Op::Cast { child, .. }
+            | Op::Func { child, .. }
             | Op::Sample { child, .. } => vec![child],
             Op::Selection { child, predicate } => vec![child, predicate],
             Op::Sort { child, keys, .. } => std::iter::once(child).chain(keys).collect(),
             Op::Binary { lhs, rhs, .. }
             | Op::Coalesce { lhs, rhs }
+            | Op::StrCat { lhs, rhs, .. }
             | Op::Join { lhs, rhs, .. }
             | Op::Concat { lhs, rhs } => vec![lhs, rhs],
             Op::Merge { columns } => columns.iter().collect(),

@@ -24,6 +24,7 @@ mod build;
 mod combine;
 mod error;
 mod expr;
+mod func;
 mod print;
 mod resolve;
 pub mod syntax;
@@ -37,6 +38,7 @@ pub use expr::{
     BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
     StrFn, UnaryOp, Value, WindowFn,
 };
+pub use func::{DateUnit, Func, PadSide};
 pub use print::is_identifier;
 pub use resolve::{Namespace, parse};
 pub use tree::{from_tree, to_tree};

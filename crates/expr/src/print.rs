@@ -8,6 +8,7 @@ use crate::expr::{
     BinaryOp, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp,
     Value, WindowFn,
 };
+use crate::func::{Func, PadSide};
 use crate::syntax::UNARY_PRECEDENCE;
 use crate::types::{reduction_name, window_name};
 
@@ -37,17 +38,7 @@ impl Display for Expr {
             }
             Op::Slice { child, index } => {
                 receiver(f, child)?;
-                match index {
-                    Index::At(i) => write!(f, "[{i}]"),
-                    Index::Range { start, stop, step } => {
-                        let part = |p: &Option<i64>| p.map(|v| v.to_string()).unwrap_or_default();
-                        write!(f, "[{}:{}", part(start), part(stop))?;
-                        if let Some(step) = step {
-                            write!(f, ":{step}")?;
-                        }
-                        f.write_str("]")
-                    }
-                }
+                write!(f, "[{}]", index_text(index))
             }
             Op::Head { child, n } => method(f, child, "head", &[n.to_string()]),
             Op::Tail { child, n } => method(f, child, "tail", &[n.to_string()]),
@@ -126,9 +117,65 @@ impl Display for Expr {
                 }
                 UnaryOp::DatePart(part) => {
                     receiver(f, child)?;
-                    write!(f, ".{}", date_part_name(*part))
+                    let name = date_part_name(*part);
+                    if crate::resolve::DATE_PARTS.iter().any(|(_, p)| p == part) {
+                        write!(f, ".{name}")
+                    } else {
+                        write!(f, ".dt.{name}()")
+                    }
                 }
             },
+            Op::Func { child, func } => {
+                receiver(f, child)?;
+                match func {
+                    Func::Find { sub } => write!(f, ".str.find({})", quote(sub)),
+                    Func::Replace { old, new, max } => {
+                        write!(f, ".str.replace({}, {}", quote(old), quote(new))?;
+                        if let Some(max) = max {
+                            write!(f, ", {max}")?;
+                        }
+                        f.write_str(")")
+                    }
+                    Func::Pad {
+                        width,
+                        side,
+                        fillchar,
+                    } => {
+                        write!(f, ".str.pad({width}")?;
+                        if *side != PadSide::Left || *fillchar != ' ' {
+                            write!(f, ", {}", quote(side.name()))?;
+                        }
+                        if *fillchar != ' ' {
+                            write!(f, ", {}", quote(&fillchar.to_string()))?;
+                        }
+                        f.write_str(")")
+                    }
+                    Func::Substring(index) => write!(f, ".str[{}]", index_text(index)),
+                    Func::SliceReplace { start, stop, repl } => {
+                        let position =
+                            |p: &Option<i64>| p.map_or("None".to_owned(), |p| p.to_string());
+                        write!(
+                            f,
+                            ".str.slice_replace({}, {}, {})",
+                            position(start),
+                            position(stop),
+                            quote(repl)
+                        )
+                    }
+                    Func::Strftime { format } => write!(f, ".dt.strftime({})", quote(format)),
+                    Func::Truncate { measure, unit } => {
+                        write!(f, ".truncate({measure}, {})", quote(unit.name()))
+                    }
+                }
+            }
+            Op::StrCat { lhs, rhs, sep } => {
+                receiver(f, lhs)?;
+                write!(f, ".str.cat({rhs}")?;
+                if !sep.is_empty() {
+                    write!(f, ", sep={}", quote(sep))?;
+                }
+                f.write_str(")")
+            }
             Op::Reduction { op, child } => {
                 let args = match op {
                     Reduction::Var { unbiased: true } | Reduction::Std { unbiased: true } => {
@@ -293,6 +340,21 @@ fn sort_key(child: &Expr, key: &Expr) -> String {
     match key.op() {
         Op::Field { child: of, field } if of == child => quote(field),
         _ => key.to_string(),
+    }
+}
+
+/// An index as written between brackets: `3`, `1:5`, `::2`.
+fn index_text(index: &Index) -> String {
+    match index {
+        Index::At(i) => i.to_string(),
+        Index::Range { start, stop, step } => {
+            let part = |p: &Option<i64>| p.map(|v| v.to_string()).unwrap_or_default();
+            let mut text = format!("{}:{}", part(start), part(stop));
+            if let Some(step) = step {
+                let _ = write!(text, ":{step}");
+            }
+            text
+        }
     }
 }
 

@@ -3,17 +3,18 @@
 //! the same name, which `t['count']` still reaches), and every error points at its place in
 //! the text.
 
-use blaze_datashape::{Span, closest_name};
+use blaze_datashape::{DataShape, Span, closest_name};
 
 use crate::build::by;
 use crate::combine::{JoinSpec, coalesce, concat, join, merge, transform};
 use crate::error::{Error, Result};
 use crate::expr::{
-    DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp,
-    Value, WindowFn,
+    BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
+    StrFn, UnaryOp, Value, WindowFn,
 };
+use crate::func::{DateUnit, Func, PadSide};
 use crate::syntax::{Syntax, SyntaxKind, UnaryOperator, parse_syntax};
-use crate::types::{is_string, record_of};
+use crate::types::{is_datelike, is_numeric, is_string, record_of};
 
 /// Names that expression text may refer to, each bound to an expression (usually a symbol).
 #[derive(Clone, Debug, Default)]
@@ -77,18 +78,33 @@ pub(crate) const MATH: [(&str, MathFn); 22] = [
     ("isnan", MathFn::IsNan),
 ];
 
-/// String methods of `.str` by name.
-pub(crate) const STR: [(&str, StrFn); 6] = [
+/// String methods of `.str` by name, those without arguments.
+pub(crate) const STR: [(&str, StrFn); 16] = [
     ("len", StrFn::Len),
     ("upper", StrFn::Upper),
     ("lower", StrFn::Lower),
     ("strip", StrFn::Strip),
     ("lstrip", StrFn::Lstrip),
     ("rstrip", StrFn::Rstrip),
+    ("capitalize", StrFn::Capitalize),
+    ("isalnum", StrFn::IsAlnum),
+    ("isalpha", StrFn::IsAlpha),
+    ("isdecimal", StrFn::IsDecimal),
+    ("isdigit", StrFn::IsDigit),
+    ("islower", StrFn::IsLower),
+    ("isnumeric", StrFn::IsNumeric),
+    ("isspace", StrFn::IsSpace),
+    ("istitle", StrFn::IsTitle),
+    ("isupper", StrFn::IsUpper),
 ];
 
-/// Date parts, read as properties (`t.when.year`, no parentheses).
-pub(crate) const DATE_PARTS: [(&str, DatePart); 10] = [
+/// String methods of `.str` that take arguments.
+const STR_CALLS: [&str; 5] = ["find", "replace", "pad", "slice_replace", "cat"];
+
+/// Date parts by name, as methods of `.dt` (`t.when.dt.week()`), under pandas' names and
+/// aliases. The first ten are also properties (`t.when.year`, no parentheses), as in Blaze;
+/// each part's first name is the one printed.
+pub(crate) const DT_PARTS: [(&str, DatePart); 26] = [
     ("year", DatePart::Year),
     ("month", DatePart::Month),
     ("day", DatePart::Day),
@@ -99,7 +115,29 @@ pub(crate) const DATE_PARTS: [(&str, DatePart); 10] = [
     ("microsecond", DatePart::Microsecond),
     ("date", DatePart::Date),
     ("time", DatePart::Time),
+    ("nanosecond", DatePart::Nanosecond),
+    ("week", DatePart::Week),
+    ("weekofyear", DatePart::Week),
+    ("weekday", DatePart::Weekday),
+    ("dayofweek", DatePart::Weekday),
+    ("weekday_name", DatePart::WeekdayName),
+    ("dayofyear", DatePart::DayOfYear),
+    ("days_in_month", DatePart::DaysInMonth),
+    ("daysinmonth", DatePart::DaysInMonth),
+    ("quarter", DatePart::Quarter),
+    ("is_month_start", DatePart::IsMonthStart),
+    ("is_month_end", DatePart::IsMonthEnd),
+    ("is_quarter_start", DatePart::IsQuarterStart),
+    ("is_quarter_end", DatePart::IsQuarterEnd),
+    ("is_year_start", DatePart::IsYearStart),
+    ("is_year_end", DatePart::IsYearEnd),
 ];
+
+/// The date parts read as properties (`t.when.year`).
+pub(crate) const DATE_PARTS: &[(&str, DatePart)] = DT_PARTS.split_at(10).0;
+
+/// Methods of `.dt` besides the date parts.
+const DT_CALLS: [&str; 2] = ["strftime", "truncate"];
 
 /// Reductions by name.
 const REDUCTIONS: [(&str, Reduction); 11] = [
@@ -134,8 +172,9 @@ const METHODS: [&str; 13] = [
 ];
 
 /// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
-const COLUMN_METHODS: [&str; 9] = [
+const COLUMN_METHODS: [&str; 12] = [
     "cast", "shift", "cumsum", "cummin", "cummax", "rank", "median", "quantile", "coalesce",
+    "truncate", "map", "apply",
 ];
 
 /// Functions called by name (besides the math functions and the reductions).
@@ -171,8 +210,10 @@ enum Term {
         receiver: Expr,
         name: String,
     },
-    /// `x.str`, waiting for a string method.
+    /// `x.str`, waiting for a string method or an index.
     StrMethods(Expr),
+    /// `x.dt`, waiting for a date method.
+    DtMethods(Expr),
 }
 
 impl Term {
@@ -186,6 +227,7 @@ impl Term {
             Term::Function(name) => format!("the function {name}"),
             Term::Method { receiver, name } => format!("the method {receiver}.{name}"),
             Term::StrMethods(e) => format!("{e}.str"),
+            Term::DtMethods(e) => format!("{e}.dt"),
         }
     }
 
@@ -308,17 +350,12 @@ impl Resolver<'_> {
     fn attribute(&self, value: &Syntax, name: &str) -> Result<Term> {
         let receiver = match self.resolve(value)? {
             Term::StrMethods(expr) => {
-                if STR.iter().any(|(n, _)| *n == name) {
-                    return Ok(Term::Method {
-                        receiver: expr,
-                        name: format!("str.{name}"),
-                    });
-                }
-                let known: Vec<&str> = STR.iter().map(|(n, _)| *n).collect();
-                return Err(Error::typing(format!(
-                    "'{name}' is not a string method (known: {})",
-                    known.join(", ")
-                )));
+                let known = STR.iter().map(|(n, _)| *n).chain(STR_CALLS);
+                return namespace_method(expr, "str", name, known, "string");
+            }
+            Term::DtMethods(expr) => {
+                let known = DT_PARTS.iter().map(|(n, _)| *n).chain(DT_CALLS);
+                return namespace_method(expr, "dt", name, known, "date");
             }
             term => term.into_expr(value.span)?,
         };
@@ -332,6 +369,15 @@ impl Resolver<'_> {
                 )));
             }
             return Ok(Term::StrMethods(receiver));
+        }
+        if name == "dt" && record_of(receiver.dshape()).is_none() {
+            if !is_datelike(receiver.dshape()) {
+                return Err(Error::typing(format!(
+                    ".dt methods need dates or datetimes, and {receiver} is {}",
+                    receiver.dshape()
+                )));
+            }
+            return Ok(Term::DtMethods(receiver));
         }
         if name == "nrows" {
             return Ok(Term::Expr(receiver.reduce(Reduction::Nelements)?));
@@ -353,7 +399,26 @@ impl Resolver<'_> {
     }
 
     fn subscript(&self, value: &Syntax, index: &Syntax) -> Result<Term> {
-        let receiver = self.expr(value)?;
+        let receiver = match self.resolve(value)? {
+            Term::StrMethods(strings) => {
+                let position = match self.resolve(index)? {
+                    Term::Value(Value::Int(i)) => Index::At(i),
+                    Term::Slice(range) => range,
+                    other => {
+                        return Err(Error::typing(format!(
+                            "{strings}.str[...] takes a position or a slice, not {}",
+                            other.describe()
+                        ))
+                        .at(index.span));
+                    }
+                };
+                return strings
+                    .func(Func::Substring(position))
+                    .map(Term::Expr)
+                    .map_err(|e| e.at(index.span));
+            }
+            term => term.into_expr(value.span)?,
+        };
         let term = self.resolve(index)?;
         let result = match term {
             Term::Value(Value::Str(name)) => receiver.field(&name),
@@ -400,9 +465,19 @@ impl Resolver<'_> {
 
     fn method(&self, receiver: &Expr, name: &str, call: Call<'_, '_>) -> Result<Term> {
         if let Some(str_method) = name.strip_prefix("str.") {
-            call.bind(name, &[])?;
-            let (_, f) = STR.iter().find(|(n, _)| *n == str_method).expect("checked");
-            return Ok(Term::Expr(receiver.unary(UnaryOp::Str(*f))?));
+            return str_method_call(receiver, str_method, call).map(Term::Expr);
+        }
+        if let Some(dt_method) = name.strip_prefix("dt.") {
+            if let Some((_, part)) = DT_PARTS.iter().find(|(n, _)| *n == dt_method) {
+                call.bind(name, &[])?;
+                return Ok(Term::Expr(receiver.unary(UnaryOp::DatePart(*part))?));
+            }
+            if dt_method == "strftime" {
+                let [format] = call.bind(name, &["format"])?;
+                let format = required(format, name, "format")?.string("a format string")?;
+                return Ok(Term::Expr(receiver.func(Func::Strftime { format })?));
+            }
+            return truncate(receiver, call).map(Term::Expr);
         }
         if let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == name) {
             return reduction(receiver, *op, name, call);
@@ -537,6 +612,28 @@ impl Resolver<'_> {
                 };
                 let by = by_arg.map(|b| b.exprs()).transpose()?.unwrap_or_default();
                 receiver.window(func, by)?
+            }
+            "truncate" => truncate(receiver, call)?,
+            "map" => {
+                let [func, schema, label] = call.bind(name, &["func", "schema", "name"])?;
+                let func = required(func, name, "func")?.string("the name of a function")?;
+                let mapped = checked_schema(map_by_name(receiver, &func)?, schema, &func)?;
+                match label {
+                    None => mapped,
+                    Some(label) => mapped.label(&label.string("a name")?),
+                }
+            }
+            "apply" => {
+                let [func, dshape] = call.bind(name, &["func", "dshape"])?;
+                let func = required(func, name, "func")?.string("the name of a reduction")?;
+                let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == func) else {
+                    let known: Vec<&str> = REDUCTIONS.iter().map(|(n, _)| *n).collect();
+                    return Err(Error::typing(format!(
+                        "apply takes the name of a reduction ({}), not '{func}'; Python functions cannot run here",
+                        known.join(", ")
+                    )));
+                };
+                checked_schema(receiver.reduce(*op)?, dshape, &func)?
             }
             "rank" => {
                 let [ascending, method, by_arg] =
@@ -716,6 +813,179 @@ fn reduction(receiver: &Expr, op: Reduction, name: &str, call: Call<'_, '_>) -> 
         }
     };
     Ok(Term::Expr(receiver.reduce(op)?))
+}
+
+/// The method `name` of the namespace `x.str` or `x.dt`, waiting for its call; an error
+/// listing the `known` ones if there is none of that name.
+fn namespace_method<'a>(
+    receiver: Expr,
+    namespace: &str,
+    name: &str,
+    known: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> Result<Term> {
+    let known: Vec<&str> = known.collect();
+    if !known.contains(&name) {
+        return Err(Error::typing(format!(
+            "'{name}' is not a {what} method (known: {})",
+            known.join(", ")
+        )));
+    }
+    Ok(Term::Method {
+        receiver,
+        name: format!("{namespace}.{name}"),
+    })
+}
+
+/// A string method of `.str` called with its arguments: `x.str.upper()`, `x.str.find('a')`.
+fn str_method_call(receiver: &Expr, method: &str, call: Call<'_, '_>) -> Result<Expr> {
+    let name = format!("str.{method}");
+    let name = name.as_str();
+    if let Some((_, f)) = STR.iter().find(|(n, _)| *n == method) {
+        call.bind(name, &[])?;
+        return receiver.unary(UnaryOp::Str(*f));
+    }
+    let func = match method {
+        "find" => {
+            let [sub] = call.bind(name, &["sub"])?;
+            Func::Find {
+                sub: required(sub, name, "sub")?.string("the text to find")?,
+            }
+        }
+        "replace" => {
+            let [old, new, max] = call.bind(name, &["old", "new", "max"])?;
+            let max = match max {
+                None => None,
+                Some(max) => match max.integer("a count of replacements")? {
+                    n if n < 0 => None,
+                    n => Some(n as u64),
+                },
+            };
+            Func::Replace {
+                old: required(old, name, "old")?.string("the text to replace")?,
+                new: required(new, name, "new")?.string("the replacement text")?,
+                max,
+            }
+        }
+        "pad" => {
+            let [width, side, fillchar] = call.bind(name, &["width", "side", "fillchar"])?;
+            let width = required(width, name, "width")?.count(name)?;
+            let side = match side {
+                None => PadSide::Left,
+                Some(side) => PadSide::from_name(&side.string("'left', 'right' or 'both'")?)?,
+            };
+            let fillchar = match fillchar {
+                None => ' ',
+                Some(fill) => {
+                    let span = fill.span;
+                    let text = fill.string("one character")?;
+                    let mut chars = text.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) => c,
+                        _ => {
+                            return Err(Error::typing(format!(
+                                "pad's fillchar is one character, not '{text}'"
+                            ))
+                            .at(span));
+                        }
+                    }
+                }
+            };
+            Func::Pad {
+                width,
+                side,
+                fillchar,
+            }
+        }
+        "slice_replace" => {
+            let [start, stop, repl] = call.bind(name, &["start", "stop", "repl"])?;
+            let position = |arg: Option<Arg>| -> Result<Option<i64>> {
+                match arg {
+                    None => Ok(None),
+                    Some(Arg {
+                        term: Term::Value(Value::Null),
+                        ..
+                    }) => Ok(None),
+                    Some(arg) => arg.integer("a position").map(Some),
+                }
+            };
+            Func::SliceReplace {
+                start: position(start)?,
+                stop: position(stop)?,
+                repl: match repl {
+                    None => String::new(),
+                    Some(repl) => repl.string("the replacement text")?,
+                },
+            }
+        }
+        _ => {
+            let [other, sep] = call.bind(name, &["others", "sep"])?;
+            let other = required(other, name, "others")?.expr()?;
+            let sep = match sep {
+                None => String::new(),
+                Some(sep) => sep.string("a separator")?,
+            };
+            return receiver.str_cat(&other, &sep);
+        }
+    };
+    receiver.func(func)
+}
+
+/// `x.truncate(10, 'minutes')`, `x.truncate(minutes=10)`; of numbers, `x.truncate(10)` is
+/// `x // 10 * 10`, as in Blaze.
+fn truncate(receiver: &Expr, call: Call<'_, '_>) -> Result<Expr> {
+    if is_numeric(receiver.dshape()) && !is_datelike(receiver.dshape()) {
+        let [measure] = call.bind("truncate", &["measure"])?;
+        let measure = required(measure, "truncate", "measure")?.expr()?;
+        let floored = Expr::binary(BinaryOp::FloorDiv, receiver, &measure)?;
+        return Expr::binary(BinaryOp::Mul, &floored, &measure);
+    }
+    let (measure, unit) = match (call.args, call.kwargs) {
+        ([], [(unit, measure)]) => (call.arg(measure)?, DateUnit::from_name(unit)?),
+        _ => {
+            let [measure, unit] = call.bind("truncate", &["measure", "unit"])?;
+            let unit = required(unit, "truncate", "unit")?.string("a unit of time")?;
+            (
+                required(measure, "truncate", "measure")?,
+                DateUnit::from_name(&unit)?,
+            )
+        }
+    };
+    let measure = measure.count("truncate")?;
+    receiver.func(Func::Truncate { measure, unit })
+}
+
+/// `x.map('sqrt')`: the element-wise built-in function of that name (a math function, a
+/// string method or a date part), as Blaze's `map` with a function.
+fn map_by_name(receiver: &Expr, func: &str) -> Result<Expr> {
+    if let Some((_, f)) = MATH.iter().find(|(n, _)| *n == func) {
+        return receiver.unary(UnaryOp::Math(*f));
+    }
+    if let Some((_, f)) = STR.iter().find(|(n, _)| *n == func) {
+        return receiver.unary(UnaryOp::Str(*f));
+    }
+    if let Some((_, part)) = DT_PARTS.iter().find(|(n, _)| *n == func) {
+        return receiver.unary(UnaryOp::DatePart(*part));
+    }
+    Err(Error::typing(format!(
+        "map takes the name of a built-in function of one value (a math function such as 'sqrt', a string method such as 'upper', a date part such as 'year'), not '{func}'; Python functions cannot run here"
+    )))
+}
+
+/// `expr`, checked to have the element type a `map`'s schema or an `apply`'s dshape claims.
+fn checked_schema(expr: Expr, claimed: Option<Arg>, func: &str) -> Result<Expr> {
+    let Some(claimed) = claimed else {
+        return Ok(expr);
+    };
+    let span = claimed.span;
+    let text = claimed.string("a datashape")?;
+    let claimed = blaze_datashape::parse(&text)
+        .map_err(|e| Error::typing(format!("datashape '{text}': {e}")).at(span))?;
+    let actual = DataShape::scalar(expr.dshape().measure().clone());
+    if claimed != actual && &claimed != expr.dshape() {
+        return Err(Error::typing(format!("'{func}' gives {actual}, not {claimed}")).at(span));
+    }
+    Ok(expr)
 }
 
 fn check_defaults(axis: Option<Arg>, keepdims: Option<Arg>) -> Result<()> {

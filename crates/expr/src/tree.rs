@@ -16,7 +16,8 @@ use crate::expr::{
     BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp, Value,
     WindowFn,
 };
-use crate::resolve::{DATE_PARTS, MATH, Namespace, STR};
+use crate::func::{DateUnit, Func, PadSide};
+use crate::resolve::{DT_PARTS, MATH, Namespace, STR};
 
 /// Blaze's class names of the element-wise operators of two operands.
 const BINARY: [(&str, BinaryOp); 16] = [
@@ -81,15 +82,7 @@ impl Writer<'_> {
             Op::Field { child, field } => node("Field", vec![t(child), json!(field)]),
             Op::Projection { child, fields } => node("Projection", vec![t(child), json!(fields)]),
             Op::Selection { child, predicate } => node("Selection", vec![t(child), t(predicate)]),
-            Op::Slice { child, index } => {
-                let index = match index {
-                    Index::At(i) => json!(i),
-                    Index::Range { start, stop, step } => {
-                        json!({"op": "slice", "args": [start, stop, step]})
-                    }
-                };
-                node("Slice", vec![t(child), json!([index])])
-            }
+            Op::Slice { child, index } => node("Slice", vec![t(child), json!([index_json(index)])]),
             Op::Head { child, n } => node("Head", vec![t(child), json!(n)]),
             Op::Tail { child, n } => node("Tail", vec![t(child), json!(n)]),
             Op::Sort {
@@ -126,11 +119,8 @@ impl Writer<'_> {
                     UnaryOp::NotNull => "notnull".to_owned(),
                     UnaryOp::Math(f) => crate::print::math_name(*f).to_owned(),
                     UnaryOp::Str(f) => format!("str_{}", crate::print::str_name(*f)),
-                    // Blaze's class names are the accessors' names, capitalised: `Year`.
-                    UnaryOp::DatePart(part) => {
-                        let name = crate::build::date_part_name(*part);
-                        name[..1].to_uppercase() + &name[1..]
-                    }
+                    // Blaze's class names are the accessors' names in camel case: `Year`.
+                    UnaryOp::DatePart(part) => camel_case(crate::build::date_part_name(*part)),
                 };
                 node(&name, vec![t(child)])
             }
@@ -216,6 +206,32 @@ impl Writer<'_> {
                 };
                 node("Sample", vec![t(child), n, frac])
             }
+            Op::Func { child, func } => match func {
+                Func::Find { sub } => node("StrFind", vec![t(child), json!(sub)]),
+                Func::Replace { old, new, max } => node(
+                    "Replace",
+                    vec![t(child), json!(old), json!(new), json!(max)],
+                ),
+                Func::Pad {
+                    width,
+                    side,
+                    fillchar,
+                } => node(
+                    "Pad",
+                    vec![t(child), json!(width), json!(side.name()), json!(fillchar)],
+                ),
+                Func::Substring(index) => node("StrSlice", vec![t(child), index_json(index)]),
+                Func::SliceReplace { start, stop, repl } => node(
+                    "SliceReplace",
+                    vec![t(child), json!(start), json!(stop), json!(repl)],
+                ),
+                Func::Strftime { format } => node("Strftime", vec![t(child), json!(format)]),
+                Func::Truncate { measure, unit } => node(
+                    "DateTimeTruncate",
+                    vec![t(child), json!(measure), json!(unit.name())],
+                ),
+            },
+            Op::StrCat { lhs, rhs, sep } => node("StrCat", vec![t(lhs), t(rhs), json!(sep)]),
             Op::Window { func, child, by } => {
                 let by = Json::Array(by.iter().map(t).collect());
                 match func {
@@ -237,6 +253,21 @@ impl Writer<'_> {
             _ => self.tree(expr),
         }
     }
+}
+
+/// A slice's index: an integer, or `{"op": "slice", "args": [start, stop, step]}`.
+fn index_json(index: &Index) -> Json {
+    match index {
+        Index::At(i) => json!(i),
+        Index::Range { start, stop, step } => json!({"op": "slice", "args": [start, stop, step]}),
+    }
+}
+
+/// `is_month_start` as `IsMonthStart`.
+fn camel_case(name: &str) -> String {
+    name.split('_')
+        .map(|word| word[..1].to_uppercase() + &word[1..])
+        .collect()
 }
 
 fn datashape(dshape: &DataShape) -> Json {
@@ -384,10 +415,7 @@ impl Reader<'_> {
             let rhs = self.operand(a.args.get(1).unwrap_or(&Json::Null))?;
             return Expr::binary(*binary, &lhs, &rhs);
         }
-        if let Some((_, part)) = DATE_PARTS
-            .iter()
-            .find(|(n, _)| op.len() > 1 && n[..1].to_uppercase() + &n[1..] == op)
-        {
+        if let Some((_, part)) = DT_PARTS.iter().find(|(n, _)| camel_case(n) == op) {
             return self.child(&a, 0)?.unary(UnaryOp::DatePart(*part));
         }
         if let Some((_, f)) = MATH.iter().find(|(n, _)| *n == op) {
@@ -601,6 +629,77 @@ impl Reader<'_> {
                 self.child(&a, 0)?
                     .window(WindowFn::Rank { ascending, method }, self.exprs(a.get(3))?)
             }
+            "StrFind" => self.child(&a, 0)?.func(Func::Find {
+                sub: a.string(1, "the text to find")?.to_owned(),
+            }),
+            "Replace" => {
+                let max = match a.get(3) {
+                    None => None,
+                    Some(_) => u64::try_from(a.integer(3, "max")?).ok(),
+                };
+                self.child(&a, 0)?.func(Func::Replace {
+                    old: a.string(1, "the text to replace")?.to_owned(),
+                    new: a.string(2, "the replacement")?.to_owned(),
+                    max,
+                })
+            }
+            "Pad" => {
+                let side = match a.get(2) {
+                    None => PadSide::Left,
+                    Some(_) => PadSide::from_name(a.string(2, "the side")?)?,
+                };
+                let fillchar = match a.get(3) {
+                    None => ' ',
+                    Some(_) => {
+                        let text = a.string(3, "the fill character")?;
+                        let mut chars = text.chars();
+                        match (chars.next(), chars.next()) {
+                            (Some(c), None) => c,
+                            _ => return Err(tree_error("Pad: fillchar is one character")),
+                        }
+                    }
+                };
+                let width = a.integer(1, "the width")?;
+                self.child(&a, 0)?.func(Func::Pad {
+                    width: u64::try_from(width)
+                        .map_err(|_| tree_error("Pad: the width is not negative"))?,
+                    side,
+                    fillchar,
+                })
+            }
+            "StrSlice" => {
+                let index = slice_index(a.required(1, "an index")?)?;
+                self.child(&a, 0)?.func(Func::Substring(index))
+            }
+            "SliceReplace" => {
+                let position = |i: usize| a.get(i).map(|_| a.integer(i, "a position")).transpose();
+                self.child(&a, 0)?.func(Func::SliceReplace {
+                    start: position(1)?,
+                    stop: position(2)?,
+                    repl: match a.get(3) {
+                        None => String::new(),
+                        Some(_) => a.string(3, "the replacement")?.to_owned(),
+                    },
+                })
+            }
+            "Strftime" | "strftime" => self.child(&a, 0)?.func(Func::Strftime {
+                format: a.string(1, "the format")?.to_owned(),
+            }),
+            "DateTimeTruncate" => {
+                let measure = a.integer(1, "the measure")?;
+                self.child(&a, 0)?.func(Func::Truncate {
+                    measure: u64::try_from(measure)
+                        .map_err(|_| tree_error("DateTimeTruncate: the measure is positive"))?,
+                    unit: DateUnit::from_name(a.string(2, "the unit")?)?,
+                })
+            }
+            "StrCat" | "str_cat" => {
+                let sep = match a.get(2) {
+                    None => "",
+                    Some(_) => a.string(2, "the separator")?,
+                };
+                self.child(&a, 0)?.str_cat(&self.child(&a, 1)?, sep)
+            }
             _ => Err(tree_error(format!("unknown expression node '{op}'"))),
         }
     }
@@ -660,12 +759,14 @@ fn reduction(op: &str, args: &Args<'_>) -> Result<Option<Reduction>> {
     Ok(Some(reduction))
 }
 
-/// The string method named `op`: Blaze's `str_upper`, also `StrUpper` and `upper`.
+/// The string method named `op`: Blaze's `str_upper`, also `StrUpper` and `upper`, and the
+/// predicates by their own names (`isdigit`).
 fn string_function(op: &str) -> Option<StrFn> {
     let name = op
         .strip_prefix("str_")
         .map(str::to_owned)
-        .or_else(|| op.strip_prefix("Str").map(str::to_lowercase))?;
+        .or_else(|| op.strip_prefix("Str").map(str::to_lowercase))
+        .unwrap_or_else(|| op.to_owned());
     STR.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 

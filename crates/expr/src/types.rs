@@ -63,6 +63,10 @@ pub(crate) fn is_string(dshape: &DataShape) -> bool {
     matches!(base(dshape), Measure::String { .. })
 }
 
+pub(crate) fn is_datelike(dshape: &DataShape) -> bool {
+    matches!(base(dshape), Measure::Date | Measure::DateTime { .. })
+}
+
 fn is_datetime(measure: &Measure) -> bool {
     matches!(measure, Measure::DateTime { .. })
 }
@@ -217,7 +221,13 @@ pub(crate) fn unary_element(op: UnaryOp, child: &DataShape) -> Result<DataShape>
             }
             match f {
                 StrFn::Len => scalar_like(child, Measure::Int64),
-                _ => scalar_like(child, Measure::STRING),
+                StrFn::Upper
+                | StrFn::Lower
+                | StrFn::Strip
+                | StrFn::Lstrip
+                | StrFn::Rstrip
+                | StrFn::Capitalize => scalar_like(child, Measure::STRING),
+                _ => scalar_like(child, Measure::Bool),
             }
         }
         UnaryOp::DatePart(part) => {
@@ -237,15 +247,35 @@ pub(crate) fn unary_element(op: UnaryOp, child: &DataShape) -> Result<DataShape>
                 DatePart::Second if has_time => Measure::Float64,
                 DatePart::Date if has_date => Measure::Date,
                 DatePart::Time if is_datetime(measure) => Measure::Time { tz: None },
-                _ => {
-                    return Err(wrong(match part {
-                        DatePart::Year | DatePart::Month | DatePart::Day | DatePart::Date => {
-                            "dates or datetimes"
-                        }
-                        DatePart::Time => "datetimes",
-                        _ => "times or datetimes",
-                    }));
+                DatePart::Nanosecond if has_time => Measure::Int64,
+                DatePart::Week
+                | DatePart::Weekday
+                | DatePart::DayOfYear
+                | DatePart::DaysInMonth
+                | DatePart::Quarter
+                    if has_date =>
+                {
+                    Measure::Int64
                 }
+                DatePart::WeekdayName if has_date => Measure::STRING,
+                DatePart::IsMonthStart
+                | DatePart::IsMonthEnd
+                | DatePart::IsQuarterStart
+                | DatePart::IsQuarterEnd
+                | DatePart::IsYearStart
+                | DatePart::IsYearEnd
+                    if has_date =>
+                {
+                    Measure::Bool
+                }
+                DatePart::Time => return Err(wrong("datetimes")),
+                DatePart::Hour
+                | DatePart::Minute
+                | DatePart::Second
+                | DatePart::Millisecond
+                | DatePart::Microsecond
+                | DatePart::Nanosecond => return Err(wrong("times or datetimes")),
+                _ => return Err(wrong("dates or datetimes")),
             };
             scalar_like(child, result)
         }

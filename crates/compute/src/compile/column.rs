@@ -2,17 +2,13 @@
 //! with Python's semantics where SQL's differ (`/` is true division, `//` floors, `%` takes
 //! the divisor's sign).
 
-use arrow::datatypes::{DataType, Field, TimeUnit};
+use arrow::datatypes::{DataType, Field};
 use blaze_datashape::{DataShape, Measure};
-use blaze_expr::{
-    BinaryOp, DatePart, Expr, MathFn, Op, RankMethod, StrFn, UnaryOp, Value, WindowFn,
-};
+use blaze_expr::{BinaryOp, Expr, MathFn, Op, RankMethod, UnaryOp, Value, WindowFn};
 use datafusion::common::ScalarValue;
 use datafusion::functions::core::expr_fn as core;
-use datafusion::functions::datetime::expr_fn as dt;
 use datafusion::functions::math::expr_fn as math;
 use datafusion::functions::string::expr_fn as string;
-use datafusion::functions::unicode::expr_fn as unicode;
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::functions_window::expr_fn as window;
@@ -21,7 +17,7 @@ use datafusion::logical_expr::{ExprFunctionExt, WindowFrame, WindowFrameBound, W
 use datafusion::logical_expr::{Operator, binary_expr};
 use datafusion::prelude::{Expr as DfExpr, cast, ident, lit};
 
-use super::output_name;
+use super::{output_name, text};
 use crate::error::{Error, Result};
 
 /// `expr` as a column expression over the frame of `rows` (an expression whose rows it has).
@@ -35,7 +31,9 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
         Op::Literal(value) => literal(value, expr.dshape())?,
         Op::Label { child, .. } => recurse(child)?,
         Op::Binary { op, lhs, rhs } => binary(*op, lhs, recurse(lhs)?, rhs, recurse(rhs)?)?,
-        Op::Unary { op, child } => unary(*op, recurse(child)?),
+        Op::Unary { op, child } => unary(*op, recurse(child)?)?,
+        Op::Func { child, func } => text::func(func, recurse(child)?, child.dshape())?,
+        Op::StrCat { lhs, rhs, sep } => text::str_cat(recurse(lhs)?, recurse(rhs)?, sep),
         Op::IsIn { child, values } => recurse(child)?.in_list(
             values
                 .iter()
@@ -176,7 +174,7 @@ pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Re
         Op::Literal(v) => literal(v, value.dshape()),
         Op::Label { child, .. } => recurse(child),
         Op::Binary { op, lhs, rhs } => binary(*op, lhs, recurse(lhs)?, rhs, recurse(rhs)?),
-        Op::Unary { op, child } => Ok(unary(*op, recurse(child)?)),
+        Op::Unary { op, child } => unary(*op, recurse(child)?),
         Op::Coerce { child, to } => Ok(cast(recurse(child)?, arrow_type(to)?)),
         _ => Err(Error::Unsupported(format!("{value} in a summary"))),
     }
@@ -228,8 +226,8 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
     })
 }
 
-fn unary(op: UnaryOp, x: DfExpr) -> DfExpr {
-    match op {
+fn unary(op: UnaryOp, x: DfExpr) -> Result<DfExpr> {
+    Ok(match op {
         UnaryOp::Neg => -x,
         UnaryOp::Not => !x,
         UnaryOp::IsNull => x.is_null(),
@@ -258,31 +256,9 @@ fn unary(op: UnaryOp, x: DfExpr) -> DfExpr {
             MathFn::Trunc => math::trunc(vec![x]),
             MathFn::IsNan => math::isnan(x),
         },
-        UnaryOp::Str(f) => match f {
-            StrFn::Len => unicode::character_length(x),
-            StrFn::Upper => string::upper(x),
-            StrFn::Lower => string::lower(x),
-            StrFn::Strip => string::btrim(vec![x]),
-            StrFn::Lstrip => string::ltrim(vec![x]),
-            StrFn::Rstrip => string::rtrim(vec![x]),
-        },
-        UnaryOp::DatePart(part) => {
-            let of = |name: &str| dt::date_part(lit(name), x.clone());
-            match part {
-                DatePart::Year => of("year"),
-                DatePart::Month => of("month"),
-                DatePart::Day => of("day"),
-                DatePart::Hour => of("hour"),
-                DatePart::Minute => of("minute"),
-                // Seconds with their fraction; milli- and microseconds within the second.
-                DatePart::Second => cast(of("millisecond"), DataType::Float64) / lit(1000.0),
-                DatePart::Millisecond => of("millisecond") % lit(1000),
-                DatePart::Microsecond => of("microsecond") % lit(1_000_000),
-                DatePart::Date => cast(x, DataType::Date32),
-                DatePart::Time => cast(x, DataType::Time64(TimeUnit::Microsecond)),
-            }
-        }
-    }
+        UnaryOp::Str(f) => text::str_fn(f, x),
+        UnaryOp::DatePart(part) => text::date_part(part, x)?,
+    })
 }
 
 /// `*` and `?` of a glob as SQL's `%` and `_`, with SQL's own wildcards escaped.
@@ -302,7 +278,8 @@ fn glob_to_like(pattern: &str) -> String {
     out
 }
 
-fn base(dshape: &DataShape) -> &Measure {
+/// The measure under any option (`int32` of `?int32`).
+pub(crate) fn base(dshape: &DataShape) -> &Measure {
     match dshape.measure() {
         Measure::Option(inner) => inner.measure(),
         measure => measure,

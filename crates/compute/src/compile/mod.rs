@@ -7,8 +7,10 @@
 //! Result columns carry Blaze's names (`amount_sum`) and, at the end, the expression's types.
 
 mod column;
+mod text;
 
 use arrow::datatypes::DataType;
+use blaze_datashape::Measure;
 use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
 use datafusion::common::{JoinType, TableReference};
 use datafusion::functions::core::expr_fn as core;
@@ -291,28 +293,66 @@ impl Compiler<'_> {
     async fn slice(&self, child: &Expr, index: Index) -> Result<DataFrame> {
         let frame = self.frame(child).await?;
         let (start, stop, step) = match index {
-            Index::At(i) => (Some(i), Some(if i == -1 { i64::MAX } else { i + 1 }), None),
-            Index::Range { start, stop, step } => (start, stop, step),
+            Index::At(i) => (Some(i), Some(if i == -1 { i64::MAX } else { i + 1 }), 1),
+            Index::Range { start, stop, step } => (start, stop, step.unwrap_or(1)),
         };
-        if step.is_some_and(|s| s != 1) {
-            return Err(Error::Unsupported(format!(
-                "slices with a step ({child}[...:...:{}])",
-                step.unwrap_or(1)
-            )));
-        }
-        let needs_length =
-            start.is_some_and(|s| s < 0) || stop.is_some_and(|s| s < 0 && s != i64::MAX);
+        let needs_length = step < 0
+            || start.is_some_and(|s| s < 0)
+            || stop.is_some_and(|s| s < 0 && s != i64::MAX);
         let length = if needs_length {
             frame.clone().count().await? as i64
         } else {
             i64::MAX
         };
-        let resolve = |i: i64| if i < 0 { (i + length).max(0) } else { i };
-        let start = start.map_or(0, resolve);
-        let stop = stop.map_or(i64::MAX, |s| if s == i64::MAX { s } else { resolve(s) });
-        let fetch = (stop != i64::MAX).then(|| (stop - start).max(0) as usize);
-        Ok(frame.limit(start as usize, fetch)?)
+        // Python's bounds: negative positions count from the end; then clamped to the rows
+        // (to -1 ... length - 1 going backwards).
+        let clamp = |i: i64, lowest: i64, highest: i64| {
+            let i = if i < 0 && i != i64::MAX {
+                i + length
+            } else {
+                i
+            };
+            i.clamp(lowest, highest)
+        };
+        if step > 0 {
+            let start = start.map_or(0, |s| clamp(s, 0, length));
+            let stop = stop.map_or(length, |s| clamp(s, 0, length));
+            let fetch = (stop != i64::MAX).then(|| (stop - start).max(0) as usize);
+            let window = frame.limit(start as usize, fetch)?;
+            if step == 1 {
+                return Ok(window);
+            }
+            // Every step-th row of the window, counted from its first.
+            let position = cast(ident(column::ROW), DataType::Int64) - lit(1i64);
+            return every_nth(window, (position % lit(step)).eq(lit(0i64)), true);
+        }
+        let start = start.map_or(length - 1, |s| clamp(s, -1, length - 1));
+        let stop = stop.map_or(-1, |s| clamp(s, -1, length - 1));
+        let position = cast(ident(column::ROW), DataType::Int64) - lit(1i64);
+        let kept = position
+            .clone()
+            .lt_eq(lit(start))
+            .and(position.clone().gt(lit(stop)))
+            .and(((lit(start) - position) % lit(-step)).eq(lit(0i64)));
+        every_nth(frame, kept, false)
     }
+}
+
+/// The rows of `frame` (numbered from 1 in [`column::ROW`]) for which `kept` holds, in their
+/// order or the reverse.
+fn every_nth(frame: DataFrame, kept: DfExpr, forwards: bool) -> Result<DataFrame> {
+    let names = all_columns(&frame);
+    let numbered = frame.select(
+        names
+            .iter()
+            .cloned()
+            .chain([row_number().alias(column::ROW)])
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(numbered
+        .filter(kept)?
+        .sort(vec![ident(column::ROW).sort(forwards, false)])?
+        .select(names)?)
 }
 
 /// Every column of `frame`, by name.
@@ -496,6 +536,23 @@ pub(crate) fn reduction(
     let x = match windowed.iter().find(|(c, _)| c == child) {
         Some((_, alias)) => ident(alias),
         None => column(child, rows)?,
+    };
+    // Booleans count as 0 and 1 in arithmetic (`t.a.isnull().sum()`), as in Python.
+    let is_boolean = matches!(column::base(child.dshape()), Measure::Bool);
+    let arithmetic = !matches!(
+        op,
+        Reduction::Min
+            | Reduction::Max
+            | Reduction::Any
+            | Reduction::All
+            | Reduction::Count
+            | Reduction::Nunique
+            | Reduction::Nelements
+    );
+    let x = if is_boolean && arithmetic {
+        cast(x, DataType::Int64)
+    } else {
+        x
     };
     Ok(match op {
         Reduction::Sum => agg::sum(x),

@@ -2,6 +2,7 @@
 
 mod combine;
 mod files;
+mod text;
 
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::array_value_to_string;

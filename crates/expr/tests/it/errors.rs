@@ -207,3 +207,41 @@ fn combining_tables_says_what_does_not_fit() {
         assert!(message.contains(expected), "{text}: {message}");
     }
 }
+
+#[test]
+fn string_and_date_methods_check_their_arguments() {
+    let message = |text: &str| error(text).0;
+    assert!(
+        message("t.amount.str.upper()")
+            .contains(".str methods need strings, and t.amount is var * int32"),
+        "{}",
+        message("t.amount.str.upper()")
+    );
+    assert!(message("t.name.str.title()").contains("'title' is not a string method"));
+    assert!(message("t.name.str[::2]").contains("string slices take no step"));
+    assert!(
+        message("t.name.str.pad(5, 'middle')")
+            .contains("pad's side is one of 'left', 'right', 'both', not 'middle'")
+    );
+    assert!(message("t.name.str.pad(5, 'left', '--')").contains("pad's fillchar is one character"));
+    assert!(message("t.name.dt.year()").contains(".dt methods need dates or datetimes"));
+    assert!(message("events.when.dt.fortnight()").contains("'fortnight' is not a date method"));
+    assert!(
+        message("events.when.truncate(3, 'fortnights')")
+            .contains("'fortnights' is not a unit of time")
+    );
+    assert!(
+        message("events.day.truncate(10, 'minutes')")
+            .contains("truncate to minutes needs datetimes, and dates have no time of day")
+    );
+    assert!(message("events.when.truncate(0, 'day')").contains("at least 1"));
+    assert!(message("t.name.map('title')").contains("map takes the name of a built-in function"));
+    assert!(message("t.amount.map('sqrt', 'int32')").contains("'sqrt' gives float64, not int32"));
+    assert!(
+        message("t.amount.apply('frobnicate')").contains("apply takes the name of a reduction")
+    );
+    assert!(
+        message("t.name.str.cat(t.amount)")
+            .contains("str.cat joins strings, and t.amount is var * int32")
+    );
+}

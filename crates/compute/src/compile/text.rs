@@ -1,0 +1,351 @@
+//! The `.str` and `.dt` functions and `truncate` as DataFusion expressions, with Python's and
+//! pandas' semantics (positions from 0, negative positions from the end, `find` giving -1,
+//! padding that never cuts) and Blaze's rounding of dates.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, TimeUnit};
+use blaze_datashape::{DataShape, Measure};
+use blaze_expr::{DatePart, DateUnit, Func, Index, PadSide, StrFn};
+use datafusion::common::{Result as DfResult, ScalarValue, exec_err};
+use datafusion::functions::core::expr_fn as core;
+use datafusion::functions::datetime::expr_fn as dt;
+use datafusion::functions::regex::expr_fn as regex;
+use datafusion::functions::string::expr_fn as string;
+use datafusion::functions::unicode::expr_fn as unicode;
+use datafusion::logical_expr::{
+    ColumnarValue, Operator, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    binary_expr, when,
+};
+use datafusion::prelude::{Expr as DfExpr, cast, lit};
+
+use crate::error::Result;
+
+/// A string method without arguments.
+pub(super) fn str_fn(f: StrFn, x: DfExpr) -> DfExpr {
+    let matches = |pattern: &str| regex::regexp_like(x.clone(), lit(pattern), None);
+    match f {
+        StrFn::Len => unicode::character_length(x),
+        StrFn::Upper => string::upper(x),
+        StrFn::Lower => string::lower(x),
+        StrFn::Strip => string::btrim(vec![x]),
+        StrFn::Lstrip => string::ltrim(vec![x]),
+        StrFn::Rstrip => string::rtrim(vec![x]),
+        StrFn::Capitalize => concat(
+            string::upper(unicode::left(x.clone(), lit(1i64))),
+            string::lower(unicode::substr(x, lit(2i64))),
+        ),
+        StrFn::IsAlnum => matches(r"^[\p{L}\p{N}]+$"),
+        StrFn::IsAlpha => matches(r"^\p{L}+$"),
+        StrFn::IsDecimal | StrFn::IsDigit => matches(r"^\p{Nd}+$"),
+        StrFn::IsNumeric => matches(r"^\p{N}+$"),
+        StrFn::IsSpace => matches(r"^\s+$"),
+        // Some cased character, and none of the other case.
+        StrFn::IsLower => matches(r"\p{Ll}").and(matches(r"^[^\p{Lu}\p{Lt}]*$")),
+        StrFn::IsUpper => matches(r"\p{Lu}").and(matches(r"^[^\p{Ll}\p{Lt}]*$")),
+        // Upper case only where a word starts, lower case only inside words, some cased.
+        StrFn::IsTitle => {
+            matches(r"^[^\p{L}]*[\p{Lu}\p{Lt}]\p{Ll}*([^\p{L}]+[\p{Lu}\p{Lt}]\p{Ll}*)*[^\p{L}]*$")
+        }
+    }
+}
+
+/// A function with constant arguments of `x`, a column of type `of`.
+pub(super) fn func(f: &Func, x: DfExpr, of: &DataShape) -> Result<DfExpr> {
+    Ok(match f {
+        Func::Find { sub } => unicode::strpos(x, lit(sub.as_str())) - lit(1i64),
+        Func::Replace {
+            old,
+            new,
+            max: None,
+        } => string::replace(x, lit(old.as_str()), lit(new.as_str())),
+        Func::Replace {
+            old,
+            new,
+            max: Some(max),
+        } => ScalarUDF::new_from_impl(ReplaceN {
+            old: old.clone(),
+            new: new.clone(),
+            max: *max,
+            signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable),
+        })
+        .call(vec![cast(x, DataType::Utf8)]),
+        Func::Pad {
+            width,
+            side,
+            fillchar,
+        } => pad(x, *width as i64, *side, *fillchar)?,
+        Func::Substring(Index::At(i)) => {
+            let length = unicode::character_length(x.clone());
+            // Python's position: from the end when negative; missing when past either end.
+            let position = if *i < 0 {
+                length.clone() + lit(*i)
+            } else {
+                lit(*i)
+            };
+            when(
+                position
+                    .clone()
+                    .gt_eq(lit(0i64))
+                    .and(position.clone().lt(length)),
+                unicode::substring(x, position + lit(1i64), lit(1i64)),
+            )
+            .otherwise(lit(ScalarValue::Utf8(None)))?
+        }
+        Func::Substring(Index::Range { start, stop, .. }) => python_slice(x, *start, *stop),
+        Func::SliceReplace { start, stop, repl } => {
+            // pandas: x[:start] + repl + x[stop:], where stop falls back to start if
+            // x[start:stop] is empty.
+            let mut out = lit(repl.as_str());
+            if start.is_some() {
+                out = concat(python_slice(x.clone(), None, *start), out);
+            }
+            if stop.is_some() {
+                let replaced = python_slice(x.clone(), *start, *stop);
+                let after = when(
+                    unicode::character_length(replaced).eq(lit(0i64)),
+                    python_slice(x.clone(), *start, None),
+                )
+                .otherwise(python_slice(x, *stop, None))?;
+                out = concat(out, after);
+            }
+            out
+        }
+        Func::Strftime { format } => dt::to_char(x, lit(format.as_str())),
+        Func::Truncate { measure, unit } => {
+            let zone = match of.measure() {
+                Measure::Option(inner) => zone_of(inner.measure()),
+                measure => zone_of(measure),
+            };
+            truncate(x, *measure as i64, *unit, zone)?
+        }
+    })
+}
+
+/// A date part of dates or datetimes.
+pub(super) fn date_part(part: DatePart, x: DfExpr) -> Result<DfExpr> {
+    let of = |name: &str| cast(dt::date_part(lit(name), x.clone()), DataType::Int64);
+    let days_in_month = || {
+        let month_start = dt::date_trunc(lit("month"), x.clone());
+        let next = month_start.clone() + lit(ScalarValue::IntervalYearMonth(Some(1)));
+        cast(
+            dt::date_part(lit("day"), next - lit(ScalarValue::new_interval_dt(1, 0))),
+            DataType::Int64,
+        )
+    };
+    let month_in = |months: [i64; 4]| of("month").in_list(months.map(lit).to_vec(), false);
+    let day_is = |day: DfExpr| of("day").eq(day);
+    Ok(match part {
+        DatePart::Year => of("year"),
+        DatePart::Month => of("month"),
+        DatePart::Day => of("day"),
+        DatePart::Hour => of("hour"),
+        DatePart::Minute => of("minute"),
+        // Seconds with their fraction; milli-, micro- and nanoseconds within their unit.
+        DatePart::Second => cast(of("millisecond"), DataType::Float64) / lit(1000.0),
+        DatePart::Millisecond => of("millisecond") % lit(1000i64),
+        DatePart::Microsecond => of("microsecond") % lit(1_000_000i64),
+        DatePart::Nanosecond => of("nanosecond") % lit(1000i64),
+        DatePart::Date => cast(x, DataType::Date32),
+        DatePart::Time => cast(x, DataType::Time64(TimeUnit::Microsecond)),
+        DatePart::Week => of("week"),
+        // SQL counts from Sunday = 0, pandas from Monday = 0.
+        DatePart::Weekday => (of("dow") + lit(6i64)) % lit(7i64),
+        DatePart::WeekdayName => dt::to_char(x, lit("%A")),
+        DatePart::DayOfYear => of("doy"),
+        DatePart::DaysInMonth => days_in_month(),
+        DatePart::Quarter => of("quarter"),
+        DatePart::IsMonthStart => day_is(lit(1i64)),
+        DatePart::IsMonthEnd => day_is(days_in_month()),
+        DatePart::IsQuarterStart => month_in([1, 4, 7, 10]).and(day_is(lit(1i64))),
+        DatePart::IsQuarterEnd => month_in([3, 6, 9, 12]).and(day_is(days_in_month())),
+        DatePart::IsYearStart => of("month").eq(lit(1i64)).and(day_is(lit(1i64))),
+        DatePart::IsYearEnd => of("month").eq(lit(12i64)).and(day_is(lit(31i64))),
+    })
+}
+
+/// `x.str.cat(y, sep)`: missing where either side is.
+pub(super) fn str_cat(x: DfExpr, y: DfExpr, sep: &str) -> DfExpr {
+    if sep.is_empty() {
+        concat(x, y)
+    } else {
+        concat(concat(x, lit(sep)), y)
+    }
+}
+
+fn concat(a: DfExpr, b: DfExpr) -> DfExpr {
+    binary_expr(a, Operator::StringConcat, b)
+}
+
+/// `x[start:stop]` of strings, as Python slices them (in characters; negative positions count
+/// from the end; positions past either end are clamped).
+fn python_slice(x: DfExpr, start: Option<i64>, stop: Option<i64>) -> DfExpr {
+    let length = || unicode::character_length(x.clone());
+    let position = |p: i64| {
+        if p >= 0 {
+            lit(p)
+        } else {
+            core::greatest(vec![length() + lit(p), lit(0i64)])
+        }
+    };
+    let from = start.map_or(lit(0i64), position);
+    match stop {
+        None => unicode::substr(x.clone(), from + lit(1i64)),
+        Some(stop) => {
+            let count = core::greatest(vec![position(stop) - from.clone(), lit(0i64)]);
+            unicode::substring(x.clone(), from + lit(1i64), count)
+        }
+    }
+}
+
+/// Filled with `fillchar` up to `width` characters; longer strings are kept whole (SQL's
+/// `lpad` would cut them). Both sides as Python's `str.center`: the odd character goes left
+/// when the width is odd and the fill is odd.
+fn pad(x: DfExpr, width: i64, side: PadSide, fillchar: char) -> Result<DfExpr> {
+    let fill = || lit(fillchar.to_string());
+    let length = unicode::character_length(x.clone());
+    let padded = match side {
+        PadSide::Left => unicode::lpad(vec![x.clone(), lit(width), fill()]),
+        PadSide::Right => unicode::rpad(vec![x.clone(), lit(width), fill()]),
+        PadSide::Both => {
+            let margin = lit(width) - length.clone();
+            let left = margin.clone() / lit(2i64)
+                + binary_expr(
+                    binary_expr(margin, Operator::BitwiseAnd, lit(width)),
+                    Operator::BitwiseAnd,
+                    lit(1i64),
+                );
+            let left_padded = unicode::lpad(vec![x.clone(), length.clone() + left, fill()]);
+            unicode::rpad(vec![left_padded, lit(width), fill()])
+        }
+    };
+    Ok(when(length.gt_eq(lit(width)), x).otherwise(padded)?)
+}
+
+/// Days from 0001-01-01 (day 1, as Python's `date.toordinal`) to 1970-01-01.
+const EPOCH_ORDINAL: i64 = 719_163;
+
+fn zone_of(measure: &Measure) -> Option<Arc<str>> {
+    match measure {
+        Measure::DateTime { tz } => tz.as_deref().map(Arc::from),
+        _ => None,
+    }
+}
+
+/// Rounded down to a multiple of `measure` units, as Blaze's Python backend does (datetimes
+/// in `zone`, days counted in UTC).
+fn truncate(x: DfExpr, measure: i64, unit: DateUnit, zone: Option<Arc<str>>) -> Result<DfExpr> {
+    let int = |e: DfExpr| cast(e, DataType::Int64);
+    let part = |name: &str| int(dt::date_part(lit(name), x.clone()));
+    let date =
+        |days_since_epoch: DfExpr| cast(cast(days_since_epoch, DataType::Int32), DataType::Date32);
+    let first_of = |year: DfExpr, month: DfExpr| dt::make_date(year, month, lit(1i64));
+    Ok(match unit {
+        DateUnit::Year => first_of(part("year") / lit(measure) * lit(measure), lit(1i64)),
+        DateUnit::Month => {
+            // Blaze counts months as year * 12 + month, from 1.
+            let months = (part("year") * lit(12i64) + part("month")) / lit(measure) * lit(measure);
+            first_of(
+                (months.clone() - lit(1i64)) / lit(12i64),
+                (months - lit(1i64)) % lit(12i64) + lit(1i64),
+            )
+        }
+        DateUnit::Week | DateUnit::Day => {
+            let days = if unit == DateUnit::Week {
+                measure * 7
+            } else {
+                measure
+            };
+            let since_epoch = int(cast(cast(x, DataType::Date32), DataType::Int32));
+            let ordinal = since_epoch + lit(EPOCH_ORDINAL);
+            date(ordinal / lit(days) * lit(days) - lit(EPOCH_ORDINAL))
+        }
+        DateUnit::Hour
+        | DateUnit::Minute
+        | DateUnit::Second
+        | DateUnit::Millisecond
+        | DateUnit::Microsecond => {
+            let micros_per_unit: i64 = match unit {
+                DateUnit::Hour => 3_600_000_000,
+                DateUnit::Minute => 60_000_000,
+                DateUnit::Second => 1_000_000,
+                DateUnit::Millisecond => 1_000,
+                _ => 1,
+            };
+            let step = lit(micros_per_unit * measure);
+            let day = lit(86_400_000_000i64);
+            let micros = int(cast(
+                x,
+                DataType::Timestamp(TimeUnit::Microsecond, zone.clone()),
+            ));
+            // Within the day (Python's `%` for times before 1970), floored to the step.
+            let of_day = (micros.clone() % day.clone() + day.clone()) % day;
+            let floored = micros - of_day.clone() + of_day.clone() / step.clone() * step;
+            cast(floored, DataType::Timestamp(TimeUnit::Microsecond, zone))
+        }
+    })
+}
+
+/// `str.replace(old, new, max)`: the first `max` occurrences replaced, as Python's
+/// `str.replace` with a count (SQL's `replace` replaces all).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ReplaceN {
+    old: String,
+    new: String,
+    max: u64,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ReplaceN {
+    fn name(&self) -> &str {
+        "replacen"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let [x] = args.args.as_slice() else {
+            return exec_err!("replacen takes one argument");
+        };
+        let array = x.to_array(args.number_rows)?;
+        let Some(strings) = array.as_any().downcast_ref::<StringArray>() else {
+            return exec_err!("replacen takes strings, not {}", array.data_type());
+        };
+        let max = usize::try_from(self.max).unwrap_or(usize::MAX);
+        let mut out = StringBuilder::with_capacity(strings.len(), strings.value_data().len());
+        let mut buffer = String::new();
+        for value in strings.iter() {
+            match value {
+                None => out.append_null(),
+                Some(s) => {
+                    buffer.clear();
+                    let mut rest = s;
+                    for _ in 0..max {
+                        let Some(at) = rest.find(self.old.as_str()) else {
+                            break;
+                        };
+                        buffer.push_str(&rest[..at]);
+                        buffer.push_str(&self.new);
+                        rest = &rest[at + self.old.len()..];
+                        if self.old.is_empty() {
+                            // An empty pattern matches before every character, as in Python.
+                            let Some(c) = rest.chars().next() else { break };
+                            buffer.push(c);
+                            rest = &rest[c.len_utf8()..];
+                        }
+                    }
+                    buffer.push_str(rest);
+                    out.append_value(&buffer);
+                }
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}

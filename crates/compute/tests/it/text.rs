@@ -1,0 +1,333 @@
+//! The `.str` and `.dt` methods and `truncate`, computed; the expected values are pandas'
+//! (for strings and date parts) and Blaze's Python backend's (for `truncate`), worked out with
+//! them on the same values.
+
+use crate::{session, values};
+
+/// A CSV file of names (one missing) and a session with it bound as `t`.
+fn names() -> (tempfile::TempDir, blaze_compute::Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.csv");
+    std::fs::write(
+        &path,
+        "id,name\n1,Alice Smith\n2,  bob \n3,O'Hara 42\n4,École\n5,x1\n6,12\n7,\n",
+    )
+    .unwrap();
+    let s = session(&[("t", path.to_str().unwrap())]);
+    (dir, s)
+}
+
+/// A CSV file of datetimes (one missing) bound as `e`.
+fn times() -> (tempfile::TempDir, blaze_compute::Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("times.csv");
+    std::fs::write(
+        &path,
+        "id,when\n1,2000-06-25 12:35:10\n2,2000-06-22 12:30:38.012345\n3,1969-12-31 23:59:59\n4,2024-02-29 06:00:00\n5,\n",
+    )
+    .unwrap();
+    let s = session(&[("e", path.to_str().unwrap())]);
+    (dir, s)
+}
+
+/// Each expression's values, as listed.
+fn check(s: &blaze_compute::Session, cases: &[(&str, &[&str])]) {
+    for (text, want) in cases {
+        let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+        assert_eq!(values(s, text), want, "{text}");
+    }
+}
+
+#[test]
+fn string_methods_without_arguments() {
+    let (_dir, s) = names();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "t.name.str.capitalize()",
+            &[
+                "Alice smith",
+                "  bob ",
+                "O'hara 42",
+                "École",
+                "X1",
+                "12",
+                "",
+            ],
+        ),
+        (
+            "t.name.str.isalnum()",
+            &["false", "false", "false", "true", "true", "true", ""],
+        ),
+        (
+            "t.name.str.isalpha()",
+            &["false", "false", "false", "true", "false", "false", ""],
+        ),
+        (
+            "t.name.str.isdigit()",
+            &["false", "false", "false", "false", "false", "true", ""],
+        ),
+        (
+            "t.name.str.isnumeric()",
+            &["false", "false", "false", "false", "false", "true", ""],
+        ),
+        (
+            "t.name.str.islower()",
+            &["false", "true", "false", "false", "true", "false", ""],
+        ),
+        (
+            "t.name.str.isupper()",
+            &["false", "false", "false", "false", "false", "false", ""],
+        ),
+        (
+            "t.name.str.istitle()",
+            &["true", "false", "true", "true", "false", "false", ""],
+        ),
+        (
+            "t.name.str.isspace()",
+            &["false", "false", "false", "false", "false", "false", ""],
+        ),
+    ];
+    check(&s, cases);
+}
+
+#[test]
+fn string_methods_with_arguments() {
+    let (_dir, s) = names();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "t.name.str.find('b')",
+            &["-1", "2", "-1", "-1", "-1", "-1", ""],
+        ),
+        (
+            "t.name.str.replace('l', 'L')",
+            &[
+                "ALice Smith",
+                "  bob ",
+                "O'Hara 42",
+                "ÉcoLe",
+                "x1",
+                "12",
+                "",
+            ],
+        ),
+        (
+            "t.name.str.replace('l', 'L', 1)",
+            &[
+                "ALice Smith",
+                "  bob ",
+                "O'Hara 42",
+                "ÉcoLe",
+                "x1",
+                "12",
+                "",
+            ],
+        ),
+        (
+            "t.name.str.pad(8)",
+            &[
+                "Alice Smith",
+                "    bob ",
+                "O'Hara 42",
+                "   École",
+                "      x1",
+                "      12",
+                "",
+            ],
+        ),
+        (
+            "t.name.str.pad(8, 'right', '-')",
+            &[
+                "Alice Smith",
+                "  bob --",
+                "O'Hara 42",
+                "École---",
+                "x1------",
+                "12------",
+                "",
+            ],
+        ),
+        (
+            "t.name.str.pad(8, 'both', '*')",
+            &[
+                "Alice Smith",
+                "*  bob *",
+                "O'Hara 42",
+                "*École**",
+                "***x1***",
+                "***12***",
+                "",
+            ],
+        ),
+        ("t.name.str[1:3]", &["li", " b", "'H", "co", "1", "2", ""]),
+        ("t.name.str[-2:]", &["th", "b ", "42", "le", "x1", "12", ""]),
+        ("t.name.str[-1]", &["h", " ", "2", "e", "1", "2", ""]),
+        ("t.name.str[5]", &[" ", " ", "a", "", "", "", ""]),
+        (
+            "t.name.str.slice_replace(1, 3, 'X')",
+            &["AXce Smith", " Xob ", "OXara 42", "ÉXle", "xX", "1X", ""],
+        ),
+        (
+            "t.name.str.slice_replace(-2, None, 'X')",
+            &["Alice SmiX", "  boX", "O'Hara X", "ÉcoX", "X", "X", ""],
+        ),
+        (
+            "t.name.str.slice_replace(None, 2, 'X')",
+            &["Xice Smith", "Xbob ", "XHara 42", "Xole", "X", "X", ""],
+        ),
+        (
+            "t.name.str.cat(t.name.str.upper(), sep='|')",
+            &[
+                "Alice Smith|ALICE SMITH",
+                "  bob |  BOB ",
+                "O'Hara 42|O'HARA 42",
+                "École|ÉCOLE",
+                "x1|X1",
+                "12|12",
+                "",
+            ],
+        ),
+        (
+            "t.name.map('upper').str.len()",
+            &["11", "6", "9", "5", "2", "2", ""],
+        ),
+    ];
+    check(&s, cases);
+    // `str[5]` past the end is missing, not empty.
+    assert_eq!(values(&s, "t.name.str[5].isnull().sum()"), ["4"]);
+}
+
+#[test]
+fn replace_with_a_count_replaces_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.csv");
+    std::fs::write(&path, "w\nllama\nhall all\nnone\n").unwrap();
+    let s = session(&[("t", path.to_str().unwrap())]);
+    assert_eq!(
+        values(&s, "t.w.str.replace('l', 'L', 2)"),
+        ["LLama", "haLL all", "none"]
+    );
+    assert_eq!(
+        values(&s, "t.w.str.replace('ll', 'l', 1)"),
+        ["lama", "hal all", "none"]
+    );
+}
+
+#[test]
+fn date_methods() {
+    let (_dir, s) = times();
+    let cases: &[(&str, &[&str])] = &[
+        ("e.when.dt.weekday()", &["6", "3", "2", "3", ""]),
+        ("e.when.dt.week()", &["25", "25", "1", "9", ""]),
+        ("e.when.dt.dayofyear()", &["177", "174", "365", "60", ""]),
+        ("e.when.dt.days_in_month()", &["30", "30", "31", "29", ""]),
+        ("e.when.dt.quarter()", &["2", "2", "4", "1", ""]),
+        (
+            "e.when.dt.is_month_end()",
+            &["false", "false", "true", "true", ""],
+        ),
+        (
+            "e.when.dt.is_quarter_end()",
+            &["false", "false", "true", "false", ""],
+        ),
+        (
+            "e.when.dt.is_year_end()",
+            &["false", "false", "true", "false", ""],
+        ),
+        (
+            "e.when.dt.is_month_start()",
+            &["false", "false", "false", "false", ""],
+        ),
+        (
+            "e.when.dt.weekday_name()",
+            &["Sunday", "Thursday", "Wednesday", "Thursday", ""],
+        ),
+        (
+            "e.when.dt.strftime('%Y/%m/%d %H:%M')",
+            &[
+                "2000/06/25 12:35",
+                "2000/06/22 12:30",
+                "1969/12/31 23:59",
+                "2024/02/29 06:00",
+                "",
+            ],
+        ),
+        ("e.when.dt.microsecond()", &["0", "12345", "0", "0", ""]),
+    ];
+    check(&s, cases);
+}
+
+#[test]
+fn truncate_rounds_down_as_blaze_does() {
+    let (_dir, s) = times();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "e.when.truncate(10, 'minutes')",
+            &[
+                "2000-06-25T12:30:00",
+                "2000-06-22T12:30:00",
+                "1969-12-31T23:50:00",
+                "2024-02-29T06:00:00",
+                "",
+            ],
+        ),
+        (
+            "e.when.truncate(7, 'hours')",
+            &[
+                "2000-06-25T07:00:00",
+                "2000-06-22T07:00:00",
+                "1969-12-31T21:00:00",
+                "2024-02-29T00:00:00",
+                "",
+            ],
+        ),
+        (
+            "e.when.truncate(15, 's')",
+            &[
+                "2000-06-25T12:35:00",
+                "2000-06-22T12:30:30",
+                "1969-12-31T23:59:45",
+                "2024-02-29T06:00:00",
+                "",
+            ],
+        ),
+        (
+            "e.when.truncate(5, 'ms')",
+            &[
+                "2000-06-25T12:35:10",
+                "2000-06-22T12:30:38.010",
+                "1969-12-31T23:59:59",
+                "2024-02-29T06:00:00",
+                "",
+            ],
+        ),
+        (
+            "e.when.truncate(1, 'week')",
+            &["2000-06-25", "2000-06-18", "1969-12-28", "2024-02-25", ""],
+        ),
+        (
+            "e.when.truncate(days=3)",
+            &["2000-06-25", "2000-06-22", "1969-12-29", "2024-02-29", ""],
+        ),
+        (
+            "e.when.truncate(4, 'months')",
+            &["2000-04-01", "2000-04-01", "1969-12-01", "2023-12-01", ""],
+        ),
+        (
+            "e.when.truncate(5, 'years')",
+            &["2000-01-01", "2000-01-01", "1965-01-01", "2020-01-01", ""],
+        ),
+        ("e.id.truncate(2)", &["0", "2", "2", "4", "4"]),
+    ];
+    check(&s, cases);
+}
+
+#[test]
+fn slices_with_a_step() {
+    let (_dir, s) = times();
+    assert_eq!(values(&s, "e.id[::2]"), ["1", "3", "5"]);
+    assert_eq!(values(&s, "e.id[1::2]"), ["2", "4"]);
+    assert_eq!(values(&s, "e.id[::-1]"), ["5", "4", "3", "2", "1"]);
+    assert_eq!(values(&s, "e.id[-2::-2]"), ["4", "2"]);
+    assert_eq!(values(&s, "e.id[3:0:-1]"), ["4", "3", "2"]);
+    assert_eq!(values(&s, "e.id[-10:-1:3]"), ["1", "4"]);
+}
