@@ -243,6 +243,38 @@ pub enum Op {
         /// The separator.
         sep: String,
     },
+    /// The axes of an n-d array permuted: `x.T`, `x.transpose((2, 0, 1))`.
+    Transpose {
+        /// The array.
+        child: Expr,
+        /// Axis `i` of the result is axis `axes[i]` of the child.
+        axes: Vec<usize>,
+    },
+    /// Sums of products over pairs of axes of two arrays: `x.dot(y)`,
+    /// `tensordot(x, y, axes=((1,), (0,)))`.
+    TensorDot {
+        /// The left array.
+        lhs: Expr,
+        /// The right array.
+        rhs: Expr,
+        /// Axes of the left array, each paired with the right one's at the same place.
+        left_axes: Vec<usize>,
+        /// Axes of the right array.
+        right_axes: Vec<usize>,
+    },
+    /// A reduction along some axes of an array, or keeping the reduced axes as dimensions of
+    /// length 1: `x.sum(axis=1)`, `x.sum(keepdims=True)`. (Reducing every axis without keeping
+    /// them is [`Op::Reduction`].)
+    AxisReduction {
+        /// The reduction.
+        op: Reduction,
+        /// The array.
+        child: Expr,
+        /// The axes reduced, in increasing order of appearance as given.
+        axes: Vec<usize>,
+        /// Whether reduced axes stay as dimensions of length 1.
+        keepdims: bool,
+    },
     /// A function of each element and its neighbours in row order, within groups of rows:
     /// `t.amount.shift(1)`, `t.amount.cumsum(by=t.name)`, `t.amount.rank()`.
     Window {
@@ -625,12 +657,15 @@ impl Expr {
             | Op::Coerce { child, .. }
             | Op::Cast { child, .. }
             | Op::Func { child, .. }
+            | Op::Transpose { child, .. }
+            | Op::AxisReduction { child, .. }
             | Op::Sample { child, .. } => vec![child],
             Op::Selection { child, predicate } => vec![child, predicate],
             Op::Sort { child, keys, .. } => std::iter::once(child).chain(keys).collect(),
             Op::Binary { lhs, rhs, .. }
             | Op::Coalesce { lhs, rhs }
             | Op::StrCat { lhs, rhs, .. }
+            | Op::TensorDot { lhs, rhs, .. }
             | Op::Join { lhs, rhs, .. }
             | Op::Concat { lhs, rhs } => vec![lhs, rhs],
             Op::Merge { columns } => columns.iter().collect(),

@@ -20,6 +20,7 @@
 //! Unlike the original, keyword arguments of `by`, `summary`, `merge` and `transform` keep the
 //! order written rather than being sorted alphabetically.
 
+mod array;
 mod build;
 mod combine;
 mod error;

@@ -177,14 +177,48 @@ impl Display for Expr {
                 f.write_str(")")
             }
             Op::Reduction { op, child } => {
-                let args = match op {
-                    Reduction::Var { unbiased: true } | Reduction::Std { unbiased: true } => {
-                        vec!["unbiased=True".to_owned()]
-                    }
-                    Reduction::Quantile { q } => vec![Value::Float(*q).to_string()],
-                    _ => vec![],
-                };
+                method(f, child, reduction_name(*op), &reduction_args(*op))
+            }
+            Op::AxisReduction {
+                op,
+                child,
+                axes,
+                keepdims,
+            } => {
+                let mut args = reduction_args(*op);
+                if axes.len() < child.dshape().dims().len() {
+                    args.push(format!("axis={}", axes_text(axes)));
+                }
+                if *keepdims {
+                    args.push("keepdims=True".to_owned());
+                }
                 method(f, child, reduction_name(*op), &args)
+            }
+            Op::Transpose { child, axes } => {
+                if axes.iter().rev().copied().eq(0..axes.len()) {
+                    receiver(f, child)?;
+                    f.write_str(".T")
+                } else {
+                    method(f, child, "transpose", &[axes_text(axes)])
+                }
+            }
+            Op::TensorDot {
+                lhs,
+                rhs,
+                left_axes,
+                right_axes,
+            } => {
+                let (l, r) = (lhs.dshape().dims().len(), rhs.dshape().dims().len());
+                if crate::array::is_dot(left_axes, right_axes, l, r) {
+                    method(f, lhs, "dot", &[rhs.to_string()])
+                } else {
+                    write!(
+                        f,
+                        "tensordot({lhs}, {rhs}, axes=({}, {}))",
+                        tuple(left_axes),
+                        tuple(right_axes)
+                    )
+                }
             }
             Op::Summary { values, .. } => write!(f, "summary({})", keywords(values)),
             Op::By { grouper, summary } => {
@@ -340,6 +374,33 @@ fn sort_key(child: &Expr, key: &Expr) -> String {
     match key.op() {
         Op::Field { child: of, field } if of == child => quote(field),
         _ => key.to_string(),
+    }
+}
+
+/// A reduction's arguments besides its axes.
+fn reduction_args(op: Reduction) -> Vec<String> {
+    match op {
+        Reduction::Var { unbiased: true } | Reduction::Std { unbiased: true } => {
+            vec!["unbiased=True".to_owned()]
+        }
+        Reduction::Quantile { q } => vec![Value::Float(q).to_string()],
+        _ => vec![],
+    }
+}
+
+/// Axes as `axis=` takes them: one as a number, several as a tuple.
+fn axes_text(axes: &[usize]) -> String {
+    match axes {
+        [one] => one.to_string(),
+        many => tuple(many),
+    }
+}
+
+/// A Python tuple of numbers: `(1,)`, `(0, 2)`.
+fn tuple(items: &[usize]) -> String {
+    match items {
+        [one] => format!("({one},)"),
+        many => format!("({})", list(many.iter().map(|i| i.to_string()))),
     }
 }
 

@@ -172,13 +172,25 @@ const METHODS: [&str; 13] = [
 ];
 
 /// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
-const COLUMN_METHODS: [&str; 12] = [
-    "cast", "shift", "cumsum", "cummin", "cummax", "rank", "median", "quantile", "coalesce",
-    "truncate", "map", "apply",
+const COLUMN_METHODS: [&str; 14] = [
+    "cast",
+    "shift",
+    "cumsum",
+    "cummin",
+    "cummax",
+    "rank",
+    "median",
+    "quantile",
+    "coalesce",
+    "truncate",
+    "map",
+    "apply",
+    "transpose",
+    "dot",
 ];
 
 /// Functions called by name (besides the math functions and the reductions).
-const FUNCTIONS: [&str; 8] = [
+const FUNCTIONS: [&str; 11] = [
     "by",
     "summary",
     "label",
@@ -187,6 +199,9 @@ const FUNCTIONS: [&str; 8] = [
     "merge",
     "transform",
     "coalesce",
+    "transpose",
+    "dot",
+    "tensordot",
 ];
 
 /// Whether `name` after a dot on a record or table means a method or property rather than a
@@ -378,6 +393,9 @@ impl Resolver<'_> {
                 )));
             }
             return Ok(Term::DtMethods(receiver));
+        }
+        if name == "T" && record_of(receiver.dshape()).is_none() {
+            return Ok(Term::Expr(receiver.transpose(Vec::new())?));
         }
         if name == "nrows" {
             return Ok(Term::Expr(receiver.reduce(Reduction::Nelements)?));
@@ -614,6 +632,15 @@ impl Resolver<'_> {
                 receiver.window(func, by)?
             }
             "truncate" => truncate(receiver, call)?,
+            "transpose" => {
+                let [axes] = call.bind(name, &["axes"])?;
+                let axes = axes.map(Arg::axes).transpose()?.unwrap_or_default();
+                receiver.transpose(axes)?
+            }
+            "dot" => {
+                let [other] = call.bind(name, &["other"])?;
+                receiver.dot(&required(other, name, "other")?.expr()?)?
+            }
             "map" => {
                 let [func, schema, label] = call.bind(name, &["func", "schema", "name"])?;
                 let func = required(func, name, "func")?.string("the name of a function")?;
@@ -746,9 +773,29 @@ impl Resolver<'_> {
                 };
                 Ok(Term::Expr(join(&lhs, &rhs, spec)?))
             }
+            "transpose" => {
+                let [x, axes] = call.bind(name, &["x", "axes"])?;
+                let axes = axes.map(Arg::axes).transpose()?.unwrap_or_default();
+                Ok(Term::Expr(required(x, name, "x")?.expr()?.transpose(axes)?))
+            }
+            "dot" => {
+                let [lhs, rhs] = call.bind(name, &["lhs", "rhs"])?;
+                let lhs = required(lhs, name, "lhs")?.expr()?;
+                Ok(Term::Expr(lhs.dot(&required(rhs, name, "rhs")?.expr()?)?))
+            }
+            "tensordot" => {
+                let [lhs, rhs, axes] = call.bind(name, &["lhs", "rhs", "axes"])?;
+                let lhs = required(lhs, name, "lhs")?.expr()?;
+                let rhs = required(rhs, name, "rhs")?.expr()?;
+                let (left, right) = match axes {
+                    None => last_and_first(&lhs, &rhs, 2)?,
+                    Some(axes) => axes.axis_pairs(&lhs, &rhs)?,
+                };
+                Ok(Term::Expr(lhs.tensordot(&rhs, left, right)?))
+            }
             "concat" => {
                 let [lhs, rhs, axis] = call.bind(name, &["lhs", "rhs", "axis"])?;
-                check_defaults(axis, None)?;
+                check_rows_axis(axis)?;
                 let lhs = required(lhs, name, "lhs")?.expr()?;
                 let rhs = required(rhs, name, "rhs")?.expr()?;
                 Ok(Term::Expr(concat(&lhs, &rhs)?))
@@ -792,27 +839,52 @@ impl Resolver<'_> {
 /// `receiver.sum()`, `sum(receiver)`, `receiver.var(unbiased=True)`: the reduction, with the
 /// original's `axis` and `keepdims` accepted at their defaults.
 fn reduction(receiver: &Expr, op: Reduction, name: &str, call: Call<'_, '_>) -> Result<Term> {
-    let op = match op {
+    let (op, axis, keepdims) = match op {
         Reduction::Var { .. } | Reduction::Std { .. } => {
             let [unbiased, axis, keepdims] = call.bind(name, &["unbiased", "axis", "keepdims"])?;
-            check_defaults(axis, keepdims)?;
             let unbiased = match unbiased {
                 None => false,
                 Some(u) => u.boolean("unbiased must be True or False")?,
             };
-            if matches!(op, Reduction::Var { .. }) {
+            let op = if matches!(op, Reduction::Var { .. }) {
                 Reduction::Var { unbiased }
             } else {
                 Reduction::Std { unbiased }
-            }
+            };
+            (op, axis, keepdims)
         }
         _ => {
             let [axis, keepdims] = call.bind(name, &["axis", "keepdims"])?;
-            check_defaults(axis, keepdims)?;
-            op
+            (op, axis, keepdims)
         }
     };
-    Ok(Term::Expr(receiver.reduce(op)?))
+    let (axes, keepdims) = axes_and_keepdims(axis, keepdims)?;
+    Ok(Term::Expr(receiver.reduce_axes(op, axes, keepdims)?))
+}
+
+/// The last `n` axes of `lhs` and the first `n` of `rhs`, paired in order (`tensordot`'s
+/// `axes=n`).
+fn last_and_first(lhs: &Expr, rhs: &Expr, n: i64) -> Result<(Vec<i64>, Vec<i64>)> {
+    let l = lhs.dshape().dims().len() as i64;
+    if n < 0 || n > l || n > rhs.dshape().dims().len() as i64 {
+        return Err(Error::typing(format!(
+            "tensordot: cannot pair {n} axes of {lhs} and {rhs}"
+        )));
+    }
+    Ok(((l - n..l).collect(), (0..n).collect()))
+}
+
+/// A reduction's `axis=` (none, one, or a tuple of them) and `keepdims=`.
+fn axes_and_keepdims(axis: Option<Arg>, keepdims: Option<Arg>) -> Result<(Vec<i64>, bool)> {
+    let axes = match axis {
+        None => Vec::new(),
+        Some(axis) => axis.axes()?,
+    };
+    let keepdims = match keepdims {
+        None => false,
+        Some(k) => k.boolean("keepdims must be True or False")?,
+    };
+    Ok((axes, keepdims))
 }
 
 /// The method `name` of the namespace `x.str` or `x.dt`, waiting for its call; an error
@@ -988,21 +1060,12 @@ fn checked_schema(expr: Expr, claimed: Option<Arg>, func: &str) -> Result<Expr> 
     Ok(expr)
 }
 
-fn check_defaults(axis: Option<Arg>, keepdims: Option<Arg>) -> Result<()> {
+/// `concat`'s axis: rows only.
+fn check_rows_axis(axis: Option<Arg>) -> Result<()> {
     if let Some(axis) = axis
         && !matches!(axis.term, Term::Value(Value::Null | Value::Int(0)))
     {
-        return Err(
-            Error::typing("axis other than 0 applies to n-d arrays, not to tables").at(axis.span),
-        );
-    }
-    if let Some(keepdims) = keepdims {
-        let span = keepdims.span;
-        if keepdims.boolean("keepdims must be True or False")? {
-            return Err(
-                Error::typing("keepdims=True applies to n-d arrays, not to tables").at(span),
-            );
-        }
+        return Err(Error::typing("concat joins rows: axis 0 only").at(axis.span));
     }
     Ok(())
 }
@@ -1239,6 +1302,35 @@ impl Arg {
                 .map(|(term, span)| term.into_expr(span))
                 .collect(),
             _ => Ok(vec![self.expr()?]),
+        }
+    }
+
+    /// Axes: one, a list or tuple of them, or None (all).
+    fn axes(self) -> Result<Vec<i64>> {
+        match self.term {
+            Term::Value(Value::Null) => Ok(Vec::new()),
+            Term::Value(Value::Int(i)) => Ok(vec![i]),
+            Term::List(items) => items
+                .into_iter()
+                .map(|(term, span)| Arg { term, span }.integer("an axis"))
+                .collect(),
+            _ => Err(self.wrong("an axis or a tuple of axes")),
+        }
+    }
+
+    /// `tensordot`'s axes: `n` (the last `n` of `lhs` with the first `n` of `rhs`), or a
+    /// pair of axes or of lists of them.
+    fn axis_pairs(self, lhs: &Expr, rhs: &Expr) -> Result<(Vec<i64>, Vec<i64>)> {
+        let span = self.span;
+        match self.term {
+            Term::Value(Value::Int(n)) => last_and_first(lhs, rhs, n).map_err(|e| e.at(span)),
+            Term::List(pair) if pair.len() == 2 => {
+                let mut sides = pair
+                    .into_iter()
+                    .map(|(term, span)| Arg { term, span }.axes());
+                Ok((sides.next().expect("two")?, sides.next().expect("two")?))
+            }
+            _ => Err(self.wrong("a number of axes, or a pair of axes or of lists of axes")),
         }
     }
 

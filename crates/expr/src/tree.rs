@@ -66,7 +66,6 @@ impl Writer<'_> {
     fn tree(&self, expr: &Expr) -> Json {
         let t = |e: &Expr| self.tree(e);
         let node = |op: &str, args: Vec<Json>| json!({"op": op, "args": args});
-        let reduction_args = |child: &Expr| vec![t(child), json!([0]), json!(false)];
         match expr.op() {
             Op::Symbol { name } => match self.names.iter().find(|(n, _)| n == name) {
                 Some((_, label)) => json!(label),
@@ -125,18 +124,31 @@ impl Writer<'_> {
                 node(&name, vec![t(child)])
             }
             Op::Reduction { op, child } => {
-                let name = crate::types::reduction_name(*op);
-                let args = match op {
-                    Reduction::Var { unbiased } | Reduction::Std { unbiased } => {
-                        vec![t(child), json!(unbiased), json!([0]), json!(false)]
-                    }
-                    Reduction::Quantile { q } => {
-                        vec![t(child), json!(q), json!([0]), json!(false)]
-                    }
-                    _ => reduction_args(child),
-                };
-                node(name, args)
+                let all: Vec<usize> = (0..child.dshape().dims().len()).collect();
+                node(
+                    crate::types::reduction_name(*op),
+                    reduction_args(t(child), *op, &all, false),
+                )
             }
+            Op::AxisReduction {
+                op,
+                child,
+                axes,
+                keepdims,
+            } => node(
+                crate::types::reduction_name(*op),
+                reduction_args(t(child), *op, axes, *keepdims),
+            ),
+            Op::Transpose { child, axes } => node("Transpose", vec![t(child), json!(axes)]),
+            Op::TensorDot {
+                lhs,
+                rhs,
+                left_axes,
+                right_axes,
+            } => node(
+                "TensorDot",
+                vec![t(lhs), t(rhs), json!(left_axes), json!(right_axes)],
+            ),
             Op::Summary { child, values } => node(
                 "Summary",
                 vec![
@@ -255,6 +267,19 @@ impl Writer<'_> {
     }
 }
 
+/// A reduction's arguments as Blaze writes them: the child, the parameter of `var`, `std`
+/// and `quantile`, the axes and `keepdims`.
+fn reduction_args(child: Json, op: Reduction, axes: &[usize], keepdims: bool) -> Vec<Json> {
+    let mut args = vec![child];
+    match op {
+        Reduction::Var { unbiased } | Reduction::Std { unbiased } => args.push(json!(unbiased)),
+        Reduction::Quantile { q } => args.push(json!(q)),
+        _ => {}
+    }
+    args.extend([json!(axes), json!(keepdims)]);
+    args
+}
+
 /// A slice's index: an integer, or `{"op": "slice", "args": [start, stop, step]}`.
 fn index_json(index: &Index) -> Json {
     match index {
@@ -347,6 +372,21 @@ impl<'j> Args<'j> {
             .ok_or_else(|| tree_error(format!("{}: {what} must be an integer, not {arg}", self.op)))
     }
 
+    /// Integers: one, or a list of them.
+    fn integers(&self, i: usize, what: &str) -> Result<Vec<i64>> {
+        match self.get(i) {
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_i64().ok_or_else(|| {
+                        tree_error(format!("{}: {what} are integers, not {item}", self.op))
+                    })
+                })
+                .collect(),
+            _ => Ok(vec![self.integer(i, what)?]),
+        }
+    }
+
     fn dshape(&self, i: usize) -> Result<DataShape> {
         let arg = self.required(i, "a datashape")?;
         let text = arg
@@ -424,8 +464,8 @@ impl Reader<'_> {
         if let Some(f) = string_function(op) {
             return self.child(&a, 0)?.unary(UnaryOp::Str(f));
         }
-        if let Some(reduction) = reduction(op, &a)? {
-            return self.child(&a, 0)?.reduce(reduction);
+        if let Some((reduction, axes, keepdims)) = reduction(op, &a)? {
+            return self.child(&a, 0)?.reduce_axes(reduction, axes, keepdims);
         }
         match op {
             "Symbol" => {
@@ -629,6 +669,18 @@ impl Reader<'_> {
                 self.child(&a, 0)?
                     .window(WindowFn::Rank { ascending, method }, self.exprs(a.get(3))?)
             }
+            "Transpose" => {
+                let axes = match a.get(1) {
+                    None => Vec::new(),
+                    Some(_) => a.integers(1, "axes")?,
+                };
+                self.child(&a, 0)?.transpose(axes)
+            }
+            "TensorDot" => self.child(&a, 0)?.tensordot(
+                &self.child(&a, 1)?,
+                a.integers(2, "the left axes")?,
+                a.integers(3, "the right axes")?,
+            ),
             "StrFind" => self.child(&a, 0)?.func(Func::Find {
                 sub: a.string(1, "the text to find")?.to_owned(),
             }),
@@ -714,9 +766,9 @@ impl Reader<'_> {
     }
 }
 
-/// The reduction named `op`, with its parameters read from `args`; `None` for other nodes.
-/// `axis` and `keepdims` are accepted at their defaults only (tables have one axis).
-fn reduction(op: &str, args: &Args<'_>) -> Result<Option<Reduction>> {
+/// The reduction named `op`, with its parameters, axes and `keepdims` read from `args`;
+/// `None` for other nodes.
+fn reduction(op: &str, args: &Args<'_>) -> Result<Option<(Reduction, Vec<i64>, bool)>> {
     let (reduction, axis_at) = match op {
         "sum" => (Reduction::Sum, 1),
         "min" => (Reduction::Min, 1),
@@ -746,17 +798,18 @@ fn reduction(op: &str, args: &Args<'_>) -> Result<Option<Reduction>> {
         }
         _ => return Ok(None),
     };
-    let axis_ok = match args.get(axis_at) {
-        None => true,
-        Some(Json::Array(axes)) => axes.iter().all(|a| a == &json!(0)),
-        Some(axis) => axis == &json!(0),
+    let axes = match args.get(axis_at) {
+        None => Vec::new(),
+        Some(Json::Array(axes)) => axes
+            .iter()
+            .map(|a| {
+                a.as_i64()
+                    .ok_or_else(|| tree_error(format!("{op}: axes are integers, not {a}")))
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => vec![args.integer(axis_at, "an axis")?],
     };
-    if !axis_ok || args.boolean(axis_at + 1, false)? {
-        return Err(tree_error(format!(
-            "{op}: axis other than 0 and keepdims apply to n-d arrays, not to tables"
-        )));
-    }
-    Ok(Some(reduction))
+    Ok(Some((reduction, axes, args.boolean(axis_at + 1, false)?)))
 }
 
 /// The string method named `op`: Blaze's `str_upper`, also `StrUpper` and `upper`, and the

@@ -96,18 +96,17 @@ fn window(func: WindowFn, x: DfExpr, by: &[Expr], rows: &Expr) -> Result<DfExpr>
         WindowFn::CumMin => aggregate(min_udaf()),
         WindowFn::CumMax => aggregate(max_udaf()),
         WindowFn::Rank { ascending, method } => {
-            let ranking = match method {
-                RankMethod::Min => window::rank(),
-                RankMethod::Dense => window::dense_rank(),
-                RankMethod::First => window::row_number(),
+            // Equal values share a rank, except with 'first', where row order decides.
+            let by_value = x.sort(ascending, !ascending);
+            let (ranking, order) = match method {
+                RankMethod::Min => (window::rank(), vec![by_value]),
+                RankMethod::Dense => (window::dense_rank(), vec![by_value]),
+                RankMethod::First => (
+                    window::row_number(),
+                    vec![by_value, ident(ROW).sort(true, false)],
+                ),
             };
-            ranking
-                .partition_by(partition)
-                .order_by(vec![
-                    x.sort(ascending, !ascending),
-                    ident(ROW).sort(true, false),
-                ])
-                .build()
+            ranking.partition_by(partition).order_by(order).build()
         }
     };
     Ok(built?)

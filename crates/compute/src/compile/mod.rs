@@ -19,7 +19,7 @@ use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::functions_aggregate::percentile_cont::percentile_cont;
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::ExprFunctionExt;
+use datafusion::logical_expr::{ExprFunctionExt, LogicalPlan, SortExpr};
 use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident, lit};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -41,8 +41,19 @@ pub(crate) struct Compiler<'a> {
 impl Compiler<'_> {
     /// The result of `expr` as a frame, its columns named and typed as the expression says.
     pub(crate) async fn compile(&self, expr: &Expr) -> Result<DataFrame> {
-        let frame = self.frame(expr).await?;
-        conform(frame, expr)
+        let frame = conform(self.frame(expr).await?, expr)?;
+        if !depends_on_positions(expr) {
+            return Ok(frame);
+        }
+        // Parquet files are read in pieces in parallel, and the pieces' rows interleave: where
+        // positions matter (windows, head, slices), each file is read whole, in order.
+        let (mut state, plan) = frame.into_parts();
+        state
+            .config_mut()
+            .options_mut()
+            .optimizer
+            .repartition_file_scans = false;
+        Ok(DataFrame::new(state, plan))
     }
 
     /// The rows (or the one row of a single value) of `expr`.
@@ -77,6 +88,18 @@ impl Compiler<'_> {
                     Ok(computed.filter(ident(PREDICATE))?.select(names)?)
                 }
                 Op::Join { .. } => self.join(expr).await,
+                // A column reduced keeping its dimension: the one value, as one row.
+                Op::AxisReduction {
+                    op,
+                    child,
+                    keepdims: true,
+                    ..
+                } if child.dshape().dims().len() == 1 => self.scalar(&child.reduce(*op)?).await,
+                Op::Transpose { .. } | Op::TensorDot { .. } | Op::AxisReduction { .. } => {
+                    Err(Error::Unsupported(format!(
+                        "{expr}: n-d arrays are typed but not computed yet"
+                    )))
+                }
                 Op::Concat { lhs, rhs } => {
                     let (top, bottom) = (self.frame(lhs).await?, self.frame(rhs).await?);
                     Ok(conform(top, expr)?.union(conform(bottom, expr)?)?)
@@ -123,7 +146,7 @@ impl Compiler<'_> {
                         .iter()
                         .map(|key| Ok(column(key, child)?.sort(*ascending, !*ascending)))
                         .collect::<Result<Vec<_>>>()?;
-                    Ok(frame.sort(keys)?)
+                    sort_in_row_order(frame, keys)
                 }
                 Op::Distinct { child, on } => {
                     let frame = self.frame(child).await?;
@@ -355,6 +378,15 @@ fn every_nth(frame: DataFrame, kept: DfExpr, forwards: bool) -> Result<DataFrame
         .select(names)?)
 }
 
+/// Whether `expr`'s values depend on the positions of rows: it holds a window function, a
+/// head, a tail or a slice.
+fn depends_on_positions(expr: &Expr) -> bool {
+    matches!(
+        expr.op(),
+        Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. }
+    ) || expr.children().into_iter().any(depends_on_positions)
+}
+
 /// Every column of `frame`, by name.
 fn all_columns(frame: &DataFrame) -> Vec<DfExpr> {
     frame
@@ -414,6 +446,24 @@ fn in_row_order(
     Ok(computed
         .sort(vec![ident(column::ROW).sort(true, false)])?
         .select(kept)?)
+}
+
+/// `frame` sorted by `keys`. Rows put back in their order by [`in_row_order`] are sorted
+/// with their row numbers as the last key instead, so that equal keys keep the rows' order
+/// with one sort rather than two (DataFusion 55 loses a limit on a sort over another sort).
+fn sort_in_row_order(frame: DataFrame, mut keys: Vec<SortExpr>) -> Result<DataFrame> {
+    let (state, plan) = frame.into_parts();
+    if let LogicalPlan::Projection(projection) = &plan
+        && let LogicalPlan::Sort(by_row) = projection.input.as_ref()
+        && by_row.fetch.is_none()
+        && by_row.expr.len() == 1
+        && by_row.expr[0].expr == ident(column::ROW)
+    {
+        keys.push(by_row.expr[0].clone());
+        let numbered = DataFrame::new(state, by_row.input.as_ref().clone());
+        return Ok(numbered.sort(keys)?.select(projection.expr.clone())?);
+    }
+    Ok(DataFrame::new(state, plan).sort(keys)?)
 }
 
 /// The rows an element-wise expression's columns are computed over: those of a merge's

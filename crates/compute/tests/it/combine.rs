@@ -178,6 +178,30 @@ fn window_functions_keep_row_order() {
         ),
         [["5", "Edith", "-500", "1"]]
     );
+    // Ties: 'min' shares the lowest rank, 'dense' leaves no gap, 'first' follows row order
+    // (iris starts 5.1, 4.9, 4.7, 4.6, 5.0; 4.4 first appears at rows 9, 39 and 43).
+    for (method, want) in [
+        ("min", ["2", "2", "2"]),
+        ("dense", ["2", "2", "2"]),
+        ("first", ["2", "3", "4"]),
+    ] {
+        let ranks: Vec<String> = [8, 38, 42]
+            .iter()
+            .map(|i| {
+                let text = format!("iris.sepal_length.rank(method='{method}')[{i}]");
+                values(&s, &text).remove(0)
+            })
+            .collect();
+        assert_eq!(ranks, want, "{method}");
+    }
+    // A head of rows sorted by a rank keeps only those rows.
+    assert_eq!(
+        rows(
+            &s,
+            "transform(iris, r=iris.sepal_length.rank(method='dense')).sort('r')[['sepal_length', 'r']].head(3)"
+        ),
+        [["4.3", "1"], ["4.4", "2"], ["4.4", "2"]]
+    );
 }
 
 #[test]
@@ -251,5 +275,51 @@ fn reductions_combined_with_each_row() {
             "transform(accounts, share=accounts.balance / accounts.balance.sum())[['id', 'share']][:2]"
         ),
         [["1", "1.0"], ["2", "-2.0"]]
+    );
+}
+
+/// A Parquet file large enough that the engine would read it in parallel pieces (over 10 MB):
+/// window functions, heads and slices must still see its rows in order.
+#[test]
+fn positions_in_a_large_parquet_file_are_its_rows_order() {
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::ArrowWriter;
+
+    const ROWS: i64 = 1_600_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.parquet");
+    let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema.clone(), None).unwrap();
+    for start in (0..ROWS).step_by(100_000) {
+        let ids = Int64Array::from_iter_values(start..start + 100_000);
+        writer
+            .write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(ids)]).unwrap())
+            .unwrap();
+    }
+    writer.close().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 10 << 20);
+
+    let s = session(&[("t", path.to_str().unwrap())]);
+    let shifted = values(&s, "t.id.shift(1)");
+    let want: Vec<String> = std::iter::once(String::new())
+        .chain((0..ROWS - 1).map(|i| i.to_string()))
+        .collect();
+    assert!(shifted == want, "shift(1) follows the file's order");
+    assert_eq!(
+        values(&s, "t.id[1000000:1000003]"),
+        ["1000000", "1000001", "1000002"]
+    );
+    assert_eq!(values(&s, "t.id.tail(2)"), ["1599998", "1599999"]);
+    assert_eq!(
+        values(
+            &s,
+            "t[t.id.rank(ascending=False, method='first', by=t.id % 2) <= 1].id"
+        ),
+        ["1599998", "1599999"]
     );
 }

@@ -194,3 +194,12 @@ fn bad_data_names_the_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reduction_keeping_its_dimension_is_one_row() {
+    let s = session(&[("a", &example("accounts.csv"))]);
+    let expr = s.parse("a.balance.sum(keepdims=True)").unwrap();
+    assert_eq!(expr.dshape().to_string(), "1 * int64");
+    assert_eq!(values(&s, "a.balance.sum(keepdims=True)"), ["100"]);
+    assert_eq!(values(&s, "a.balance.sum(axis=0)"), ["100"]);
+}

@@ -121,7 +121,7 @@ fn calls_are_checked_like_python_calls() {
     assert!(
         error("t.amount.sum(axis=1)")
             .0
-            .contains("axis other than 0")
+            .contains("sum: axis 1 is out of bounds for 1 dimension")
     );
 }
 
@@ -244,4 +244,19 @@ fn string_and_date_methods_check_their_arguments() {
         message("t.name.str.cat(t.amount)")
             .contains("str.cat joins strings, and t.amount is var * int32")
     );
+}
+
+#[test]
+fn array_nodes_check_their_axes_and_shapes() {
+    let message = |text: &str| error(text).0;
+    assert!(message("m.sum(axis=2)").contains("sum: axis 2 is out of bounds for 2 dimensions"));
+    assert!(message("m.sum(axis=(0, 0))").contains("sum: axis 0 is repeated"));
+    assert!(message("m.transpose((0,))").contains("transpose takes a permutation of all 2 axes"));
+    assert!(
+        message("m.dot(m)")
+            .contains("shapes do not align: axis 1 of m has 4 elements, axis 0 of m has 3")
+    );
+    assert!(message("m.dot(t)").contains("dot works on n-d arrays, and t is var * {"));
+    assert!(message("tensordot(m, c, axes=3)").contains("tensordot: cannot pair 3 axes"));
+    assert!(message("m.sum(keepdims=1)").contains("keepdims must be True or False"));
 }

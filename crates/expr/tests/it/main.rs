@@ -8,7 +8,7 @@ mod typing;
 use blaze_expr::{Expr, Namespace, parse, symbol};
 
 /// `t`, `accounts` and `events` (with missing values and datetimes), as in Blaze's own tests,
-/// and `cities` and `t2` to join and concatenate with `t`.
+/// `cities` and `t2` to join and concatenate with `t`, and arrays `x`, `m` and `c`.
 pub(crate) fn namespace() -> Namespace {
     let mut names = Namespace::new();
     for (name, dshape) in [
@@ -22,6 +22,8 @@ pub(crate) fn namespace() -> Namespace {
             "var * {when: datetime, day: date, kind: ?string, value: ?float64, ok: ?bool}",
         ),
         ("x", "10 * int32"),
+        ("m", "3 * 4 * float64"),
+        ("c", "4 * 3 * 2 * int32"),
         (
             "cities",
             "var * {name: string, city: ?string, amount: float64}",

@@ -1,0 +1,178 @@
+//! Nodes of n-d arrays (`spec/blaze.md`, "N-d arrays"): `x.T` and `x.transpose(axes)`,
+//! `x.dot(y)` and `tensordot(x, y, axes)`, and reductions along some axes or keeping their
+//! dimensions (`x.sum(axis=1)`, `x.sum(keepdims=True)`). Typed here; computed by the arrays
+//! crate.
+
+use blaze_datashape::Dim;
+
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Expr, Op, Reduction};
+use crate::types::{binary_element, element, record_of, reduction, reduction_name, with_dims};
+
+impl Expr {
+    /// The axes of this array permuted: axis `i` of the result is axis `axes[i]` of this one.
+    pub fn transpose(&self, axes: Vec<i64>) -> Result<Expr> {
+        let ndim = self.array_dims("transpose")?.len();
+        let axes = if axes.is_empty() {
+            (0..ndim).rev().collect()
+        } else {
+            normalize_axes(&axes, ndim, "transpose")?
+        };
+        if axes.len() != ndim {
+            return Err(Error::typing(format!(
+                "transpose takes a permutation of all {ndim} axes of {self}, not {} of them",
+                axes.len()
+            )));
+        }
+        let dims = self.dshape().dims();
+        let permuted: Vec<Dim> = axes.iter().map(|&a| dims[a].clone()).collect();
+        Ok(Expr::new(
+            Op::Transpose {
+                child: self.clone(),
+                axes,
+            },
+            with_dims(&permuted, element(self.dshape())),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// The sum of products over pairs of axes: axis `left[i]` of this array with axis
+    /// `right[i]` of `other`. The result's axes are this one's others, then `other`'s.
+    pub fn tensordot(&self, other: &Expr, left: Vec<i64>, right: Vec<i64>) -> Result<Expr> {
+        let (ldims, rdims) = (
+            self.array_dims("tensordot")?,
+            other.array_dims("tensordot")?,
+        );
+        let left = normalize_axes(&left, ldims.len(), "tensordot")?;
+        let right = normalize_axes(&right, rdims.len(), "tensordot")?;
+        if left.len() != right.len() {
+            return Err(Error::typing(format!(
+                "tensordot pairs axes: {} of {self} with {} of {other}",
+                left.len(),
+                right.len()
+            )));
+        }
+        for (&l, &r) in left.iter().zip(&right) {
+            if let (Dim::Fixed(a), Dim::Fixed(b)) = (&ldims[l], &rdims[r])
+                && a != b
+            {
+                return Err(Error::typing(format!(
+                    "shapes do not align: axis {l} of {self} has {a} elements, axis {r} of {other} has {b}"
+                )));
+            }
+        }
+        let product = binary_element(
+            BinaryOp::Mul,
+            &element(self.dshape()),
+            &element(other.dshape()),
+        )?;
+        let summed = reduction(Reduction::Sum, &with_dims(&[Dim::Var], product))?;
+        let dims: Vec<Dim> = kept(ldims, &left).chain(kept(rdims, &right)).collect();
+        Ok(Expr::new(
+            Op::TensorDot {
+                lhs: self.clone(),
+                rhs: other.clone(),
+                left_axes: left,
+                right_axes: right,
+            },
+            with_dims(&dims, summed),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// `x.dot(y)`, as NumPy: the last axis of `x` with the only axis of a 1-d `y`, or with the
+    /// second to last of `y`.
+    pub fn dot(&self, other: &Expr) -> Result<Expr> {
+        let (l, r) = (
+            self.array_dims("dot")?.len() as i64,
+            other.array_dims("dot")?.len() as i64,
+        );
+        self.tensordot(other, vec![l - 1], vec![(r - 2).max(0)])
+    }
+
+    /// A reduction along `axes` (all when empty), keeping them as dimensions of length 1 when
+    /// `keepdims`: `x.sum(axis=1)`. Reducing every axis without keeping them is
+    /// [`Expr::reduce`].
+    pub fn reduce_axes(&self, op: Reduction, axes: Vec<i64>, keepdims: bool) -> Result<Expr> {
+        let ndim = self.dshape().dims().len();
+        let axes = if axes.is_empty() {
+            (0..ndim).collect()
+        } else {
+            normalize_axes(&axes, ndim, reduction_name(op))?
+        };
+        if axes.len() == ndim && !keepdims {
+            return self.reduce(op);
+        }
+        let measure = reduction(op, self.dshape())?;
+        let dims = self.dshape().dims();
+        let dims: Vec<Dim> = if keepdims {
+            (0..ndim)
+                .map(|i| {
+                    if axes.contains(&i) {
+                        Dim::Fixed(1)
+                    } else {
+                        dims[i].clone()
+                    }
+                })
+                .collect()
+        } else {
+            kept(dims, &axes).collect()
+        };
+        let name = self.reduce(op)?.name().map(str::to_owned);
+        Ok(Expr::new(
+            Op::AxisReduction {
+                op,
+                child: self.clone(),
+                axes,
+                keepdims,
+            },
+            with_dims(&dims, measure),
+            name,
+        ))
+    }
+
+    /// The dimensions of this expression, which `doing` needs to be an array (not a table).
+    fn array_dims(&self, doing: &str) -> Result<&[Dim]> {
+        let dims = self.dshape().dims();
+        if dims.is_empty() || record_of(self.dshape()).is_some() {
+            return Err(Error::typing(format!(
+                "{doing} works on n-d arrays, and {self} is {}",
+                self.dshape()
+            )));
+        }
+        Ok(dims)
+    }
+}
+
+/// The dimensions not in `axes`, in order.
+fn kept<'a>(dims: &'a [Dim], axes: &'a [usize]) -> impl Iterator<Item = Dim> + 'a {
+    dims.iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, d)| d.clone())
+}
+
+/// Axes counted from the end when negative, checked to be axes of an `ndim`-d array and
+/// distinct.
+fn normalize_axes(axes: &[i64], ndim: usize, doing: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::with_capacity(axes.len());
+    for &axis in axes {
+        let normal = if axis < 0 { axis + ndim as i64 } else { axis };
+        if !(0..ndim as i64).contains(&normal) {
+            return Err(Error::typing(format!(
+                "{doing}: axis {axis} is out of bounds for {ndim} dimension{}",
+                if ndim == 1 { "" } else { "s" }
+            )));
+        }
+        if out.contains(&(normal as usize)) {
+            return Err(Error::typing(format!("{doing}: axis {axis} is repeated")));
+        }
+        out.push(normal as usize);
+    }
+    Ok(out)
+}
+
+/// Whether `left`/`right` are the axes `x.dot(y)` pairs for arrays of `l` and `r` dimensions.
+pub(crate) fn is_dot(left: &[usize], right: &[usize], l: usize, r: usize) -> bool {
+    left == [l - 1] && right == [r.saturating_sub(2)]
+}
