@@ -54,9 +54,6 @@ impl Session {
             env = env.with_temp_file_path(dir);
         }
         let mut config = SessionConfig::new().with_information_schema(false);
-        // The top rows of each group (`t[t.v.rank(by=t.g) <= 2]`) kept by a heap per group
-        // rather than by sorting every row.
-        config.options_mut().optimizer.enable_window_topn = true;
         if let Some(limit) = options.memory_limit {
             // A sort that spills keeps this much back for merging its runs (10 MB by
             // default): a quarter of a small limit at most, so that small limits still work.
