@@ -15,7 +15,7 @@ use datafusion::functions_window::expr_fn as window;
 use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::{ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits};
 use datafusion::logical_expr::{Operator, binary_expr};
-use datafusion::prelude::{Expr as DfExpr, cast, ident, lit};
+use datafusion::prelude::{Expr as DfExpr, cast, ident, lit, when};
 
 use super::{output_name, text};
 use crate::error::{Error, Result};
@@ -231,32 +231,46 @@ fn unary(op: UnaryOp, x: DfExpr) -> Result<DfExpr> {
         UnaryOp::Not => !x,
         UnaryOp::IsNull => x.is_null(),
         UnaryOp::NotNull => x.is_not_null(),
-        UnaryOp::Math(f) => match f {
-            MathFn::Abs => math::abs(x),
-            MathFn::Sqrt => math::sqrt(x),
-            MathFn::Exp => math::exp(x),
-            MathFn::Log => math::ln(x),
-            MathFn::Log10 => math::log10(x),
-            MathFn::Log1p => math::ln(cast(x, DataType::Float64) + lit(1.0)),
-            MathFn::Expm1 => math::exp(x) - lit(1.0),
-            MathFn::Sin => math::sin(x),
-            MathFn::Cos => math::cos(x),
-            MathFn::Tan => math::tan(x),
-            MathFn::Asin => math::asin(x),
-            MathFn::Acos => math::acos(x),
-            MathFn::Atan => math::atan(x),
-            MathFn::Sinh => math::sinh(x),
-            MathFn::Cosh => math::cosh(x),
-            MathFn::Tanh => math::tanh(x),
-            MathFn::Radians => math::radians(x),
-            MathFn::Degrees => math::degrees(x),
-            MathFn::Ceil => math::ceil(x),
-            MathFn::Floor => math::floor(x),
-            MathFn::Trunc => math::trunc(vec![x]),
-            MathFn::IsNan => math::isnan(x),
-        },
+        UnaryOp::Math(f) => {
+            // Functions with real results compute on floats, so that `sqrt` of a negative
+            // integer is NaN, as in NumPy, rather than an error.
+            let real = !matches!(
+                f,
+                MathFn::Abs | MathFn::Ceil | MathFn::Floor | MathFn::Trunc | MathFn::IsNan
+            );
+            let x = if real { cast(x, DataType::Float64) } else { x };
+            math_fn(f, x)?
+        }
         UnaryOp::Str(f) => text::str_fn(f, x),
         UnaryOp::DatePart(part) => text::date_part(part, x)?,
+    })
+}
+
+fn math_fn(f: MathFn, x: DfExpr) -> Result<DfExpr> {
+    Ok(match f {
+        MathFn::Abs => math::abs(x),
+        // DataFusion refuses negative numbers; NumPy gives NaN.
+        MathFn::Sqrt => when(x.clone().lt(lit(0.0)), lit(f64::NAN)).otherwise(math::sqrt(x))?,
+        MathFn::Exp => math::exp(x),
+        MathFn::Log => math::ln(x),
+        MathFn::Log10 => math::log10(x),
+        MathFn::Log1p => math::ln(x + lit(1.0)),
+        MathFn::Expm1 => math::exp(x) - lit(1.0),
+        MathFn::Sin => math::sin(x),
+        MathFn::Cos => math::cos(x),
+        MathFn::Tan => math::tan(x),
+        MathFn::Asin => math::asin(x),
+        MathFn::Acos => math::acos(x),
+        MathFn::Atan => math::atan(x),
+        MathFn::Sinh => math::sinh(x),
+        MathFn::Cosh => math::cosh(x),
+        MathFn::Tanh => math::tanh(x),
+        MathFn::Radians => math::radians(x),
+        MathFn::Degrees => math::degrees(x),
+        MathFn::Ceil => math::ceil(x),
+        MathFn::Floor => math::floor(x),
+        MathFn::Trunc => math::trunc(vec![x]),
+        MathFn::IsNan => math::isnan(x),
     })
 }
 

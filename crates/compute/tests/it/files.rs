@@ -203,3 +203,17 @@ fn a_reduction_keeping_its_dimension_is_one_row() {
     assert_eq!(values(&s, "a.balance.sum(keepdims=True)"), ["100"]);
     assert_eq!(values(&s, "a.balance.sum(axis=0)"), ["100"]);
 }
+
+#[test]
+fn real_valued_math_of_negative_integers_is_nan() {
+    let s = session(&[("a", &example("accounts.csv"))]);
+    assert_eq!(
+        values(&s, "sqrt(a.balance)"),
+        ["10.0", "NaN", "17.320508075688775", "20.0", "NaN"]
+    );
+    assert_eq!(values(&s, "a.balance.map('log10')")[0], "2.0");
+    assert_eq!(
+        values(&s, "abs(a.balance)"),
+        ["100", "200", "300", "400", "500"]
+    );
+}
