@@ -70,9 +70,9 @@ enum Command {
     /// On a terminal the result is previewed (the datashape and the first rows); --format json
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
     /// result to any odo target. Joins, concat, merge/transform, window functions (shift,
-    /// cumsum, rank... with by=) and reductions combined with each row (t.a - t.a.mean()) are
-    /// computed; not yet: slices with a step, the .dt methods and the .str methods that take
-    /// arguments.
+    /// cumsum, rank... with by=), reductions combined with each row (t.a - t.a.mean()), the
+    /// .str and .dt methods, truncate and slices with a step are computed; n-d array nodes
+    /// (x.T, x.dot(y), x.sum(axis=1)) are typed but not computed yet.
     Query(commands::query::Args),
     /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
     ///
