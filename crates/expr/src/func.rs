@@ -56,6 +56,14 @@ pub enum Func {
         /// The format.
         format: String,
     },
+    /// `x.dt.floor('10min')`, `ceil`, `round`: datetimes to a multiple of a fixed frequency,
+    /// counted from 1970-01-01 (as pandas; `round` takes the even multiple at halves).
+    RoundTime {
+        /// Down, up or to the nearest.
+        mode: RoundMode,
+        /// The frequency, in microseconds.
+        micros: u64,
+    },
     /// `x.truncate(10, 'minutes')`: dates and datetimes rounded down to a multiple of
     /// `measure` units, counted as Blaze counts them (within the day for hours and shorter
     /// units, from year 1 for days and weeks, so weeks start on Sundays).
@@ -98,6 +106,77 @@ impl PadSide {
             PadSide::Right => "right",
             PadSide::Both => "both",
         }
+    }
+}
+
+/// Which multiple `dt.floor`, `dt.ceil` and `dt.round` take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RoundMode {
+    /// The one at or before.
+    Floor,
+    /// The one at or after.
+    Ceil,
+    /// The nearer; the even one at halves.
+    Round,
+}
+
+impl RoundMode {
+    /// The method's name: `floor`, `ceil` or `round`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundMode::Floor => "floor",
+            RoundMode::Ceil => "ceil",
+            RoundMode::Round => "round",
+        }
+    }
+}
+
+/// Fixed frequencies as pandas writes them, longest first, in microseconds.
+const FREQUENCIES: [(&str, u64); 6] = [
+    ("D", 86_400_000_000),
+    ("h", 3_600_000_000),
+    ("min", 60_000_000),
+    ("s", 1_000_000),
+    ("ms", 1_000),
+    ("us", 1),
+];
+
+/// A pandas frequency (`'10min'`, `'h'`, `'2D'`, `'15s'`, `'ms'`; also `H`, `T`, `S`, `L`,
+/// `U`) in microseconds.
+pub fn parse_frequency(text: &str) -> Result<u64> {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (count, unit) = text.split_at(digits);
+    let unit = match unit {
+        "H" => "h",
+        "T" => "min",
+        "S" => "s",
+        "L" => "ms",
+        "U" => "us",
+        "d" => "D",
+        other => other,
+    };
+    let count: u64 = if count.is_empty() {
+        1
+    } else {
+        count.parse().unwrap_or(0)
+    };
+    match FREQUENCIES.iter().find(|(name, _)| *name == unit) {
+        Some((_, micros)) if count > 0 => Ok(count * micros),
+        _ => Err(Error::typing(format!(
+            "'{text}' is not a fixed frequency (a count and one of D, h, min, s, ms, us, as in '10min')"
+        ))),
+    }
+}
+
+/// A frequency in microseconds as pandas writes it, in the longest unit that divides it.
+pub(crate) fn frequency_text(micros: u64) -> String {
+    let (name, unit) = FREQUENCIES
+        .iter()
+        .find(|(_, unit)| micros.is_multiple_of(*unit))
+        .expect("microseconds divide everything");
+    match micros / unit {
+        1 => (*name).to_owned(),
+        n => format!("{n}{name}"),
     }
 }
 
@@ -189,6 +268,11 @@ impl Func {
             Func::SliceReplace { .. } => "str.slice_replace",
             Func::Strftime { .. } => "dt.strftime",
             Func::Truncate { .. } => "truncate",
+            Func::RoundTime { mode, .. } => match mode {
+                RoundMode::Floor => "dt.floor",
+                RoundMode::Ceil => "dt.ceil",
+                RoundMode::Round => "dt.round",
+            },
         }
     }
 
@@ -208,6 +292,10 @@ impl Func {
         match self {
             Func::Strftime { .. } if datelike => Ok(like(Measure::STRING)),
             Func::Strftime { .. } => Err(wrong("dates or datetimes")),
+            Func::RoundTime { .. } if matches!(base(child), Measure::DateTime { .. }) => {
+                Ok(element(child))
+            }
+            Func::RoundTime { .. } => Err(wrong("datetimes")),
             Func::Truncate { unit, .. } => match base(child) {
                 Measure::Date if unit.gives_dates() => Ok(like(Measure::Date)),
                 Measure::Date => Err(Error::typing(format!(
@@ -241,6 +329,9 @@ impl Expr {
                 return Err(Error::typing(
                     "string slices take no step: str[start:stop] or str[i]",
                 ));
+            }
+            Func::RoundTime { micros: 0, .. } => {
+                return Err(Error::typing("a frequency is at least 1 microsecond"));
             }
             Func::Truncate { measure: 0, .. } => {
                 return Err(Error::typing("truncate needs a measure of at least 1"));
@@ -304,5 +395,18 @@ mod tests {
         assert_eq!(DateUnit::from_name("date").unwrap(), DateUnit::Day);
         assert!(DateUnit::from_name("fortnight").is_err());
         assert_eq!(DateUnit::Week.name(), "week");
+    }
+
+    #[test]
+    fn frequencies_are_read_and_written_as_pandas() {
+        assert_eq!(parse_frequency("10min").unwrap(), 600_000_000);
+        assert_eq!(parse_frequency("H").unwrap(), 3_600_000_000);
+        assert_eq!(parse_frequency("2D").unwrap(), 172_800_000_000);
+        assert!(parse_frequency("M").is_err());
+        assert!(parse_frequency("0s").is_err());
+        assert_eq!(frequency_text(600_000_000), "10min");
+        assert_eq!(frequency_text(3_600_000_000), "h");
+        assert_eq!(frequency_text(90_000_000), "90s");
+        assert_eq!(frequency_text(1_500), "1500us");
     }
 }

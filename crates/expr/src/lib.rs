@@ -39,7 +39,7 @@ pub use expr::{
     BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
     StrFn, UnaryOp, Value, WindowFn,
 };
-pub use func::{DateUnit, Func, PadSide};
+pub use func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 pub use print::is_identifier;
 pub use resolve::{Namespace, parse};
 pub use tree::{from_tree, to_tree};

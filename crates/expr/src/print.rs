@@ -163,6 +163,12 @@ impl Display for Expr {
                         )
                     }
                     Func::Strftime { format } => write!(f, ".dt.strftime({})", quote(format)),
+                    Func::RoundTime { mode, micros } => write!(
+                        f,
+                        ".dt.{}({})",
+                        mode.name(),
+                        quote(&crate::func::frequency_text(*micros))
+                    ),
                     Func::Truncate { measure, unit } => {
                         write!(f, ".truncate({measure}, {})", quote(unit.name()))
                     }

@@ -12,7 +12,7 @@ use crate::expr::{
     BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
     StrFn, UnaryOp, Value, WindowFn,
 };
-use crate::func::{DateUnit, Func, PadSide};
+use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 use crate::syntax::{Syntax, SyntaxKind, UnaryOperator, parse_syntax};
 use crate::types::{is_datelike, is_numeric, is_string, record_of};
 
@@ -137,7 +137,7 @@ pub(crate) const DT_PARTS: [(&str, DatePart); 26] = [
 pub(crate) const DATE_PARTS: &[(&str, DatePart)] = DT_PARTS.split_at(10).0;
 
 /// Methods of `.dt` besides the date parts.
-const DT_CALLS: [&str; 2] = ["strftime", "truncate"];
+const DT_CALLS: [&str; 5] = ["strftime", "truncate", "floor", "ceil", "round"];
 
 /// Reductions by name.
 const REDUCTIONS: [(&str, Reduction); 11] = [
@@ -495,7 +495,16 @@ impl Resolver<'_> {
                 let format = required(format, name, "format")?.string("a format string")?;
                 return Ok(Term::Expr(receiver.func(Func::Strftime { format })?));
             }
-            return truncate(receiver, call).map(Term::Expr);
+            let mode = match dt_method {
+                "floor" => RoundMode::Floor,
+                "ceil" => RoundMode::Ceil,
+                "round" => RoundMode::Round,
+                _ => return truncate(receiver, call).map(Term::Expr),
+            };
+            let [freq] = call.bind(name, &["freq"])?;
+            let freq = required(freq, name, "freq")?.string("a frequency such as '10min'")?;
+            let micros = parse_frequency(&freq)?;
+            return Ok(Term::Expr(receiver.func(Func::RoundTime { mode, micros })?));
         }
         if let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == name) {
             return reduction(receiver, *op, name, call);

@@ -16,7 +16,7 @@ use crate::expr::{
     BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp, Value,
     WindowFn,
 };
-use crate::func::{DateUnit, Func, PadSide};
+use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 use crate::resolve::{DT_PARTS, MATH, Namespace, STR};
 
 /// Blaze's class names of the element-wise operators of two operands.
@@ -238,6 +238,10 @@ impl Writer<'_> {
                     vec![t(child), json!(start), json!(stop), json!(repl)],
                 ),
                 Func::Strftime { format } => node("Strftime", vec![t(child), json!(format)]),
+                Func::RoundTime { mode, micros } => node(
+                    &format!("DateTime{}", camel_case(mode.name())),
+                    vec![t(child), json!(crate::func::frequency_text(*micros))],
+                ),
                 Func::Truncate { measure, unit } => node(
                     "DateTimeTruncate",
                     vec![t(child), json!(measure), json!(unit.name())],
@@ -737,6 +741,15 @@ impl Reader<'_> {
             "Strftime" | "strftime" => self.child(&a, 0)?.func(Func::Strftime {
                 format: a.string(1, "the format")?.to_owned(),
             }),
+            "DateTimeFloor" | "DateTimeCeil" | "DateTimeRound" => {
+                let mode = match op {
+                    "DateTimeFloor" => RoundMode::Floor,
+                    "DateTimeCeil" => RoundMode::Ceil,
+                    _ => RoundMode::Round,
+                };
+                let micros = parse_frequency(a.string(1, "the frequency")?)?;
+                self.child(&a, 0)?.func(Func::RoundTime { mode, micros })
+            }
             "DateTimeTruncate" => {
                 let measure = a.integer(1, "the measure")?;
                 self.child(&a, 0)?.func(Func::Truncate {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, TimeUnit};
 use blaze_datashape::{DataShape, Measure};
-use blaze_expr::{DatePart, DateUnit, Func, Index, PadSide, StrFn};
+use blaze_expr::{DatePart, DateUnit, Func, Index, PadSide, RoundMode, StrFn};
 use datafusion::common::{Result as DfResult, ScalarValue, exec_err};
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::datetime::expr_fn as dt;
@@ -113,13 +113,8 @@ pub(super) fn func(f: &Func, x: DfExpr, of: &DataShape) -> Result<DfExpr> {
             out
         }
         Func::Strftime { format } => dt::to_char(x, lit(format.as_str())),
-        Func::Truncate { measure, unit } => {
-            let zone = match of.measure() {
-                Measure::Option(inner) => zone_of(inner.measure()),
-                measure => zone_of(measure),
-            };
-            truncate(x, *measure as i64, *unit, zone)?
-        }
+        Func::Truncate { measure, unit } => truncate(x, *measure as i64, *unit, zone(of))?,
+        Func::RoundTime { mode, micros } => round_time(x, *mode, *micros as i64, zone(of))?,
     })
 }
 
@@ -226,11 +221,53 @@ fn pad(x: DfExpr, width: i64, side: PadSide, fillchar: char) -> Result<DfExpr> {
 /// Days from 0001-01-01 (day 1, as Python's `date.toordinal`) to 1970-01-01.
 const EPOCH_ORDINAL: i64 = 719_163;
 
-fn zone_of(measure: &Measure) -> Option<Arc<str>> {
+/// The time zone of datetimes of type `of`.
+fn zone(of: &DataShape) -> Option<Arc<str>> {
+    let measure = match of.measure() {
+        Measure::Option(inner) => inner.measure(),
+        measure => measure,
+    };
     match measure {
         Measure::DateTime { tz } => tz.as_deref().map(Arc::from),
         _ => None,
     }
+}
+
+/// Microseconds since 1970 of datetimes in `zone`.
+fn micros_of(x: DfExpr, zone: &Option<Arc<str>>) -> DfExpr {
+    cast(
+        cast(x, DataType::Timestamp(TimeUnit::Microsecond, zone.clone())),
+        DataType::Int64,
+    )
+}
+
+/// Datetimes in `zone` from microseconds since 1970.
+fn datetime_of(micros: DfExpr, zone: Option<Arc<str>>) -> DfExpr {
+    cast(micros, DataType::Timestamp(TimeUnit::Microsecond, zone))
+}
+
+/// Datetimes to a multiple of `step` microseconds from 1970, as pandas' `dt.floor`, `dt.ceil`
+/// and `dt.round` (halves to the even multiple).
+fn round_time(x: DfExpr, mode: RoundMode, step: i64, zone: Option<Arc<str>>) -> Result<DfExpr> {
+    let micros = micros_of(x, &zone);
+    let step = lit(step);
+    // Python's `%` (the divisor's sign), so that times before 1970 round the same way.
+    let rest = (micros.clone() % step.clone() + step.clone()) % step.clone();
+    let floor = micros - rest.clone();
+    let up = floor.clone() + step.clone();
+    let rounded = match mode {
+        RoundMode::Floor => floor,
+        RoundMode::Ceil => when(rest.eq(lit(0i64)), floor).otherwise(up)?,
+        RoundMode::Round => {
+            let twice = rest * lit(2i64);
+            let even = ((floor.clone() / step.clone()) % lit(2i64)).eq(lit(0i64));
+            when(twice.clone().lt(step.clone()), floor.clone())
+                .when(twice.gt(step), up.clone())
+                .when(even, floor)
+                .otherwise(up)?
+        }
+    };
+    Ok(datetime_of(rounded, zone))
 }
 
 /// Rounded down to a multiple of `measure` units, as Blaze's Python backend does (datetimes
@@ -275,14 +312,11 @@ fn truncate(x: DfExpr, measure: i64, unit: DateUnit, zone: Option<Arc<str>>) -> 
             };
             let step = lit(micros_per_unit * measure);
             let day = lit(86_400_000_000i64);
-            let micros = int(cast(
-                x,
-                DataType::Timestamp(TimeUnit::Microsecond, zone.clone()),
-            ));
+            let micros = micros_of(x, &zone);
             // Within the day (Python's `%` for times before 1970), floored to the step.
             let of_day = (micros.clone() % day.clone() + day.clone()) % day;
             let floored = micros - of_day.clone() + of_day.clone() / step.clone() * step;
-            cast(floored, DataType::Timestamp(TimeUnit::Microsecond, zone))
+            datetime_of(floored, zone)
         }
     })
 }

@@ -235,6 +235,8 @@ fn string_and_date_methods_check_their_arguments() {
             .contains("truncate to minutes needs datetimes, and dates have no time of day")
     );
     assert!(message("events.when.truncate(0, 'day')").contains("at least 1"));
+    assert!(message("events.when.dt.floor('M')").contains("'M' is not a fixed frequency"));
+    assert!(message("events.day.dt.ceil('h')").contains("dt.ceil needs datetimes"));
     assert!(message("t.name.map('title')").contains("map takes the name of a built-in function"));
     assert!(message("t.amount.map('sqrt', 'int32')").contains("'sqrt' gives float64, not int32"));
     assert!(

@@ -526,6 +526,18 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("when"),
     ),
     (
+        "events.when.dt.floor('10T')",
+        "events.when.dt.floor('10min')",
+        "var * datetime",
+        Some("when"),
+    ),
+    (
+        "events.when.dt.round(freq='90s')",
+        "events.when.dt.round('90s')",
+        "var * datetime",
+        Some("when"),
+    ),
+    (
         "events.when.truncate(10, 'minutes')",
         "events.when.truncate(10, 'minute')",
         "var * datetime",
