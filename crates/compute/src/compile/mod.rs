@@ -346,24 +346,26 @@ impl Compiler<'_> {
                 return Ok(window);
             }
             // Every step-th row of the window, counted from its first.
-            let position = cast(ident(column::ROW), DataType::Int64) - lit(1i64);
-            return every_nth(window, (position % lit(step)).eq(lit(0i64)), true);
+            return rows_at(window, true, |at| (at % lit(step)).eq(lit(0i64)));
         }
         let start = start.map_or(length - 1, |s| clamp(s, -1, length - 1));
         let stop = stop.map_or(-1, |s| clamp(s, -1, length - 1));
-        let position = cast(ident(column::ROW), DataType::Int64) - lit(1i64);
-        let kept = position
-            .clone()
-            .lt_eq(lit(start))
-            .and(position.clone().gt(lit(stop)))
-            .and(((lit(start) - position) % lit(-step)).eq(lit(0i64)));
-        every_nth(frame, kept, false)
+        rows_at(frame, false, |at| {
+            at.clone()
+                .lt_eq(lit(start))
+                .and(at.clone().gt(lit(stop)))
+                .and(((lit(start) - at) % lit(-step)).eq(lit(0i64)))
+        })
     }
 }
 
-/// The rows of `frame` (numbered from 1 in [`column::ROW`]) for which `kept` holds, in their
-/// order or the reverse.
-fn every_nth(frame: DataFrame, kept: DfExpr, forwards: bool) -> Result<DataFrame> {
+/// The rows of `frame` whose positions (from 0) satisfy `kept`, in their order or the
+/// reverse.
+fn rows_at(
+    frame: DataFrame,
+    forwards: bool,
+    kept: impl FnOnce(DfExpr) -> DfExpr,
+) -> Result<DataFrame> {
     let names = all_columns(&frame);
     let numbered = frame.select(
         names
@@ -372,8 +374,9 @@ fn every_nth(frame: DataFrame, kept: DfExpr, forwards: bool) -> Result<DataFrame
             .chain([row_number().alias(column::ROW)])
             .collect::<Vec<_>>(),
     )?;
+    let position = cast(ident(column::ROW), DataType::Int64) - lit(1i64);
     Ok(numbered
-        .filter(kept)?
+        .filter(kept(position))?
         .sort(vec![ident(column::ROW).sort(forwards, false)])?
         .select(names)?)
 }

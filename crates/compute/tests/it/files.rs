@@ -1,6 +1,6 @@
 //! Expressions over CSV, Parquet and JSON-lines files: values, names and types of results.
 
-use crate::{example, rows, session, values};
+use crate::{csv_session, example, rows, session, values};
 
 fn accounts() -> blaze_compute::Session {
     session(&[("accounts", &example("accounts.csv"))])
@@ -135,14 +135,10 @@ fn results_have_the_expressions_types_and_names() {
 
 #[test]
 fn nulls_and_datetimes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("events.csv");
-    std::fs::write(
-        &path,
+    let (_dir, s) = csv_session(
+        "t",
         "id,value,when\n1,1.5,2024-01-01 10:00:00\n2,,2024-01-02 11:30:15\n3,2.5,\n",
-    )
-    .unwrap();
-    let s = session(&[("t", path.to_str().unwrap())]);
+    );
     assert_eq!(values(&s, "t.value.count()"), ["2"]);
     assert_eq!(values(&s, "t.nrows"), ["3"]);
     assert_eq!(values(&s, "t.value.sum()"), ["4.0"]);

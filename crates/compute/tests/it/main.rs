@@ -22,6 +22,16 @@ pub(crate) fn session(bindings: &[(&str, &str)]) -> Session {
     session
 }
 
+/// A session with a CSV file of `contents` bound as `name`; the file lives as long as the
+/// directory returned.
+pub(crate) fn csv_session(name: &str, contents: &str) -> (tempfile::TempDir, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.csv"));
+    std::fs::write(&path, contents).unwrap();
+    let s = session(&[(name, path.to_str().unwrap())]);
+    (dir, s)
+}
+
 /// The rows of `text`'s result, each cell as Arrow displays it (nulls empty).
 pub(crate) fn rows(session: &Session, text: &str) -> Vec<Vec<String>> {
     let expr = session

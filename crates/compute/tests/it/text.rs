@@ -2,32 +2,22 @@
 //! (for strings and date parts) and Blaze's Python backend's (for `truncate`), worked out with
 //! them on the same values.
 
-use crate::{session, values};
+use crate::{csv_session, values};
 
-/// A CSV file of names (one missing) and a session with it bound as `t`.
+/// A CSV file of names (one missing), bound as `t`.
 fn names() -> (tempfile::TempDir, blaze_compute::Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("names.csv");
-    std::fs::write(
-        &path,
+    csv_session(
+        "t",
         "id,name\n1,Alice Smith\n2,  bob \n3,O'Hara 42\n4,École\n5,x1\n6,12\n7,\n",
     )
-    .unwrap();
-    let s = session(&[("t", path.to_str().unwrap())]);
-    (dir, s)
 }
 
-/// A CSV file of datetimes (one missing) bound as `e`.
+/// A CSV file of datetimes (one missing), bound as `e`.
 fn times() -> (tempfile::TempDir, blaze_compute::Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("times.csv");
-    std::fs::write(
-        &path,
+    csv_session(
+        "e",
         "id,when\n1,2000-06-25 12:35:10\n2,2000-06-22 12:30:38.012345\n3,1969-12-31 23:59:59\n4,2024-02-29 06:00:00\n5,\n",
     )
-    .unwrap();
-    let s = session(&[("e", path.to_str().unwrap())]);
-    (dir, s)
 }
 
 /// Each expression's values, as listed.
@@ -198,10 +188,7 @@ fn string_methods_with_arguments() {
 
 #[test]
 fn replace_with_a_count_replaces_from_the_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("words.csv");
-    std::fs::write(&path, "w\nllama\nhall all\nnone\n").unwrap();
-    let s = session(&[("t", path.to_str().unwrap())]);
+    let (_dir, s) = csv_session("t", "w\nllama\nhall all\nnone\n");
     assert_eq!(
         values(&s, "t.w.str.replace('l', 'L', 2)"),
         ["LLama", "haLL all", "none"]
