@@ -20,6 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 use crate::odo::LoadMode;
+use crate::query::{SqlQuery, SqlValue};
 use crate::source::BatchSource;
 use crate::source::builder::Column;
 
@@ -207,44 +208,109 @@ pub(crate) fn read(
                 source,
             })?,
         );
-    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-    let (path, table, thread_schema) = (path.to_owned(), table.to_owned(), schema.clone());
-    std::thread::spawn(move || {
-        let result = read_batches(&path, &table, &thread_schema, batch_rows, &|batch| {
-            sender.send(Ok(batch)).is_ok()
-        });
-        if let Err(e) = result {
-            let _ = sender.send(Err(e));
-        }
-    });
-    Ok(BatchSource {
-        datashape,
-        schema,
-        batches: Box::new(receiver.into_iter()),
-    })
-}
-
-/// Runs the query and hands each batch to `emit`, stopping when it returns false.
-fn read_batches(
-    path: &Path,
-    table: &str,
-    schema: &SchemaRef,
-    batch_rows: usize,
-    emit: &dyn Fn(RecordBatch) -> bool,
-) -> Result<()> {
-    let conn = open_existing(path)?;
     let columns: Vec<String> = schema
         .fields()
         .iter()
         .map(|f| quote_identifier(f.name()))
         .collect();
-    let sql = format!(
-        "SELECT {} FROM {}",
-        columns.join(", "),
-        quote_identifier(table)
-    );
-    let mut stmt = conn.prepare(&sql).map_err(|e| sql_error(path, e))?;
-    let mut rows = stmt.query([]).map_err(|e| sql_error(path, e))?;
+    let query = SqlQuery {
+        sql: format!(
+            "SELECT {} FROM {}",
+            columns.join(", "),
+            quote_identifier(table)
+        ),
+        params: Vec::new(),
+    };
+    let origin = format!("table '{table}'");
+    Ok(stream(path, query, origin, datashape, schema, batch_rows))
+}
+
+/// Runs `query` (read-only: the database is opened so) as batches of `batch_rows` rows of
+/// `schema`, on a thread of its own.
+pub(crate) fn query(
+    path: &Path,
+    query: &SqlQuery,
+    dshape: &DataShape,
+    schema: SchemaRef,
+    batch_rows: usize,
+) -> Result<BatchSource> {
+    open_existing(path)?;
+    let origin = "the query".to_owned();
+    Ok(stream(
+        path,
+        query.clone(),
+        origin,
+        dshape.clone(),
+        schema,
+        batch_rows,
+    ))
+}
+
+/// The rows of `query` read on a thread of its own; `origin` names them in errors.
+fn stream(
+    path: &Path,
+    query: SqlQuery,
+    origin: String,
+    datashape: DataShape,
+    schema: SchemaRef,
+    batch_rows: usize,
+) -> BatchSource {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+    let (path, thread_schema) = (path.to_owned(), schema.clone());
+    std::thread::spawn(move || {
+        let result = read_batches(
+            &path,
+            &query,
+            &origin,
+            &thread_schema,
+            batch_rows,
+            &|batch| sender.send(Ok(batch)).is_ok(),
+        );
+        if let Err(e) = result {
+            let _ = sender.send(Err(e));
+        }
+    });
+    BatchSource {
+        datashape,
+        schema,
+        batches: Box::new(receiver.into_iter()),
+    }
+}
+
+/// A parameter's value as SQLite takes it.
+fn sqlite_value(value: &SqlValue) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match value {
+        SqlValue::Bool(b) => Value::Integer(i64::from(*b)),
+        SqlValue::Int(i) => Value::Integer(*i),
+        SqlValue::Float(x) => Value::Real(*x),
+        SqlValue::Text(s) => Value::Text(s.clone()),
+    }
+}
+
+/// Runs the query and hands each batch to `emit`, stopping when it returns false.
+fn read_batches(
+    path: &Path,
+    query: &SqlQuery,
+    origin: &str,
+    schema: &SchemaRef,
+    batch_rows: usize,
+    emit: &dyn Fn(RecordBatch) -> bool,
+) -> Result<()> {
+    let conn = open_existing(path)?;
+    let mut stmt = conn.prepare(&query.sql).map_err(|e| sql_error(path, e))?;
+    if stmt.column_count() != schema.fields().len() {
+        return Err(Error::Format {
+            path: path.to_owned(),
+            message: format!(
+                "{origin} gives {} columns, not the {} expected",
+                stmt.column_count(),
+                schema.fields().len()
+            ),
+        });
+    }
+    let params = rusqlite::params_from_iter(query.params.iter().map(sqlite_value));
+    let mut rows = stmt.query(params).map_err(|e| sql_error(path, e))?;
     let mut builders = schema
         .fields()
         .iter()
@@ -275,7 +341,7 @@ fn read_batches(
                         line: row_number,
                         column: Some(i as u64 + 1),
                         message: format!(
-                            "row {row_number} of table '{table}', column '{}': {value:?} does not fit {}{}",
+                            "row {row_number} of {origin}, column '{}': {value:?} does not fit {}{}",
                             schema.field(i).name(),
                             schema.field(i).data_type(),
                             if problem.is_empty() {

@@ -14,9 +14,11 @@ use futures_util::SinkExt;
 use tokio_postgres::{Client, NoTls};
 
 mod export;
+mod query;
 mod read;
 
 pub(crate) use export::copy_to_csv;
+pub(crate) use query::query;
 pub(crate) use read::read;
 
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Field, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use blaze_datashape::DataShape;
 use blaze_datashape::arrow::to_arrow_schema;
@@ -69,9 +69,9 @@ pub(crate) fn read(
     })
 }
 
-/// How to decode one column of binary COPY output.
+/// How to decode one column of binary COPY output (or of binary query results).
 #[derive(Clone, Copy)]
-enum Wire {
+pub(super) enum Wire {
     Int2,
     Int4,
     Int8,
@@ -87,7 +87,7 @@ enum Wire {
 }
 
 impl Wire {
-    fn of(type_name: &str) -> Wire {
+    pub(super) fn of(type_name: &str) -> Wire {
         match type_name {
             "int2" => Wire::Int2,
             "int4" => Wire::Int4,
@@ -154,6 +154,23 @@ fn decode(wire: Wire, bytes: &[u8], column: &mut Column) -> Result<(), String> {
             column.push_decimal(unscaled, scale)
         }
         Wire::Bytes => column.push_bytes(bytes),
+    }
+}
+
+/// Appends one value (`None`: NULL) of the binary format of `wire` to `column`.
+pub(super) fn push(
+    wire: Wire,
+    value: Option<&[u8]>,
+    column: &mut Column,
+    field: &Field,
+) -> Result<(), String> {
+    match value {
+        Some(bytes) => decode(wire, bytes, column),
+        None if field.is_nullable() => {
+            column.push_null();
+            Ok(())
+        }
+        None => Err("NULL in a column that is not optional".to_owned()),
     }
 }
 
@@ -227,25 +244,10 @@ async fn copy_out(
         .await
         .map_err(|e| pg_error(&table.url, e))?;
     futures_util::pin_mut!(stream);
-    let mut builders = schema
-        .fields()
-        .iter()
-        .map(|f| Column::new(f, batch_rows))
-        .collect::<Result<Vec<_>, String>>()
-        .map_err(|m| Error::InvalidOption(format!("{}: {m}", redact(&table.url))))?;
-    let malformed = |message: String| Error::Database {
-        resource: redact(&table.url),
-        message,
-    };
+    let mut batches = Batches::new(&table.url, schema, wires, batch_rows, emit)?;
     let mut buffer = BytesMut::new();
     let mut header_done = false;
-    let mut rows_in_batch = 0usize;
-    let mut row_number = 0u64;
     let mut finished = false;
-    let flush = |builders: &mut Vec<Column>| -> Result<RecordBatch> {
-        let arrays = builders.iter_mut().map(Column::finish).collect();
-        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| malformed(e.to_string()))
-    };
     while !finished {
         match stream.next().await {
             Some(chunk) => buffer.extend_from_slice(&chunk.map_err(|e| pg_error(&table.url, e))?),
@@ -271,48 +273,109 @@ async fn copy_out(
                 break;
             }
             let mut at = 2usize;
-            row_number += 1;
-            for (i, (builder, wire)) in builders.iter_mut().zip(&wires).enumerate() {
-                let len = i32::from_be_bytes([
-                    buffer[at],
-                    buffer[at + 1],
-                    buffer[at + 2],
-                    buffer[at + 3],
-                ]);
+            let values = std::iter::from_fn(|| {
+                let len = i32::from_be_bytes(buffer[at..at + 4].try_into().ok()?);
                 at += 4;
-                let result = if len < 0 {
-                    if schema.field(i).is_nullable() {
-                        builder.push_null();
-                        Ok(())
-                    } else {
-                        Err("NULL in a column that is not optional".to_owned())
-                    }
-                } else {
+                Some((len >= 0).then(|| {
                     let value = &buffer[at..at + len as usize];
                     at += len as usize;
-                    decode(*wire, value, builder)
-                };
-                if let Err(problem) = result {
-                    return Err(malformed(format!(
-                        "row {row_number}, column '{}': {problem}",
-                        schema.field(i).name()
-                    )));
-                }
-            }
+                    value
+                }))
+            });
+            let more = batches.push_row(values.take(fields as usize))?;
             buffer.advance(at);
-            rows_in_batch += 1;
-            if rows_in_batch == batch_rows {
-                rows_in_batch = 0;
-                if !emit(flush(&mut builders)?) {
-                    return Ok(());
-                }
+            if !more {
+                return Ok(());
             }
         }
     }
-    if rows_in_batch > 0 {
-        emit(flush(&mut builders)?);
+    batches.finish()
+}
+
+/// Rows decoded from PostgreSQL's binary format into Arrow columns, handed on in batches.
+pub(super) struct Batches<'a> {
+    url: &'a str,
+    schema: &'a SchemaRef,
+    wires: Vec<Wire>,
+    builders: Vec<Column>,
+    rows_in_batch: usize,
+    batch_rows: usize,
+    row_number: u64,
+    emit: &'a dyn Fn(RecordBatch) -> bool,
+}
+
+impl<'a> Batches<'a> {
+    /// Batches of `batch_rows` rows of `schema`, whose columns arrive as `wires` say, handed
+    /// to `emit` (which returns false once the reader has stopped reading).
+    pub(super) fn new(
+        url: &'a str,
+        schema: &'a SchemaRef,
+        wires: Vec<Wire>,
+        batch_rows: usize,
+        emit: &'a dyn Fn(RecordBatch) -> bool,
+    ) -> Result<Self> {
+        let builders = schema
+            .fields()
+            .iter()
+            .map(|f| Column::new(f, batch_rows))
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|m| Error::InvalidOption(format!("{}: {m}", redact(url))))?;
+        Ok(Batches {
+            url,
+            schema,
+            wires,
+            builders,
+            rows_in_batch: 0,
+            batch_rows,
+            row_number: 0,
+            emit,
+        })
     }
-    Ok(())
+
+    fn malformed(&self, message: String) -> Error {
+        Error::Database {
+            resource: redact(self.url),
+            message,
+        }
+    }
+
+    /// Appends a row, its values in binary (`None`: NULL); false once the reader has stopped.
+    pub(super) fn push_row<'v>(
+        &mut self,
+        values: impl Iterator<Item = Option<&'v [u8]>>,
+    ) -> Result<bool> {
+        self.row_number += 1;
+        for (i, value) in values.enumerate() {
+            let field = self.schema.field(i);
+            if let Err(problem) = push(self.wires[i], value, &mut self.builders[i], field) {
+                let message = format!(
+                    "row {}, column '{}': {problem}",
+                    self.row_number,
+                    field.name()
+                );
+                return Err(self.malformed(message));
+            }
+        }
+        self.rows_in_batch += 1;
+        if self.rows_in_batch < self.batch_rows {
+            return Ok(true);
+        }
+        self.rows_in_batch = 0;
+        Ok((self.emit)(self.flush()?))
+    }
+
+    fn flush(&mut self) -> Result<RecordBatch> {
+        let arrays = self.builders.iter_mut().map(Column::finish).collect();
+        RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| self.malformed(e.to_string()))
+    }
+
+    /// Hands on the last rows.
+    pub(super) fn finish(mut self) -> Result<()> {
+        if self.rows_in_batch > 0 {
+            (self.emit)(self.flush()?);
+        }
+        Ok(())
+    }
 }
 
 /// The field count of the tuple at the start of `buffer` if all its bytes have arrived (`-1`
