@@ -14,6 +14,7 @@
 
 mod compile;
 mod error;
+mod pushdown;
 mod session;
 mod source;
 

@@ -8,7 +8,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use blaze_datashape::DataShape;
 use blaze_expr::{Expr, Namespace, symbol};
-use blaze_odo::DiscoverOptions;
+use blaze_odo::{DiscoverOptions, SqlValue};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
+use crate::pushdown::SqlTables;
 use crate::source::register;
 
 /// How a session computes.
@@ -37,6 +38,8 @@ pub struct Session {
     ctx: SessionContext,
     namespace: Namespace,
     read: DiscoverOptions,
+    /// The bound tables that are in SQL databases, where expressions over them are computed.
+    tables: SqlTables,
 }
 
 impl Session {
@@ -67,6 +70,7 @@ impl Session {
             ctx,
             namespace: Namespace::new(),
             read: options.read,
+            tables: SqlTables::default(),
         })
     }
 
@@ -100,6 +104,7 @@ impl Session {
                     .ctx
                     .deregister_table(datafusion::common::TableReference::bare(table.as_str()));
                 register(&self.ctx, table, table_uri, shape, &self.read).await?;
+                self.tables.bind(table, table_uri)?;
             }
             Ok::<_, Error>(())
         })?;
@@ -125,7 +130,7 @@ impl Session {
 
     /// Computes `expr`, streaming its result as record batches.
     pub fn execute(&self, expr: &Expr) -> Result<ResultStream> {
-        self.stream(async { Compiler { ctx: &self.ctx }.compile(expr).await })
+        self.stream(async { Compiler::new(&self.ctx, &self.tables).compile(expr).await })
     }
 
     /// Runs SQL (DataFusion's dialect) over the bound tables, streaming its result; at most
@@ -179,10 +184,42 @@ impl Session {
         self.execute(expr)?.collect()
     }
 
-    /// The plan that computes `expr`: DataFusion's logical and physical plans.
+    /// The plan that computes `expr`: the SQL sent to each database, and DataFusion's logical
+    /// and physical plans of what runs locally.
     pub fn explain(&self, expr: &Expr) -> Result<String> {
-        self.runtime
-            .block_on(async { explain(Compiler { ctx: &self.ctx }.compile(expr).await?).await })
+        self.runtime.block_on(async {
+            let compiler = Compiler::new(&self.ctx, &self.tables);
+            let frame = compiler.compile(expr).await?;
+            let mut text = String::new();
+            let pushdown = compiler.into_pushdown();
+            for (database, query) in &pushdown.queries {
+                text.push_str(&format!("Sent to {database}:\n  {}\n", query.sql));
+                if !query.params.is_empty() {
+                    let values: Vec<String> = query.params.iter().map(param_text).collect();
+                    text.push_str(&format!("  parameters: {}\n", values.join(", ")));
+                }
+            }
+            if let Some((part, reason)) = &pushdown.local {
+                text.push_str(&format!("Computed locally: {part} ({reason})\n"));
+            }
+            text.push_str("Local plan (DataFusion):\n");
+            for line in explain(frame).await?.lines() {
+                text.push_str("  ");
+                text.push_str(line);
+                text.push('\n');
+            }
+            Ok(text)
+        })
+    }
+}
+
+/// A parameter's value as SQL would write it.
+fn param_text(value: &SqlValue) -> String {
+    match value {
+        SqlValue::Bool(b) => b.to_string(),
+        SqlValue::Int(i) => i.to_string(),
+        SqlValue::Float(x) => x.to_string(),
+        SqlValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
     }
 }
 

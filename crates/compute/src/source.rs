@@ -1,14 +1,15 @@
 //! Odo resources as DataFusion tables. Parquet files (one, a glob or a directory) are scanned by
 //! DataFusion itself, which reads only the columns and row groups a query needs; every other
 //! resource streams through odo's readers, typed by the datashape discovered when it was bound,
-//! on a thread of its own.
+//! on a thread of its own. The part of an expression pushed into a SQL database is a table too:
+//! its query's rows.
 
 use std::fmt;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use blaze_datashape::DataShape;
-use blaze_odo::{DiscoverOptions, FileFormat, Resource};
+use blaze_odo::{BatchSource, DEFAULT_BATCH_ROWS, DiscoverOptions, FileFormat, Resource, SqlQuery};
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::common::TableReference;
@@ -38,16 +39,37 @@ pub(crate) async fn register(
         blaze_datashape::arrow::to_arrow_schema(dshape)
             .map_err(|e| Error::Binding(format!("{uri}: {e}")))?,
     );
+    let (uri, dshape, read) = (uri.to_owned(), dshape.clone(), read.clone());
     let partition = OdoPartition {
-        uri: uri.to_owned(),
-        dshape: dshape.clone(),
+        label: uri.clone(),
         schema: schema.clone(),
-        read: read.clone(),
+        open: Arc::new(move || blaze_odo::open(&uri, Some(&dshape), &read)),
     };
     let provider: Arc<dyn TableProvider> =
         Arc::new(StreamingTable::try_new(schema, vec![Arc::new(partition)])?);
     ctx.register_table(table, provider)?;
     Ok(())
+}
+
+/// The rows `query` gives in `database` (a SQLite or PostgreSQL database), as a table of
+/// `schema`: the query runs in the database each time the table is scanned.
+pub(crate) fn query_table(
+    database: Resource,
+    query: SqlQuery,
+    schema: SchemaRef,
+) -> Result<Arc<dyn TableProvider>> {
+    let batch_schema = schema.clone();
+    let partition = OdoPartition {
+        label: format!("{database}: {}", query.sql),
+        schema: schema.clone(),
+        open: Arc::new(move || {
+            blaze_odo::query(&database, &query, batch_schema.clone(), DEFAULT_BATCH_ROWS)
+        }),
+    };
+    Ok(Arc::new(StreamingTable::try_new(
+        schema,
+        vec![Arc::new(partition)],
+    )?))
 }
 
 /// The path DataFusion should scan when `uri` names local Parquet files.
@@ -71,17 +93,17 @@ fn local_parquet(uri: &str) -> Result<Option<String>> {
     })
 }
 
-/// One resource read through odo, from the start, each time a query scans it.
+/// Data read through odo (a resource, or a query's rows), from the start, each time a query
+/// scans it.
 struct OdoPartition {
-    uri: String,
-    dshape: DataShape,
+    label: String,
     schema: SchemaRef,
-    read: DiscoverOptions,
+    open: Arc<dyn Fn() -> blaze_odo::Result<BatchSource> + Send + Sync>,
 }
 
 impl fmt::Debug for OdoPartition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OdoPartition({})", self.uri)
+        write!(f, "OdoPartition({})", self.label)
     }
 }
 
@@ -93,10 +115,10 @@ impl PartitionStream for OdoPartition {
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
         let sender = builder.tx();
-        let (uri, dshape, read) = (self.uri.clone(), self.dshape.clone(), self.read.clone());
+        let open = self.open.clone();
         builder.spawn_blocking(move || {
             let external = |e: blaze_odo::Error| DataFusionError::External(Box::new(e));
-            let source = blaze_odo::open(&uri, Some(&dshape), &read).map_err(external)?;
+            let source = open().map_err(external)?;
             for batch in source.batches {
                 let batch = batch.map_err(external);
                 let failed = batch.is_err();

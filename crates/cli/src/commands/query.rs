@@ -30,7 +30,8 @@ pub(crate) struct Args {
     /// At most this many rows (the table preview shows 10 unless told).
     #[arg(long)]
     limit: Option<u64>,
-    /// Print the plan that computes the query; compute nothing.
+    /// Print the plan that computes the query, compute nothing: the SQL sent to each
+    /// database (with its parameters) and the plan of what runs locally.
     #[arg(long)]
     explain: bool,
     /// Memory for sorts, group-bys and joins before they spill to disk; suffixes K, M, G

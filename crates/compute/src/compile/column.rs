@@ -300,7 +300,7 @@ pub(crate) fn base(dshape: &DataShape) -> &Measure {
 }
 
 /// The Arrow type of the elements of `dshape`.
-fn arrow_type(dshape: &DataShape) -> Result<DataType> {
+pub(crate) fn arrow_type(dshape: &DataShape) -> Result<DataType> {
     let element = DataShape::scalar(dshape.measure().clone());
     Ok(blaze_datashape::arrow::to_arrow_field("_", &element)
         .map_err(|e| Error::Unsupported(e.to_string()))?

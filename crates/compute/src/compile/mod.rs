@@ -9,9 +9,12 @@
 mod column;
 mod text;
 
-use arrow::datatypes::DataType;
+use std::sync::{Arc, Mutex};
+
+use arrow::datatypes::{DataType, Field, Schema};
 use blaze_datashape::Measure;
 use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
+use blaze_odo::SqlQuery;
 use datafusion::common::{JoinType, TableReference};
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::math::expr_fn as math;
@@ -24,9 +27,11 @@ use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-pub(crate) use self::column::arrow_element;
 use self::column::column;
+pub(crate) use self::column::{arrow_element, arrow_type, base};
 use crate::error::{Error, Result};
+use crate::pushdown::{self, Local, SqlTables};
+use crate::source::query_table;
 
 /// The name of an expression's result column; `_` when Blaze gives it none.
 pub(crate) fn output_name(expr: &Expr) -> &str {
@@ -36,9 +41,69 @@ pub(crate) fn output_name(expr: &Expr) -> &str {
 /// Compiles expressions over the tables registered in a session.
 pub(crate) struct Compiler<'a> {
     pub(crate) ctx: &'a SessionContext,
+    /// The tables that are in SQL databases, where what can be computed is.
+    pub(crate) tables: &'a SqlTables,
+    /// The queries sent to databases so far, and why the first part that could not be
+    /// was computed locally.
+    pub(crate) pushdown: Mutex<Pushdown>,
 }
 
-impl Compiler<'_> {
+/// What a compilation sent to databases.
+#[derive(Debug, Default)]
+pub(crate) struct Pushdown {
+    /// Each query, with its database.
+    pub(crate) queries: Vec<(String, SqlQuery)>,
+    /// Why the first expression over a database's tables that stayed local did.
+    pub(crate) local: Option<(String, String)>,
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler over the tables of `ctx`, of which `tables` are in databases.
+    pub(crate) fn new(ctx: &'a SessionContext, tables: &'a SqlTables) -> Self {
+        Compiler {
+            ctx,
+            tables,
+            pushdown: Mutex::default(),
+        }
+    }
+
+    /// What the compilations so far sent to databases.
+    pub(crate) fn into_pushdown(self) -> Pushdown {
+        self.pushdown
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `expr` computed by the database its tables are in, if they are all in one and SQL
+    /// expresses it whole.
+    fn push(&self, expr: &Expr) -> Result<Option<DataFrame>> {
+        let Some(table) = self.tables.database_of(expr) else {
+            return Ok(None);
+        };
+        let mut pushdown = self.pushdown.lock().unwrap_or_else(|e| e.into_inner());
+        let query = match pushdown::compile(expr, self.tables, table.dialect) {
+            Ok(query) => query,
+            Err(Local(reason)) => {
+                pushdown
+                    .local
+                    .get_or_insert_with(|| (expr.to_string(), reason));
+                return Ok(None);
+            }
+        };
+        // Databases may give missing values (a sum of no rows) where the types say none.
+        let fields: Vec<Field> = arrow_element(expr)?
+            .into_iter()
+            .map(|f| f.with_nullable(true))
+            .collect();
+        let provider = query_table(
+            table.database.clone(),
+            query.clone(),
+            Arc::new(Schema::new(fields)),
+        )?;
+        pushdown.queries.push((table.database.to_string(), query));
+        Ok(Some(self.ctx.read_table(provider)?))
+    }
+
     /// The result of `expr` as a frame, its columns named and typed as the expression says.
     pub(crate) async fn compile(&self, expr: &Expr) -> Result<DataFrame> {
         let frame = conform(self.frame(expr).await?, expr)?;
@@ -59,6 +124,9 @@ impl Compiler<'_> {
     /// The rows (or the one row of a single value) of `expr`.
     fn frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
         async move {
+            if let Some(pushed) = self.push(expr)? {
+                return Ok(pushed);
+            }
             if expr.dshape().dims().is_empty() && !reductions(expr).is_empty() {
                 return self.scalar(expr).await;
             }
@@ -471,7 +539,7 @@ fn sort_in_row_order(frame: DataFrame, mut keys: Vec<SortExpr>) -> Result<DataFr
 
 /// The rows an element-wise expression's columns are computed over: those of a merge's
 /// columns, even when the merge makes rows of its own (it holds window functions).
-fn element_rows(expr: &Expr) -> &Expr {
+pub(crate) fn element_rows(expr: &Expr) -> &Expr {
     match expr.op() {
         Op::Merge { columns } => columns
             .iter()
@@ -489,7 +557,7 @@ fn is_table_of_database(expr: &Expr) -> bool {
 }
 
 /// The rows every reduction in `values` reduces; one set only.
-fn reduced_rows(values: &[(String, Expr)]) -> Result<Expr> {
+pub(crate) fn reduced_rows(values: &[(String, Expr)]) -> Result<Expr> {
     let mut rows: Option<Expr> = None;
     for (_, value) in values {
         for reduced in reductions(value) {
@@ -512,7 +580,7 @@ fn reduced_rows(values: &[(String, Expr)]) -> Result<Expr> {
 }
 
 /// Every reduction inside `expr`, outermost first.
-fn reductions(expr: &Expr) -> Vec<&Expr> {
+pub(crate) fn reductions(expr: &Expr) -> Vec<&Expr> {
     match expr.op() {
         Op::Reduction { .. } => vec![expr],
         _ => expr.children().into_iter().flat_map(reductions).collect(),
@@ -591,7 +659,7 @@ pub(crate) fn reduction(
         None => column(child, rows)?,
     };
     // Booleans count as 0 and 1 in arithmetic (`t.a.isnull().sum()`), as in Python.
-    let is_boolean = matches!(column::base(child.dshape()), Measure::Bool);
+    let is_boolean = matches!(base(child.dshape()), Measure::Bool);
     let arithmetic = !matches!(
         op,
         Reduction::Min

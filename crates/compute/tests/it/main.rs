@@ -2,6 +2,7 @@
 
 mod combine;
 mod files;
+mod pushdown;
 mod text;
 
 use arrow::record_batch::RecordBatch;
@@ -34,12 +35,13 @@ pub(crate) fn csv_session(name: &str, contents: &str) -> (tempfile::TempDir, Ses
 
 /// The rows of `text`'s result, each cell as Arrow displays it (nulls empty).
 pub(crate) fn rows(session: &Session, text: &str) -> Vec<Vec<String>> {
-    let expr = session
-        .parse(text)
-        .unwrap_or_else(|e| panic!("{text}: {e}"));
-    let batches: Vec<RecordBatch> = session
-        .collect(&expr)
-        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    try_rows(session, text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// The rows of `text`'s result, or the error parsing or computing it.
+pub(crate) fn try_rows(session: &Session, text: &str) -> Result<Vec<Vec<String>>, String> {
+    let expr = session.parse(text).map_err(|e| e.to_string())?;
+    let batches: Vec<RecordBatch> = session.collect(&expr).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for batch in &batches {
         for row in 0..batch.num_rows() {
@@ -52,7 +54,7 @@ pub(crate) fn rows(session: &Session, text: &str) -> Vec<Vec<String>> {
             );
         }
     }
-    out
+    Ok(out)
 }
 
 /// The one column of `text`'s result.

@@ -1,0 +1,132 @@
+//! Computing where the data lives. The largest parts of an expression whose tables are all in
+//! one SQLite or PostgreSQL database, and whose every node SQL expresses, compile to one query
+//! the database runs (values bound as parameters, identifiers quoted); only its result travels,
+//! and the rest of the expression runs locally over it. Blaze's SQL backend did the same,
+//! through SQLAlchemy; this compiles from the expression tree itself rather than from
+//! DataFusion's plans, whose SQL unparser is not trusted with every plan.
+
+mod dialect;
+mod element;
+mod select;
+mod sql;
+
+use std::collections::HashMap;
+
+use blaze_expr::{Expr, Op};
+use blaze_odo::{Resource, SqlQuery};
+
+pub(crate) use self::dialect::Dialect;
+use self::sql::SqlCompiler;
+use crate::error::Result;
+
+/// `name` as a SQL identifier, quoted: `"name"`, embedded quotes doubled.
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Why a part of an expression is computed locally rather than in its database.
+#[derive(Debug)]
+pub(crate) struct Local(pub(crate) String);
+
+type Pushdown<T> = std::result::Result<T, Local>;
+
+/// A table of a SQL database that a name is bound to.
+#[derive(Clone, Debug)]
+pub(crate) struct SqlTable {
+    /// The database, without the table.
+    pub(crate) database: Resource,
+    /// The dialect it speaks.
+    pub(crate) dialect: Dialect,
+    /// The table's name in SQL, quoted (`"schema"."table"` in PostgreSQL).
+    pub(crate) quoted: String,
+}
+
+/// The tables bound to SQL databases, by the names the engine knows them by (`t`,
+/// `db.accounts`).
+#[derive(Debug, Default)]
+pub(crate) struct SqlTables(HashMap<String, SqlTable>);
+
+impl SqlTables {
+    /// Records that `name` is bound to the resource at `uri`: a table of a SQL database, or
+    /// anything else (forgetting an earlier binding of the name).
+    pub(crate) fn bind(&mut self, name: &str, uri: &str) -> Result<()> {
+        let table = match Resource::parse(uri)? {
+            Resource::Sqlite {
+                path,
+                table: Some(table),
+            } => Some(SqlTable {
+                database: Resource::Sqlite { path, table: None },
+                dialect: Dialect::Sqlite,
+                quoted: quote(&table),
+            }),
+            Resource::Postgres {
+                url,
+                table: Some(table),
+            } => {
+                // `schema.table`, or a table of the search path.
+                let quoted = match table.split_once('.') {
+                    Some((schema, name)) => format!("{}.{}", quote(schema), quote(name)),
+                    None => quote(&table),
+                };
+                Some(SqlTable {
+                    database: Resource::Postgres { url, table: None },
+                    dialect: Dialect::Postgres,
+                    quoted,
+                })
+            }
+            _ => None,
+        };
+        match table {
+            Some(table) => self.0.insert(name.to_owned(), table),
+            None => self.0.remove(name),
+        };
+        Ok(())
+    }
+
+    /// The SQL table `expr` is, if it is one: a symbol bound to it, or a table of a bound
+    /// database (`db.accounts`).
+    fn table_of(&self, expr: &Expr) -> Option<&SqlTable> {
+        self.0.get(&table_name(expr)?)
+    }
+
+    /// The one SQL database every table of `expr` is in, if there is one.
+    pub(crate) fn database_of(&self, expr: &Expr) -> Option<&SqlTable> {
+        let mut found: Option<&SqlTable> = None;
+        let mut pending = vec![expr];
+        while let Some(e) = pending.pop() {
+            if let Some(name) = table_name(e) {
+                let table = self.0.get(&name)?;
+                match found {
+                    Some(f) if f.database != table.database => return None,
+                    _ => found = Some(table),
+                }
+            } else if matches!(e.op(), Op::Symbol { .. }) {
+                return None;
+            } else {
+                pending.extend(e.children());
+            }
+        }
+        found
+    }
+}
+
+/// The name a table leaf is registered under: a symbol's, or `db.table` for a table of a
+/// database bound as a record of tables.
+fn table_name(expr: &Expr) -> Option<String> {
+    if expr.dshape().dims().is_empty() {
+        return None;
+    }
+    match expr.op() {
+        Op::Symbol { name } => Some(name.clone()),
+        Op::Field { child, field } if child.dshape().dims().is_empty() => match child.op() {
+            Op::Symbol { name } => Some(format!("{name}.{field}")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `expr` as one query of the database all its tables are in (`database`), or why it is not.
+pub(crate) fn compile(expr: &Expr, tables: &SqlTables, dialect: Dialect) -> Pushdown<SqlQuery> {
+    SqlCompiler::new(dialect, tables).query(expr)
+}
