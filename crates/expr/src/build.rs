@@ -8,8 +8,8 @@ use crate::expr::{
     BinaryOp, DatePart, Expr, Index, Op, Reduction, SampleSize, UnaryOp, Value, WindowFn,
 };
 use crate::types::{
-    base, binary_element, element, is_boolean, is_string, record_of, reduction, reduction_name,
-    unary_element, with_dims,
+    base, binary_element, comparable, element, is_boolean, is_string, record_of, reduction,
+    reduction_name, unary_element, with_dims,
 };
 
 /// Named data of datashape `dshape`: the leaf of expressions.
@@ -411,6 +411,33 @@ impl Expr {
         ))
     }
 
+    /// Whether each element is one of the values of the column `values` (of any rows).
+    pub fn isin_column(&self, values: &Expr) -> Result<Expr> {
+        self.column("isin")?;
+        let is_column = values.dshape().dims().len() == 1 && values.fields().is_empty();
+        if !is_column {
+            return Err(Error::typing(format!(
+                "isin takes a list or a column, and {values} is {}",
+                values.dshape()
+            )));
+        }
+        if !comparable(base(self.dshape()), base(values.dshape())) {
+            return Err(Error::typing(format!(
+                "isin cannot compare {} with {}",
+                self.dshape(),
+                values.dshape()
+            )));
+        }
+        Ok(Expr::new(
+            Op::IsInColumn {
+                child: self.clone(),
+                values: values.clone(),
+            },
+            with_dims(self.dshape().dims(), DataShape::scalar(Measure::Bool)),
+            self.name().map(str::to_owned),
+        ))
+    }
+
     /// Whether each string matches the glob `pattern` (`*` any text, `?` one character).
     pub fn like(&self, pattern: &str) -> Result<Expr> {
         if !is_string(self.dshape()) {
@@ -589,6 +616,7 @@ impl Expr {
             | Op::Relabel { child, .. }
             | Op::Unary { child, .. }
             | Op::IsIn { child, .. }
+            | Op::IsInColumn { child, .. }
             | Op::Like { child, .. }
             | Op::Coerce { child, .. }
             | Op::Cast { child, .. }
@@ -654,6 +682,7 @@ impl Expr {
             Op::Relabel { child, labels } => sub(child)?.relabel(labels.clone()),
             Op::Unary { op, child } => sub(child)?.unary(*op),
             Op::IsIn { child, values } => sub(child)?.isin(values.clone()),
+            Op::IsInColumn { child, values } => sub(child)?.isin_column(&sub(values)?),
             Op::Like { child, pattern } => sub(child)?.like(pattern),
             Op::Coerce { child, to } => sub(child)?.coerce(to.clone()),
             Op::Binary { op, lhs, rhs } => Expr::binary(*op, &sub(lhs)?, &sub(rhs)?),

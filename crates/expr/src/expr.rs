@@ -162,6 +162,14 @@ pub enum Op {
         /// The values.
         values: Vec<Value>,
     },
+    /// Whether each element is one of the values of another column (`t.name.isin(c.name)`),
+    /// as SQL's `IN (SELECT ...)`.
+    IsInColumn {
+        /// The column.
+        child: Expr,
+        /// The values, a column of other rows.
+        values: Expr,
+    },
     /// Whether each string matches a glob pattern (`*`, `?`).
     Like {
         /// The string column.
@@ -661,6 +669,7 @@ impl Expr {
             | Op::AxisReduction { child, .. }
             | Op::Sample { child, .. } => vec![child],
             Op::Selection { child, predicate } => vec![child, predicate],
+            Op::IsInColumn { child, values } => vec![child, values],
             Op::Sort { child, keys, .. } => std::iter::once(child).chain(keys).collect(),
             Op::Binary { lhs, rhs, .. }
             | Op::Coalesce { lhs, rhs }

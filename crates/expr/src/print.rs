@@ -237,6 +237,7 @@ impl Display for Expr {
                 let values = list(values.iter().map(|v| v.to_string()));
                 method(f, child, "isin", &[format!("[{values}]")])
             }
+            Op::IsInColumn { child, values } => method(f, child, "isin", &[values.to_string()]),
             Op::Like { child, pattern } => method(f, child, "like", &[quote(pattern)]),
             Op::Coerce { child, to } => method(f, child, "coerce", &[quote(&to.to_string())]),
             Op::Cast { child, to } => method(f, child, "cast", &[quote(&to.to_string())]),

@@ -542,7 +542,15 @@ impl Resolver<'_> {
             "relabel" => receiver.relabel(call.relabels()?)?,
             "isin" => {
                 let [values] = call.bind(name, &["values"])?;
-                receiver.isin(required(values, name, "values")?.values()?)?
+                let values = required(values, name, "values")?;
+                if matches!(values.term, Term::List(_)) {
+                    receiver.isin(values.values()?)?
+                } else {
+                    let span = values.span;
+                    receiver
+                        .isin_column(&values.expr()?)
+                        .map_err(|e| e.at(span))?
+                }
             }
             "like" => {
                 let [pattern] = call.bind(name, &["pattern"])?;

@@ -167,6 +167,7 @@ impl Writer<'_> {
                     json!({"__!frozenset": values.iter().map(value_json).collect::<Vec<_>>()}),
                 ],
             ),
+            Op::IsInColumn { child, values } => node("IsIn", vec![t(child), t(values)]),
             Op::Like { child, pattern } => node("Like", vec![t(child), json!(pattern)]),
             Op::Coerce { child, to } => node("Coerce", vec![t(child), datashape(to)]),
             Op::Cast { child, to } => node("Cast", vec![t(child), datashape(to)]),
@@ -572,6 +573,9 @@ impl Reader<'_> {
                     return Err(tree_error("By's second argument is a Summary"));
                 };
                 by(&grouper, values.clone())
+            }
+            "IsIn" if a.required(1, "the values")?.get("op").is_some() => {
+                self.child(&a, 0)?.isin_column(&self.child(&a, 1)?)
             }
             "IsIn" => {
                 let keys = a.required(1, "the values")?;

@@ -163,7 +163,7 @@ fn numeric(lhs: &DataShape, rhs: &DataShape) -> Option<DataShape> {
 
 /// Whether values of two measures can be compared: numbers with numbers, strings with strings,
 /// dates and datetimes with each other, equal types otherwise.
-fn comparable(a: &Measure, b: &Measure) -> bool {
+pub(crate) fn comparable(a: &Measure, b: &Measure) -> bool {
     let number = |m: &Measure| m.is_numeric() || matches!(m, Measure::Bool);
     let datelike = |m: &Measure| matches!(m, Measure::Date | Measure::DateTime { .. });
     (number(a) && number(b))

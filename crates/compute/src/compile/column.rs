@@ -41,6 +41,23 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
                 .collect::<Result<_>>()?,
             false,
         ),
+        Op::IsInColumn { child, values } => {
+            let list = super::VALUE_COLUMNS
+                .try_with(|lists| {
+                    lists
+                        .iter()
+                        .find(|(v, _)| v == values)
+                        .map(|(_, list)| list.clone())
+                })
+                .ok()
+                .flatten()
+                .ok_or_else(|| Error::Unsupported(format!("{expr} here")))?;
+            if list.is_empty() {
+                lit(false)
+            } else {
+                recurse(child)?.in_list(list, false)
+            }
+        }
         Op::Like { child, pattern } => recurse(child)?.like(lit(glob_to_like(pattern))),
         Op::Coerce { child, to } | Op::Cast { child, to } => cast(recurse(child)?, arrow_type(to)?),
         Op::Coalesce { lhs, rhs } => core::coalesce(vec![recurse(lhs)?, recurse(rhs)?]),

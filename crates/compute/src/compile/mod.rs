@@ -15,7 +15,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use blaze_datashape::Measure;
 use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
 use blaze_odo::SqlQuery;
-use datafusion::common::{JoinType, TableReference};
+use datafusion::common::{JoinType, ScalarValue, TableReference};
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::math::expr_fn as math;
 use datafusion::functions_aggregate::count::count_all;
@@ -32,6 +32,30 @@ pub(crate) use self::column::{arrow_element, arrow_type, base};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, Local, SqlTables};
 use crate::source::query_table;
+
+tokio::task_local! {
+    /// The distinct values of the columns `isin` compares with in the expression being
+    /// compiled (`c.name` in `t.name.isin(c.name)`), computed before it, for [`column`] to
+    /// test membership of. (DataFusion 55 plans `IN (subquery)` only in filters; `isin` is
+    /// a column anywhere.)
+    pub(crate) static VALUE_COLUMNS: Vec<(Expr, Vec<DfExpr>)>;
+}
+
+/// The columns of values of every `isin(column)` in `expr`.
+fn value_columns(expr: &Expr) -> Vec<&Expr> {
+    match expr.op() {
+        Op::IsInColumn { child, values } => {
+            let mut found = value_columns(child);
+            found.push(values);
+            found
+        }
+        _ => expr
+            .children()
+            .into_iter()
+            .flat_map(value_columns)
+            .collect(),
+    }
+}
 
 /// The name of an expression's result column; `_` when Blaze gives it none.
 pub(crate) fn output_name(expr: &Expr) -> &str {
@@ -106,7 +130,17 @@ impl<'a> Compiler<'a> {
 
     /// The result of `expr` as a frame, its columns named and typed as the expression says.
     pub(crate) async fn compile(&self, expr: &Expr) -> Result<DataFrame> {
-        let frame = conform(self.frame(expr).await?, expr)?;
+        let frame = match self.push(expr)? {
+            Some(pushed) => pushed,
+            None => {
+                let mut lists = Vec::new();
+                for values in value_columns(expr) {
+                    lists.push((values.clone(), self.distinct_values(values).await?));
+                }
+                VALUE_COLUMNS.scope(lists, self.frame(expr)).await?
+            }
+        };
+        let frame = conform(frame, expr)?;
         if !depends_on_positions(expr) {
             return Ok(frame);
         }
@@ -119,6 +153,18 @@ impl<'a> Compiler<'a> {
             .optimizer
             .repartition_file_scans = false;
         Ok(DataFrame::new(state, plan))
+    }
+
+    /// The distinct values of the column `values`, computed now, as constants.
+    async fn distinct_values(&self, values: &Expr) -> Result<Vec<DfExpr>> {
+        let frame = conform(self.frame(values).await?, values)?;
+        let mut constants = Vec::new();
+        for batch in frame.distinct()?.collect().await? {
+            for row in 0..batch.num_rows() {
+                constants.push(lit(ScalarValue::try_from_array(batch.column(0), row)?));
+            }
+        }
+        Ok(constants)
     }
 
     /// The rows (or the one row of a single value) of `expr`.

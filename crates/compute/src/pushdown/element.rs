@@ -70,6 +70,11 @@ impl SqlCompiler<'_> {
                     .collect::<Pushdown<Vec<_>>>()?;
                 format!("({x} IN ({}))", values.join(", "))
             }
+            Op::IsInColumn { child, values } => {
+                let x = self.element(child, rows, select)?;
+                let subquery = self.select(values)?;
+                format!("({x} IN ({}))", subquery.render(self.dialect))
+            }
             Op::Like { child, pattern } => {
                 let x = self.element(child, rows, select)?;
                 let p = self.bind(SqlValue::Text(self.dialect.like_pattern(pattern)));

@@ -78,6 +78,20 @@ fn typing_errors_name_the_types() {
             .0
             .contains("'soon' is not a valid datetime")
     );
+    assert_eq!(
+        error("t.id.isin(t2)"),
+        (
+            "at line 1, column 11: isin takes a list or a column, and t2 is \
+             var * {name: string, amount: int64, id: int64}"
+                .to_owned(),
+            11
+        )
+    );
+    assert!(
+        error("t.id.isin(t2.name)")
+            .0
+            .contains("isin cannot compare var * int64 with var * string")
+    );
     assert!(
         error("t.relabel(x='y')")
             .0

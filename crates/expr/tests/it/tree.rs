@@ -53,6 +53,11 @@ fn trees_are_written_as_blaze_writes_them() {
         to_tree(&expr("t.id.isin([1, 2])"), &[("t", "t")]),
         json!({"op": "IsIn", "args": [{"op": "Field", "args": ["t", "id"]}, {"__!frozenset": [1, 2]}]})
     );
+    assert_eq!(
+        to_tree(&expr("t.id.isin(t2.id)"), &[("t", "t"), ("t2", "t2")]),
+        json!({"op": "IsIn", "args": [
+            {"op": "Field", "args": ["t", "id"]}, {"op": "Field", "args": ["t2", "id"]}]})
+    );
 }
 
 #[test]

@@ -352,6 +352,18 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("id"),
     ),
     (
+        "t.name.isin(cities[cities.city == 'Paris'].name)",
+        "t.name.isin(cities[cities.city == 'Paris'].name)",
+        "var * bool",
+        Some("name"),
+    ),
+    (
+        "t[~t.id.isin(t2.id)].name",
+        "t[~t.id.isin(t2.id)].name",
+        "var * string",
+        Some("name"),
+    ),
+    (
         "t[t.name.like('Al*')]",
         "t[t.name.like('Al*')]",
         "var * {name: string, amount: int32, id: int64}",
