@@ -30,6 +30,9 @@ pub struct SessionOptions {
     pub spill_dir: Option<PathBuf>,
     /// How text resources are read and how much is read to infer their types.
     pub read: DiscoverOptions,
+    /// Compute every part of an expression locally, reading whole tables out of SQL
+    /// databases, rather than computing what SQL expresses in them (to compare the two).
+    pub no_pushdown: bool,
 }
 
 /// Bound data and the engine that computes expressions over it.
@@ -40,6 +43,7 @@ pub struct Session {
     read: DiscoverOptions,
     /// The bound tables that are in SQL databases, where expressions over them are computed.
     tables: SqlTables,
+    no_pushdown: bool,
 }
 
 impl Session {
@@ -71,6 +75,7 @@ impl Session {
             namespace: Namespace::new(),
             read: options.read,
             tables: SqlTables::default(),
+            no_pushdown: options.no_pushdown,
         })
     }
 
@@ -104,7 +109,9 @@ impl Session {
                     .ctx
                     .deregister_table(datafusion::common::TableReference::bare(table.as_str()));
                 register(&self.ctx, table, table_uri, shape, &self.read).await?;
-                self.tables.bind(table, table_uri)?;
+                if !self.no_pushdown {
+                    self.tables.bind(table, table_uri)?;
+                }
             }
             Ok::<_, Error>(())
         })?;

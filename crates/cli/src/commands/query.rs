@@ -38,6 +38,10 @@ pub(crate) struct Args {
     /// (default: unlimited).
     #[arg(long, value_parser = parse_bytes)]
     memory_limit: Option<u64>,
+    /// Compute everything locally, reading whole tables out of SQL databases, rather than
+    /// running what SQL expresses inside them.
+    #[arg(long)]
+    no_pushdown: bool,
     /// What to do when the --into target exists.
     #[arg(long, value_enum, default_value_t = IfExistsArg::Fail)]
     if_exists: IfExistsArg,
@@ -80,7 +84,7 @@ enum Query {
 
 pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
     let (text, bindings) = args.items.split_last().expect("clap requires two items");
-    let session = open_session(bindings, args.memory_limit, &args.read)?;
+    let session = open_session(bindings, args.memory_limit, &args.read, args.no_pushdown)?;
     let query = match language {
         Language::Blaze => Query::Expr(parse(&session, text)?),
         Language::Sql => Query::Sql(text.clone()),
@@ -156,11 +160,13 @@ pub(crate) fn open_session(
     bindings: &[String],
     memory_limit: Option<u64>,
     read: &ReadArgs,
+    no_pushdown: bool,
 ) -> Result<Session, Failure> {
     let mut session = Session::new(SessionOptions {
         memory_limit: memory_limit.map(|m| m as usize),
         spill_dir: None,
         read: read.options(64 << 20),
+        no_pushdown,
     })
     .map_err(Failure::failed)?;
     for binding in bindings {

@@ -43,7 +43,7 @@ Commands:
   :quit             leave (also Ctrl-D)";
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let mut session = open_session(&args.bindings, args.memory_limit, &args.read)?;
+    let mut session = open_session(&args.bindings, args.memory_limit, &args.read, false)?;
     let mut editor = DefaultEditor::new().map_err(Failure::failed)?;
     let history = history_file();
     if let Some(path) = &history {

@@ -555,3 +555,60 @@ fn a_result_larger_than_the_memory_limit_streams_into_a_target() {
         stderr(&out)
     );
 }
+
+#[test]
+fn query_computes_in_sqlite_and_explains_what_it_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:///{}", dir.path().join("bank.db").display());
+    for (file, table) in [("accounts.csv", "accounts"), ("cities.csv", "cities")] {
+        let out = blaze(&[
+            "odo",
+            &format!("examples/data/{file}"),
+            &format!("{db}::{table}"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let expr = "by(join(db.accounts[db.accounts.balance > -250], db.cities, 'name').city, \
+                total=join(db.accounts[db.accounts.balance > -250], db.cities, 'name').balance.sum()).sort('city')";
+    let on_files = expr.replace("db.", "");
+    let expected = blaze(&[
+        "query",
+        "examples/data/accounts.csv",
+        "examples/data/cities.csv",
+        &on_files,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(expected.status.code(), Some(0), "{}", stderr(&expected));
+    let db_binding = format!("db={db}");
+    let out = blaze(&["query", &db_binding, expr, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), stdout(&expected));
+
+    // One query does it all; the value is a parameter.
+    let out = blaze(&["query", &db_binding, expr, "--explain"]);
+    let plan = stdout(&out);
+    assert!(
+        plan.starts_with(&format!("Sent to {db}:\n  SELECT ")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("INNER JOIN") && plan.contains("GROUP BY"),
+        "{plan}"
+    );
+    assert!(plan.contains("\n  parameters: -250\n"), "{plan}");
+    assert!(plan.contains("Local plan (DataFusion):"), "{plan}");
+
+    // Told not to, blaze reads the tables and computes locally, with the same result.
+    let out = blaze(&["query", &db_binding, expr, "--no-pushdown", "--explain"]);
+    assert!(!stdout(&out).contains("Sent to"), "{}", stdout(&out));
+    let out = blaze(&[
+        "query",
+        &db_binding,
+        expr,
+        "--no-pushdown",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(stdout(&out), stdout(&expected));
+}

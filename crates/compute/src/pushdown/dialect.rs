@@ -14,6 +14,14 @@ pub(crate) enum Dialect {
 }
 
 impl Dialect {
+    /// The database's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+        }
+    }
+
     /// The placeholder of parameter `n` (from 1).
     pub(crate) fn parameter(self, n: usize) -> String {
         match self {

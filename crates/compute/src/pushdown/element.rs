@@ -103,7 +103,7 @@ impl SqlCompiler<'_> {
                     format!("({l} || {sep} || {r})")
                 }
             }
-            _ => return Err(Local(format!("{expr} is computed locally"))),
+            _ => return Err(Local(format!("no SQL for {expr}"))),
         })
     }
 
@@ -195,7 +195,7 @@ impl SqlCompiler<'_> {
             };
         }
         if child.has_window() {
-            return Err(Local(format!("{child} needs every row in order")));
+            return Err(Local("window functions need every row in order".into()));
         }
         let x = self.element(child, rows, select)?;
         // Booleans count as 0 and 1 in arithmetic, as in Python.
@@ -245,7 +245,10 @@ impl SqlCompiler<'_> {
                     self.dialect.float(&x)
                 )
             }
-            _ => return Err(Local(format!("{op:?} is computed locally here"))),
+            _ => {
+                let name = self.dialect.name();
+                return Err(Local(format!("{name} has no {op:?} as computed locally")));
+            }
         })
     }
 
@@ -348,7 +351,12 @@ impl SqlCompiler<'_> {
 
     fn unary(&mut self, op: UnaryOp, child: &Expr, x: &str) -> Pushdown<String> {
         let dialect = self.dialect;
-        let unsupported = || Local(format!("{op:?} of {child} is computed locally here"));
+        let unsupported = || {
+            let name = dialect.name();
+            Local(format!(
+                "{name} has no {op:?} of {child} as computed locally"
+            ))
+        };
         Ok(match op {
             UnaryOp::Neg => format!("(-{x})"),
             UnaryOp::Not => format!("(NOT {x})"),

@@ -146,7 +146,7 @@ impl<'a> SqlCompiler<'a> {
         match expr.op() {
             Op::Selection { child, predicate } => {
                 if predicate.has_window() {
-                    return Err(Local(format!("{predicate} needs every row in order")));
+                    return Err(Local("window functions need every row in order".into()));
                 }
                 let select = self.select(child)?;
                 let mut select = if select.is_plain() {
@@ -288,7 +288,7 @@ impl<'a> SqlCompiler<'a> {
             }
             _ if expr.rows() != expr || matches!(expr.op(), Op::Merge { .. }) => {
                 if expr.has_window() {
-                    return Err(Local(format!("{expr} needs every row in order")));
+                    return Err(Local("window functions need every row in order".into()));
                 }
                 let rows = element_rows(expr);
                 let select = self.select(rows)?;
@@ -311,7 +311,7 @@ impl<'a> SqlCompiler<'a> {
                 };
                 Ok(select)
             }
-            _ => Err(Local(format!("{expr} is computed locally"))),
+            _ => Err(Local(format!("no SQL for {expr}"))),
         }
     }
 
