@@ -5,6 +5,7 @@
 #   bash bench/run.sh                 # every part: 10M rows, 3 runs per tool
 #   bash bench/run.sh odo             # odo conversions (needs PostgreSQL: started here)
 #   bash bench/run.sh groupby         # db-benchmark group-by q1-q10
+#   bash bench/run.sh pushdown        # a group-by in PostgreSQL (needs PostgreSQL: started here)
 #   ROWS=1000000 RUNS=5 bash bench/run.sh groupby
 #
 # Creates bench/.venv (the peers, from the Python package registry) and bench/data (generated
@@ -13,8 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all|odo|groupby) ;;
-  *) echo "usage: bash bench/run.sh [all|odo|groupby]" >&2; exit 2 ;;
+  all|odo|groupby|pushdown) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown]" >&2; exit 2 ;;
 esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
@@ -23,16 +24,18 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
 # One build of both, so that they share one set of compiled dependencies.
 cargo build --release --quiet -p blaze-cli -p blaze-compute --bins --example datafusion_direct
-if [ "$part" != groupby ]; then
+if [ "$part" = all ] || [ "$part" = odo ] || [ "$part" = pushdown ]; then
   eval "$(scripts/services.sh start)"
   trap 'scripts/services.sh stop' EXIT
+fi
+if [ "$part" = all ] || [ "$part" = odo ]; then
   "$venv/bin/python" bench/odo_bench.py \
     --blaze target/release/blaze \
     --rows "${ROWS:-10000000}" \
     --runs "${RUNS:-3}" \
     --out bench/results/odo.md
 fi
-if [ "$part" != odo ]; then
+if [ "$part" = all ] || [ "$part" = groupby ]; then
   "$venv/bin/python" bench/groupby_bench.py \
     --blaze target/release/blaze \
     --direct target/release/examples/datafusion_direct \
@@ -40,9 +43,16 @@ if [ "$part" != odo ]; then
     --runs "${RUNS:-3}" \
     --out bench/results/groupby.md
 fi
+if [ "$part" = all ] || [ "$part" = pushdown ]; then
+  "$venv/bin/python" bench/pushdown_bench.py \
+    --blaze target/release/blaze \
+    --rows "${ROWS:-10000000}" \
+    --runs "${RUNS:-3}" \
+    --out bench/results/pushdown.md
+fi
 {
   echo "# Benchmark results"
-  for section in bench/results/odo.md bench/results/groupby.md; do
+  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md; do
     if [ -f "$section" ]; then
       echo
       cat "$section"

@@ -58,27 +58,37 @@ impl Dialect {
     }
 
     /// The type `x` is cast to for an Arrow type; `None` where the dialect has no exact one.
-    pub(crate) fn type_name(self, to: &DataType) -> Option<&'static str> {
-        Some(match (self, to) {
-            (Dialect::Sqlite, t) if t.is_integer() => "INTEGER",
-            (Dialect::Sqlite, t) if t.is_floating() => "REAL",
-            (Dialect::Sqlite, DataType::Utf8 | DataType::LargeUtf8) => "TEXT",
-            (Dialect::Postgres, DataType::Int8 | DataType::Int16 | DataType::UInt8) => "SMALLINT",
-            (Dialect::Postgres, DataType::Int32 | DataType::UInt16) => "INTEGER",
-            (Dialect::Postgres, DataType::Int64 | DataType::UInt32) => "BIGINT",
-            (Dialect::Postgres, DataType::Float16 | DataType::Float32) => "REAL",
-            (Dialect::Postgres, DataType::Float64) => "DOUBLE PRECISION",
-            (Dialect::Postgres, DataType::Boolean) => "BOOLEAN",
-            (Dialect::Postgres, DataType::Utf8 | DataType::LargeUtf8) => "TEXT",
-            (Dialect::Postgres, DataType::Date32) => "DATE",
-            (Dialect::Postgres, DataType::Timestamp(TimeUnit::Microsecond, None)) => "TIMESTAMP",
-            (Dialect::Postgres, DataType::Timestamp(TimeUnit::Microsecond, Some(_))) => {
-                "TIMESTAMPTZ"
+    pub(crate) fn type_name(self, to: &DataType) -> Option<String> {
+        if let (Dialect::Postgres, DataType::Decimal128(precision, scale)) = (self, to) {
+            return Some(format!("NUMERIC({precision}, {scale})"));
+        }
+        Some(
+            match (self, to) {
+                (Dialect::Sqlite, t) if t.is_integer() => "INTEGER",
+                (Dialect::Sqlite, t) if t.is_floating() => "REAL",
+                (Dialect::Sqlite, DataType::Utf8 | DataType::LargeUtf8) => "TEXT",
+                (Dialect::Postgres, DataType::Int8 | DataType::Int16 | DataType::UInt8) => {
+                    "SMALLINT"
+                }
+                (Dialect::Postgres, DataType::Int32 | DataType::UInt16) => "INTEGER",
+                (Dialect::Postgres, DataType::Int64 | DataType::UInt32) => "BIGINT",
+                (Dialect::Postgres, DataType::Float16 | DataType::Float32) => "REAL",
+                (Dialect::Postgres, DataType::Float64) => "DOUBLE PRECISION",
+                (Dialect::Postgres, DataType::Boolean) => "BOOLEAN",
+                (Dialect::Postgres, DataType::Utf8 | DataType::LargeUtf8) => "TEXT",
+                (Dialect::Postgres, DataType::Date32) => "DATE",
+                (Dialect::Postgres, DataType::Timestamp(TimeUnit::Microsecond, None)) => {
+                    "TIMESTAMP"
+                }
+                (Dialect::Postgres, DataType::Timestamp(TimeUnit::Microsecond, Some(_))) => {
+                    "TIMESTAMPTZ"
+                }
+                (Dialect::Postgres, DataType::Time64(TimeUnit::Microsecond)) => "TIME",
+                (Dialect::Postgres, DataType::Binary) => "BYTEA",
+                _ => return None,
             }
-            (Dialect::Postgres, DataType::Time64(TimeUnit::Microsecond)) => "TIME",
-            (Dialect::Postgres, DataType::Binary) => "BYTEA",
-            _ => return None,
-        })
+            .to_owned(),
+        )
     }
 
     /// The number of characters of `x`.

@@ -502,3 +502,57 @@ fn hostile_names_and_values_are_quoted_and_bound() {
         assert_eq!(crate::values(&s, "t.nrows"), ["3"]);
     }
 }
+
+#[test]
+fn results_from_postgresql_keep_the_catalogues_types() {
+    use arrow::datatypes::{DataType, TimeUnit};
+    let url = postgres_url();
+    let schema = "it_pushdown_types";
+    psql(
+        &url,
+        &format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};
+             CREATE TABLE {schema}.typed (id int2 NOT NULL, price numeric(10, 2),
+                                          at timestamptz, day date, ok boolean);
+             INSERT INTO {schema}.typed VALUES
+               (1, 12.50, '2024-01-15 10:30:00+01', '2024-01-15', true),
+               (2, NULL, '2023-06-01 00:00:00+00', NULL, false),
+               (3, 99.99, NULL, '2024-02-29', NULL);"
+        ),
+    );
+    let s = session(&[("t", &format!("{url}::{schema}.typed"))]);
+    let expr = s.parse("t[t.price > 10].sort('id')").unwrap();
+    let batches = s.collect(&expr).unwrap();
+    let types: Vec<DataType> = batches[0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            DataType::Int16,
+            DataType::Decimal128(10, 2),
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            DataType::Date32,
+            DataType::Boolean,
+        ]
+    );
+    assert_eq!(
+        rows(&s, "t[t.price > 10].sort('id')"),
+        [
+            ["1", "12.50", "2024-01-15T09:30:00Z", "2024-01-15", "true"],
+            ["3", "99.99", "", "2024-02-29", ""],
+        ]
+    );
+    for (text, expected) in [
+        ("t.price.sum()", vec!["112.49"]),
+        ("t[t.at > '2024-01-01'].id", vec!["1"]),
+        ("t[t.day.year == 2024].sort('id').id", vec!["1", "3"]),
+        ("t[t.ok.isnull()].id", vec!["3"]),
+    ] {
+        assert_eq!(crate::values(&s, text), expected, "{text}");
+        assert_eq!(pushdown(&s, text), Ok((1, false)), "{text}");
+    }
+}
