@@ -8,18 +8,22 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
 use blaze_datashape::DataShape;
 use blaze_odo::{BatchSource, DEFAULT_BATCH_ROWS, DiscoverOptions, FileFormat, Resource, SqlQuery};
-use datafusion::catalog::TableProvider;
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::TableReference;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::TableType;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::streaming::PartitionStream;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::{Expr as DfExpr, ParquetReadOptions, SessionContext};
 
 use crate::error::{Error, Result};
+use crate::pushdown::PushedQuery;
 
 /// Registers the table at `uri` (typed by `dshape`) under `name`.
 pub(crate) async fn register(
@@ -51,25 +55,74 @@ pub(crate) async fn register(
     Ok(())
 }
 
-/// The rows `query` gives in `database` (a SQLite or PostgreSQL database), as a table of
-/// `schema`: the query runs in the database each time the table is scanned.
-pub(crate) fn query_table(
+/// The rows an expression pushed into a SQL database gives, as a table: its query runs in the
+/// database each time the table is scanned, selecting only the columns the scan needs.
+#[derive(Debug)]
+pub(crate) struct QueryTable {
     database: Resource,
-    query: SqlQuery,
+    query: PushedQuery,
     schema: SchemaRef,
-) -> Result<Arc<dyn TableProvider>> {
-    let batch_schema = schema.clone();
-    let partition = OdoPartition {
-        label: format!("{database}: {}", query.sql),
-        schema: schema.clone(),
-        open: Arc::new(move || {
-            blaze_odo::query(&database, &query, batch_schema.clone(), DEFAULT_BATCH_ROWS)
-        }),
-    };
-    Ok(Arc::new(StreamingTable::try_new(
-        schema,
-        vec![Arc::new(partition)],
-    )?))
+}
+
+impl QueryTable {
+    /// The rows of `query`, run in `database`, as a table of `schema`.
+    pub(crate) fn new(database: Resource, query: PushedQuery, schema: SchemaRef) -> Self {
+        QueryTable {
+            database,
+            query,
+            schema,
+        }
+    }
+
+    /// A table that runs `query` each time it is scanned.
+    fn streaming(&self, query: SqlQuery, schema: SchemaRef) -> Result<StreamingTable> {
+        let database = self.database.clone();
+        let batch_schema = schema.clone();
+        let partition = OdoPartition {
+            label: format!("{database}: {}", query.sql),
+            schema: schema.clone(),
+            open: Arc::new(move || {
+                blaze_odo::query(&database, &query, batch_schema.clone(), DEFAULT_BATCH_ROWS)
+            }),
+        };
+        Ok(StreamingTable::try_new(schema, vec![Arc::new(partition)])?)
+    }
+}
+
+#[async_trait]
+impl TableProvider for QueryTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[DfExpr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let external = |e: Error| DataFusionError::External(Box::new(e));
+        match projection {
+            Some(columns) if !columns.is_empty() && self.query.can_project() => {
+                let schema = Arc::new(self.schema.project(columns)?);
+                let table = self
+                    .streaming(self.query.sql(Some(columns)), schema)
+                    .map_err(external)?;
+                table.scan(state, None, &[], limit).await
+            }
+            _ => {
+                let table = self
+                    .streaming(self.query.sql(None), self.schema.clone())
+                    .map_err(external)?;
+                table.scan(state, projection, &[], limit).await
+            }
+        }
+    }
 }
 
 /// The path DataFusion should scan when `uri` names local Parquet files.

@@ -31,7 +31,7 @@ use self::column::column;
 pub(crate) use self::column::{arrow_element, arrow_type, base};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, Local, SqlTables};
-use crate::source::query_table;
+use crate::source::QueryTable;
 
 tokio::task_local! {
     /// The distinct values of the columns `isin` compares with in the expression being
@@ -119,13 +119,12 @@ impl<'a> Compiler<'a> {
             .into_iter()
             .map(|f| f.with_nullable(true))
             .collect();
-        let provider = query_table(
-            table.database.clone(),
-            query.clone(),
-            Arc::new(Schema::new(fields)),
-        )?;
-        pushdown.queries.push((table.database.to_string(), query));
-        Ok(Some(self.ctx.read_table(provider)?))
+        pushdown
+            .queries
+            .push((table.database.to_string(), query.sql(None)));
+        let provider =
+            QueryTable::new(table.database.clone(), query, Arc::new(Schema::new(fields)));
+        Ok(Some(self.ctx.read_table(Arc::new(provider))?))
     }
 
     /// The result of `expr` as a frame, its columns named and typed as the expression says.

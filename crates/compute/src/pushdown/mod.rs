@@ -13,9 +13,10 @@ mod sql;
 use std::collections::HashMap;
 
 use blaze_expr::{Expr, Op};
-use blaze_odo::{Resource, SqlQuery};
+use blaze_odo::{Resource, SqlQuery, SqlValue};
 
 pub(crate) use self::dialect::Dialect;
+use self::select::Select;
 use self::sql::SqlCompiler;
 use crate::error::Result;
 
@@ -126,7 +127,66 @@ fn table_name(expr: &Expr) -> Option<String> {
     }
 }
 
-/// `expr` as one query of the database all its tables are in (`database`), or why it is not.
-pub(crate) fn compile(expr: &Expr, tables: &SqlTables, dialect: Dialect) -> Pushdown<SqlQuery> {
+/// An expression compiled to one query of a database.
+#[derive(Clone, Debug)]
+pub(crate) struct PushedQuery {
+    select: Select,
+    params: Vec<SqlValue>,
+    dialect: Dialect,
+}
+
+impl PushedQuery {
+    /// The query, giving only the result columns at the positions `columns` when told (the
+    /// others are not needed; see [`PushedQuery::can_project`]), or all of them.
+    pub(crate) fn sql(&self, columns: Option<&[usize]>) -> SqlQuery {
+        let mut select = self.select.clone();
+        if let Some(columns) = columns {
+            select.columns = columns.iter().map(|&i| select.columns[i].clone()).collect();
+        }
+        SqlQuery {
+            sql: select.render(self.dialect),
+            params: self.params.clone(),
+        }
+    }
+
+    /// Whether the query may give fewer columns with the same rows (distinct rows of fewer
+    /// columns are other rows).
+    pub(crate) fn can_project(&self) -> bool {
+        !self.select.distinct
+    }
+}
+
+/// `expr` as one query of the database all its tables are in, or why it is not.
+pub(crate) fn compile(expr: &Expr, tables: &SqlTables, dialect: Dialect) -> Pushdown<PushedQuery> {
     SqlCompiler::new(dialect, tables).query(expr)
+}
+
+#[cfg(test)]
+mod tests {
+    use blaze_expr::{Namespace, symbol};
+
+    use super::*;
+
+    #[test]
+    fn a_scan_of_some_columns_asks_the_database_for_those_only() {
+        let mut tables = SqlTables::default();
+        tables.bind("t", "sqlite:///shop.db::t").unwrap();
+        let mut names = Namespace::new();
+        let dshape = blaze_datashape::parse("var * {a: int64, b: string, c: float64}").unwrap();
+        names.bind("t", symbol("t", dshape));
+        let query = |text: &str| {
+            let expr = blaze_expr::parse(text, &names).unwrap();
+            compile(&expr, &tables, Dialect::Sqlite).unwrap()
+        };
+        let filtered = query("t[t.a > 1]");
+        assert_eq!(
+            filtered.sql(Some(&[2, 0])).sql,
+            "SELECT \"q1\".\"c\" AS \"c\", \"q1\".\"a\" AS \"a\" FROM \"t\" AS \"q1\" \
+             WHERE (\"q1\".\"a\" > ?1)"
+        );
+        assert_eq!(filtered.sql(Some(&[2, 0])).params, [SqlValue::Int(1)]);
+        assert!(filtered.can_project());
+        // Distinct rows of fewer columns would be other rows.
+        assert!(!query("t.distinct()").can_project());
+    }
 }

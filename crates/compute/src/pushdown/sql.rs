@@ -2,11 +2,11 @@
 //! reads it as a subquery where SQL's clauses do not compose (see [`Select`]).
 
 use blaze_expr::{Expr, Index, JoinKind, Op};
-use blaze_odo::{SqlQuery, SqlValue};
+use blaze_odo::SqlValue;
 
 use super::dialect::Dialect;
 use super::select::{OrderKey, Select};
-use super::{Local, Pushdown, SqlTables, quote};
+use super::{Local, Pushdown, PushedQuery, SqlTables, quote};
 use crate::compile::{arrow_element, element_rows, output_name, reduced_rows, reductions};
 
 /// Compiles the expressions over the tables of one database to its SQL.
@@ -31,7 +31,7 @@ impl<'a> SqlCompiler<'a> {
     /// `expr` as one statement whose columns are the expression's result columns. PostgreSQL
     /// is told the type of each (its `sum` of integers is a `numeric`, for one); SQLite's
     /// values are read into the expected types.
-    pub(super) fn query(mut self, expr: &Expr) -> Pushdown<SqlQuery> {
+    pub(super) fn query(mut self, expr: &Expr) -> Pushdown<PushedQuery> {
         let mut select = self.select(expr)?;
         let fields = arrow_element(expr).map_err(|e| Local(e.to_string()))?;
         if self.dialect == Dialect::Postgres {
@@ -41,9 +41,10 @@ impl<'a> SqlCompiler<'a> {
                 }
             }
         }
-        Ok(SqlQuery {
-            sql: select.render(self.dialect),
+        Ok(PushedQuery {
+            select,
             params: self.params,
+            dialect: self.dialect,
         })
     }
 
