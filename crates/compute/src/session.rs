@@ -8,7 +8,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use blaze_datashape::DataShape;
 use blaze_expr::{Expr, Namespace, symbol};
-use blaze_odo::{DiscoverOptions, SqlValue};
+use blaze_odo::DiscoverOptions;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
-use crate::pushdown::SqlTables;
+use crate::pushdown::DatabaseTables;
 use crate::source::register;
 
 /// How a session computes.
@@ -42,7 +42,7 @@ pub struct Session {
     namespace: Namespace,
     read: DiscoverOptions,
     /// The bound tables that are in SQL databases, where expressions over them are computed.
-    tables: SqlTables,
+    tables: DatabaseTables,
     no_pushdown: bool,
 }
 
@@ -74,7 +74,7 @@ impl Session {
             ctx,
             namespace: Namespace::new(),
             read: options.read,
-            tables: SqlTables::default(),
+            tables: DatabaseTables::default(),
             no_pushdown: options.no_pushdown,
         })
     }
@@ -199,12 +199,8 @@ impl Session {
             let frame = compiler.compile(expr).await?;
             let mut text = String::new();
             let pushdown = compiler.into_pushdown();
-            for (database, query) in &pushdown.queries {
-                text.push_str(&format!("Sent to {database}:\n  {}\n", query.sql));
-                if !query.params.is_empty() {
-                    let values: Vec<String> = query.params.iter().map(param_text).collect();
-                    text.push_str(&format!("  parameters: {}\n", values.join(", ")));
-                }
+            for (database, sent) in &pushdown.queries {
+                text.push_str(&format!("Sent to {database}:\n  {sent}\n"));
             }
             if let Some((part, reason)) = &pushdown.local {
                 text.push_str(&format!("Computed locally: {part} ({reason})\n"));
@@ -217,16 +213,6 @@ impl Session {
             }
             Ok(text)
         })
-    }
-}
-
-/// A parameter's value as SQL would write it.
-fn param_text(value: &SqlValue) -> String {
-    match value {
-        SqlValue::Bool(b) => b.to_string(),
-        SqlValue::Int(i) => i.to_string(),
-        SqlValue::Float(x) => x.to_string(),
-        SqlValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
     }
 }
 

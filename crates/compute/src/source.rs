@@ -125,6 +125,35 @@ impl TableProvider for QueryTable {
     }
 }
 
+/// The documents a MongoDB aggregation `pipeline` gives in `collection`, as a table of
+/// `schema`: the pipeline runs each time the table is scanned.
+pub(crate) fn pipeline_table(
+    collection: Resource,
+    pipeline: Vec<serde_json::Value>,
+    schema: SchemaRef,
+) -> Arc<dyn TableProvider> {
+    let batch_schema = schema.clone();
+    let partition = OdoPartition {
+        label: format!(
+            "{collection}: {}",
+            serde_json::Value::Array(pipeline.clone())
+        ),
+        schema: schema.clone(),
+        open: Arc::new(move || {
+            blaze_odo::aggregate(
+                &collection,
+                &pipeline,
+                batch_schema.clone(),
+                DEFAULT_BATCH_ROWS,
+            )
+        }),
+    };
+    Arc::new(
+        StreamingTable::try_new(schema, vec![Arc::new(partition)])
+            .expect("the partition has the table's schema"),
+    )
+}
+
 /// The path DataFusion should scan when `uri` names local Parquet files.
 fn local_parquet(uri: &str) -> Result<Option<String>> {
     Ok(match Resource::parse(uri)? {

@@ -8,7 +8,8 @@
 //! * [`open`] reads any resource as Arrow record batches; [`odo_batches`] writes batches a
 //!   library user holds ([`BatchSource::from_batches`]) into any target.
 //! * [`query`] runs SQL with bound parameters inside a SQLite or PostgreSQL database, read-only,
-//!   and streams its rows back as Arrow batches (Blaze's pushdown sends its SQL through it).
+//!   and streams its rows back as Arrow batches (Blaze's pushdown sends its SQL through it);
+//!   [`aggregate`] runs a MongoDB aggregation pipeline the same way.
 //! * Resources: files (one, a glob, or a directory of parts), S3 objects and HTTP files, SQLite
 //!   and PostgreSQL tables, MongoDB collections ([`Resource`]).
 //!
@@ -46,7 +47,7 @@ pub use graph::{Conversion, Graph, Kind, Plan, Step};
 pub use odo::{
     IfExists, OdoOptions, Progress, ProgressFn, Summary, discover, explain, odo, odo_batches, open,
 };
-pub use query::{SqlQuery, SqlValue, query};
+pub use query::{SqlQuery, SqlValue, aggregate, query};
 pub use read::ReadProgress;
 pub use rejects::Rejects;
 pub use resource::{FileSet, Resource};

@@ -139,8 +139,9 @@ impl Export {
     }
 }
 
-/// Streams every document of the collection into a local JSON-lines file.
-pub(crate) fn export(collection: &Collection) -> Result<Export> {
+/// Streams every document of the collection into a local JSON-lines file; or, given a
+/// `pipeline`, the documents its aggregation gives.
+pub(crate) fn export(collection: &Collection, pipeline: &[Document]) -> Result<Export> {
     let uri = collection.uri();
     if !exists(collection)? {
         let names = collection_names(&collection.url, &collection.db)?;
@@ -164,12 +165,15 @@ pub(crate) fn export(collection: &Collection) -> Result<Export> {
         std::fs::File::create(&file).map_err(|e| mongo_error(&uri, e))?,
     );
     runtime(&uri)?.block_on(async {
-        let mut cursor = database(&collection.url, &collection.db)
+        let documents = database(&collection.url, &collection.db)
             .await?
-            .collection::<Document>(&collection.name)
-            .find(Document::new())
-            .await
-            .map_err(|e| mongo_error(&uri, e))?;
+            .collection::<Document>(&collection.name);
+        let mut cursor = if pipeline.is_empty() {
+            documents.find(Document::new()).await
+        } else {
+            documents.aggregate(pipeline.to_vec()).await
+        }
+        .map_err(|e| mongo_error(&uri, e))?;
         while let Some(doc) = cursor.next().await {
             let doc = doc.map_err(|e| mongo_error(&uri, e))?;
             serde_json::to_writer(&mut out, &document_to_json(doc))

@@ -5,10 +5,59 @@
 use arrow::datatypes::SchemaRef;
 use blaze_datashape::arrow::from_arrow_schema;
 
+use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
+use crate::format::{Compression, FileFormat};
+use crate::mongo;
+use crate::odo::{mongo_collection, open_staged};
 use crate::resource::Resource;
 use crate::source::BatchSource;
 use crate::{postgres, sqlite};
+
+/// The documents the aggregation `pipeline` (stages as MongoDB's extended JSON) gives in the
+/// MongoDB collection `collection` names, as batches of `schema` (one field per output field,
+/// read by name, converted as when collections are read).
+pub fn aggregate(
+    collection: &Resource,
+    pipeline: &[serde_json::Value],
+    schema: SchemaRef,
+    batch_rows: usize,
+) -> Result<BatchSource> {
+    let Resource::Mongo {
+        url,
+        collection: name,
+    } = collection
+    else {
+        return Err(Error::InvalidOption(format!(
+            "{collection} is not a MongoDB collection"
+        )));
+    };
+    let stages = pipeline
+        .iter()
+        .map(|stage| match mongodb::bson::to_document(stage) {
+            Ok(document) => Ok(document),
+            Err(e) => Err(Error::InvalidOption(format!(
+                "a pipeline stage {stage}: {e}"
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let export = mongo::export(&mongo_collection(collection, url, name)?, &stages)?;
+    let dshape = from_arrow_schema(&schema).map_err(|source| Error::Datashape {
+        path: collection.to_string().into(),
+        source,
+    })?;
+    let files = vec![export.file.clone()];
+    let rename = move |e| export.rename_error(e);
+    open_staged(
+        files,
+        FileFormat::JsonLines,
+        Compression::None,
+        Some(&dshape),
+        &DiscoverOptions::default(),
+        batch_rows,
+        rename,
+    )
+}
 
 /// A value bound to a query parameter.
 #[derive(Clone, Debug, PartialEq)]

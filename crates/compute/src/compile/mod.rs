@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use arrow::datatypes::{DataType, Field, Schema};
 use blaze_datashape::Measure;
 use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
-use blaze_odo::SqlQuery;
+use blaze_odo::{SqlQuery, SqlValue};
+use datafusion::catalog::TableProvider;
 use datafusion::common::{JoinType, ScalarValue, TableReference};
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::math::expr_fn as math;
@@ -30,8 +31,8 @@ use futures_util::future::BoxFuture;
 use self::column::column;
 pub(crate) use self::column::{arrow_element, arrow_type, base};
 use crate::error::{Error, Result};
-use crate::pushdown::{self, Local, SqlTables};
-use crate::source::QueryTable;
+use crate::pushdown::{self, DatabaseTables, Language, Local};
+use crate::source::{QueryTable, pipeline_table};
 
 tokio::task_local! {
     /// The distinct values of the columns `isin` compares with in the expression being
@@ -57,6 +58,25 @@ fn value_columns(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
+/// A query and its parameters as `--explain` shows them.
+fn sql_text(query: &SqlQuery) -> String {
+    let mut text = query.sql.clone();
+    if !query.params.is_empty() {
+        let values: Vec<String> = query
+            .params
+            .iter()
+            .map(|value| match value {
+                SqlValue::Bool(b) => b.to_string(),
+                SqlValue::Int(i) => i.to_string(),
+                SqlValue::Float(x) => x.to_string(),
+                SqlValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
+            })
+            .collect();
+        text.push_str(&format!("\n  parameters: {}", values.join(", ")));
+    }
+    text
+}
+
 /// The name of an expression's result column; `_` when Blaze gives it none.
 pub(crate) fn output_name(expr: &Expr) -> &str {
     expr.name().unwrap_or("_")
@@ -66,7 +86,7 @@ pub(crate) fn output_name(expr: &Expr) -> &str {
 pub(crate) struct Compiler<'a> {
     pub(crate) ctx: &'a SessionContext,
     /// The tables that are in SQL databases, where what can be computed is.
-    pub(crate) tables: &'a SqlTables,
+    pub(crate) tables: &'a DatabaseTables,
     /// The queries sent to databases so far, and why the first part that could not be
     /// was computed locally.
     pub(crate) pushdown: Mutex<Pushdown>,
@@ -75,15 +95,15 @@ pub(crate) struct Compiler<'a> {
 /// What a compilation sent to databases.
 #[derive(Debug, Default)]
 pub(crate) struct Pushdown {
-    /// Each query, with its database.
-    pub(crate) queries: Vec<(String, SqlQuery)>,
+    /// Each query (SQL and its parameters, or a pipeline), with its database.
+    pub(crate) queries: Vec<(String, String)>,
     /// Why the first expression over a database's tables that stayed local did.
     pub(crate) local: Option<(String, String)>,
 }
 
 impl<'a> Compiler<'a> {
     /// A compiler over the tables of `ctx`, of which `tables` are in databases.
-    pub(crate) fn new(ctx: &'a SessionContext, tables: &'a SqlTables) -> Self {
+    pub(crate) fn new(ctx: &'a SessionContext, tables: &'a DatabaseTables) -> Self {
         Compiler {
             ctx,
             tables,
@@ -105,26 +125,39 @@ impl<'a> Compiler<'a> {
             return Ok(None);
         };
         let mut pushdown = self.pushdown.lock().unwrap_or_else(|e| e.into_inner());
-        let query = match pushdown::compile(expr, self.tables, table.dialect) {
-            Ok(query) => query,
-            Err(Local(reason)) => {
-                pushdown
-                    .local
-                    .get_or_insert_with(|| (expr.to_string(), reason));
-                return Ok(None);
-            }
-        };
         // Databases may give missing values (a sum of no rows) where the types say none.
         let fields: Vec<Field> = arrow_element(expr)?
             .into_iter()
             .map(|f| f.with_nullable(true))
             .collect();
-        pushdown
-            .queries
-            .push((table.database.to_string(), query.sql(None)));
-        let provider =
-            QueryTable::new(table.database.clone(), query, Arc::new(Schema::new(fields)));
-        Ok(Some(self.ctx.read_table(Arc::new(provider))?))
+        let schema = Arc::new(Schema::new(fields));
+        let database = table.database.clone();
+        let compiled = match &table.language {
+            Language::Sql { dialect, .. } => {
+                pushdown::compile(expr, self.tables, *dialect).map(|query| {
+                    let sent = query.sql(None);
+                    let provider: Arc<dyn TableProvider> =
+                        Arc::new(QueryTable::new(database.clone(), query, schema));
+                    (provider, sql_text(&sent))
+                })
+            }
+            Language::Mongo => pushdown::mongo::compile(expr, self.tables).map(|pipeline| {
+                let text = serde_json::Value::Array(pipeline.clone()).to_string();
+                (pipeline_table(database.clone(), pipeline, schema), text)
+            }),
+        };
+        match compiled {
+            Ok((provider, sent)) => {
+                pushdown.queries.push((database.to_string(), sent));
+                Ok(Some(self.ctx.read_table(provider)?))
+            }
+            Err(Local(reason)) => {
+                pushdown
+                    .local
+                    .get_or_insert_with(|| (expr.to_string(), reason));
+                Ok(None)
+            }
+        }
     }
 
     /// The result of `expr` as a frame, its columns named and typed as the expression says.

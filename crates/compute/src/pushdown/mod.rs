@@ -7,6 +7,7 @@
 
 mod dialect;
 mod element;
+pub(crate) mod mongo;
 mod select;
 mod sql;
 
@@ -31,34 +32,43 @@ pub(crate) struct Local(pub(crate) String);
 
 type Pushdown<T> = std::result::Result<T, Local>;
 
-/// A table of a SQL database that a name is bound to.
+/// A table of a database that a name is bound to.
 #[derive(Clone, Debug)]
-pub(crate) struct SqlTable {
+pub(crate) struct DatabaseTable {
     /// The database, without the table.
     pub(crate) database: Resource,
-    /// The dialect it speaks.
-    pub(crate) dialect: Dialect,
-    /// The table's name in SQL, quoted (`"schema"."table"` in PostgreSQL).
-    pub(crate) quoted: String,
+    /// What the database computes in.
+    pub(crate) language: Language,
 }
 
-/// The tables bound to SQL databases, by the names the engine knows them by (`t`,
-/// `db.accounts`).
-#[derive(Debug, Default)]
-pub(crate) struct SqlTables(HashMap<String, SqlTable>);
+/// What a database computes in, and how it names the table.
+#[derive(Clone, Debug)]
+pub(crate) enum Language {
+    /// SQL of a dialect; the table's name quoted (`"schema"."table"` in PostgreSQL).
+    Sql { dialect: Dialect, quoted: String },
+    /// MongoDB's aggregation pipelines over the collection.
+    Mongo,
+}
 
-impl SqlTables {
-    /// Records that `name` is bound to the resource at `uri`: a table of a SQL database, or
-    /// anything else (forgetting an earlier binding of the name).
+/// The tables bound to SQL databases and MongoDB collections, by the names the engine knows
+/// them by (`t`, `db.accounts`).
+#[derive(Debug, Default)]
+pub(crate) struct DatabaseTables(HashMap<String, DatabaseTable>);
+
+impl DatabaseTables {
+    /// Records that `name` is bound to the resource at `uri`: a table of a SQL database, a
+    /// MongoDB collection, or anything else (forgetting an earlier binding of the name).
     pub(crate) fn bind(&mut self, name: &str, uri: &str) -> Result<()> {
         let table = match Resource::parse(uri)? {
             Resource::Sqlite {
                 path,
                 table: Some(table),
-            } => Some(SqlTable {
+            } => Some(DatabaseTable {
                 database: Resource::Sqlite { path, table: None },
-                dialect: Dialect::Sqlite,
-                quoted: quote(&table),
+                language: Language::Sql {
+                    dialect: Dialect::Sqlite,
+                    quoted: quote(&table),
+                },
             }),
             Resource::Postgres {
                 url,
@@ -69,12 +79,22 @@ impl SqlTables {
                     Some((schema, name)) => format!("{}.{}", quote(schema), quote(name)),
                     None => quote(&table),
                 };
-                Some(SqlTable {
+                Some(DatabaseTable {
                     database: Resource::Postgres { url, table: None },
-                    dialect: Dialect::Postgres,
-                    quoted,
+                    language: Language::Sql {
+                        dialect: Dialect::Postgres,
+                        quoted,
+                    },
                 })
             }
+            // A collection is a database of its own here: pipelines read one collection.
+            collection @ Resource::Mongo {
+                collection: Some(_),
+                ..
+            } => Some(DatabaseTable {
+                database: collection,
+                language: Language::Mongo,
+            }),
             _ => None,
         };
         match table {
@@ -86,13 +106,13 @@ impl SqlTables {
 
     /// The SQL table `expr` is, if it is one: a symbol bound to it, or a table of a bound
     /// database (`db.accounts`).
-    fn table_of(&self, expr: &Expr) -> Option<&SqlTable> {
+    fn table_of(&self, expr: &Expr) -> Option<&DatabaseTable> {
         self.0.get(&table_name(expr)?)
     }
 
     /// The one SQL database every table of `expr` is in, if there is one.
-    pub(crate) fn database_of(&self, expr: &Expr) -> Option<&SqlTable> {
-        let mut found: Option<&SqlTable> = None;
+    pub(crate) fn database_of(&self, expr: &Expr) -> Option<&DatabaseTable> {
+        let mut found: Option<&DatabaseTable> = None;
         let mut pending = vec![expr];
         while let Some(e) = pending.pop() {
             if let Some(name) = table_name(e) {
@@ -157,7 +177,11 @@ impl PushedQuery {
 }
 
 /// `expr` as one query of the database all its tables are in, or why it is not.
-pub(crate) fn compile(expr: &Expr, tables: &SqlTables, dialect: Dialect) -> Pushdown<PushedQuery> {
+pub(crate) fn compile(
+    expr: &Expr,
+    tables: &DatabaseTables,
+    dialect: Dialect,
+) -> Pushdown<PushedQuery> {
     SqlCompiler::new(dialect, tables).query(expr)
 }
 
@@ -169,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_scan_of_some_columns_asks_the_database_for_those_only() {
-        let mut tables = SqlTables::default();
+        let mut tables = DatabaseTables::default();
         tables.bind("t", "sqlite:///shop.db::t").unwrap();
         let mut names = Namespace::new();
         let dshape = blaze_datashape::parse("var * {a: int64, b: string, c: float64}").unwrap();

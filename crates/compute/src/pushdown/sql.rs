@@ -6,20 +6,20 @@ use blaze_odo::SqlValue;
 
 use super::dialect::Dialect;
 use super::select::{OrderKey, Select};
-use super::{Local, Pushdown, PushedQuery, SqlTables, quote};
+use super::{DatabaseTables, Language, Local, Pushdown, PushedQuery, quote};
 use crate::compile::{arrow_element, element_rows, output_name, reduced_rows, reductions};
 
 /// Compiles the expressions over the tables of one database to its SQL.
 pub(super) struct SqlCompiler<'a> {
     pub(super) dialect: Dialect,
-    tables: &'a SqlTables,
+    tables: &'a DatabaseTables,
     /// Values bound to the parameters, in the order of their numbers.
     pub(super) params: Vec<SqlValue>,
     aliases: usize,
 }
 
 impl<'a> SqlCompiler<'a> {
-    pub(super) fn new(dialect: Dialect, tables: &'a SqlTables) -> Self {
+    pub(super) fn new(dialect: Dialect, tables: &'a DatabaseTables) -> Self {
         SqlCompiler {
             dialect,
             tables,
@@ -142,7 +142,10 @@ impl<'a> SqlCompiler<'a> {
             return self.single_row(expr);
         }
         if let Some(table) = self.tables.table_of(expr) {
-            return Ok(self.every_column(table.quoted.clone(), expr));
+            let Language::Sql { quoted, .. } = &table.language else {
+                return Err(Local(format!("{expr} is not in a SQL database")));
+            };
+            return Ok(self.every_column(quoted.clone(), expr));
         }
         match expr.op() {
             Op::Selection { child, predicate } => {

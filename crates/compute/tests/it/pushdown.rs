@@ -556,3 +556,98 @@ fn results_from_postgresql_keep_the_catalogues_types() {
         assert_eq!(pushdown(&s, text), Ok((1, false)), "{text}");
     }
 }
+
+/// Accounts for MongoDB: fields that are never missing, and one that is.
+const PEOPLE: &str = "\
+id,name,city,amount,score
+1,Alice,Paris,100,1.5
+2,Bob,Berlin,-20,
+3,Charlie,Paris,300,2.5
+4,Dora,Rome,45,
+5,Edith,Berlin,0,4.0
+";
+const PEOPLE_SHAPE: &str =
+    "var * {id: int64, name: string, city: string, amount: int64, score: ?float64}";
+
+/// Expressions over a MongoDB collection and whether its pipeline computes them whole.
+const MONGO_CORPUS: &[(&str, bool)] = &[
+    ("t[t.amount > 10].name", true),
+    ("t[(t.amount >= 0) & (t.city != 'Paris')].id", true),
+    ("t[(t.amount < 0) | (t.city == 'Rome')].id", true),
+    ("t[t.city.isin(['Rome', 'Berlin'])][['id', 'city']]", true),
+    ("t[t.score.isnull()].id", true),
+    ("t[t.score.notnull()].name", true),
+    ("t[t.score > 2].id", true),
+    ("t[t.name != 'Bob'].id", true),
+    ("t[10 < t.amount].id", true),
+    ("t.sort('amount', ascending=False).name", true),
+    ("t.sort('id').head(2)[['id', 'name', 'score']]", true),
+    ("t.sort('id')[1:3].name", true),
+    (
+        "by(t.city, total=t.amount.sum(), n=t.id.count(), best=t.score.max(), avg=t.amount.mean())",
+        true,
+    ),
+    (
+        "by(t[t.amount > 0].city, total=t[t.amount > 0].amount.sum())",
+        true,
+    ),
+    ("t.amount.sum()", true),
+    ("t.amount.mean()", true),
+    ("t.score.mean()", false),
+    ("t.score.min()", true),
+    ("t.count()", true),
+    ("summary(total=t.amount.sum(), top=t.amount.max())", true),
+    // Computed locally over what the pipeline gives.
+    ("t.amount * 2", false),
+    ("t[t.amount > 0].score.sum()", false),
+    ("t.name.nunique()", false),
+    ("t.sort('score').id", false),
+];
+
+#[test]
+fn the_mongodb_corpus_agrees_with_files() {
+    // MongoDB is the nx-27017 emulator here (no MongoDB server can be installed on this
+    // machine): a wire-protocol server on SQLite, which scripts/services.sh starts.
+    let mongo = std::env::var("BLAZE_TEST_MONGO").expect(
+        "BLAZE_TEST_MONGO is not set: run the tests with `bash scripts/test.sh`, or \
+         `eval \"$(scripts/services.sh start)\"` first",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("people.csv");
+    std::fs::write(&csv, PEOPLE).unwrap();
+    let collection = format!("{mongo}::pushdown_people");
+    load(&csv, &collection, PEOPLE_SHAPE);
+    let files = session(&[("t", &format!("csv://{}", csv.display()))]);
+    let pipelines = session(&[("t", &collection)]);
+    let mut failures = Vec::new();
+    for (text, whole) in MONGO_CORPUS {
+        let mut expected = rows(&files, text);
+        let mut got = match try_rows(&pipelines, text) {
+            Ok(got) => got,
+            Err(e) => {
+                failures.push(format!("{text}: {e}"));
+                continue;
+            }
+        };
+        if !text.contains("sort(") {
+            expected.sort();
+            got.sort();
+        }
+        if !same_rows(&expected, &got) {
+            failures.push(format!("{text}: {got:?}, not {expected:?}"));
+        }
+        match pushdown(&pipelines, text) {
+            Ok((queries, local)) if *whole && (queries != 1 || local) => {
+                failures.push(format!("{text}: not pushed whole ({queries}, {local})"));
+            }
+            Ok((queries, local)) if !*whole && (queries != 1 || !local) => {
+                failures.push(format!(
+                    "{text}: expected partly local ({queries}, {local})"
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => failures.push(format!("{text}: explain: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

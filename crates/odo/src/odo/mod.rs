@@ -6,8 +6,8 @@ mod open;
 use direct::{copy_within, csv_to_postgres, postgres_to_csv};
 mod summary;
 
-pub(crate) use open::open_source;
 pub use open::{discover, open};
+pub(crate) use open::{open_source, open_staged};
 pub use summary::Summary;
 
 use std::cell::RefCell;
@@ -387,7 +387,7 @@ fn into_staged(
     Ok(moved)
 }
 
-fn mongo_collection(
+pub(crate) fn mongo_collection(
     resource: &Resource,
     url: &str,
     collection: &Option<String>,

@@ -68,7 +68,7 @@ pub(crate) fn open_source(
             )
         }
         Resource::Mongo { url, collection } => {
-            let export = mongo::export(&mongo_collection(resource, url, collection)?)?;
+            let export = mongo::export(&mongo_collection(resource, url, collection)?, &[])?;
             let files = vec![export.file.clone()];
             let rename = move |e| export.rename_error(e);
             let (format, compression) = (FileFormat::JsonLines, Compression::None);
@@ -87,7 +87,7 @@ pub(crate) fn open_source(
 
 /// Opens local copies of remote data as batches. `rename` puts the remote names back into
 /// errors; it owns the copies, which go when the reading is done.
-fn open_staged(
+pub(crate) fn open_staged(
     files: Vec<PathBuf>,
     format: FileFormat,
     compression: Compression,
@@ -144,7 +144,7 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             ref collection,
         } => {
             let resource = Resource::parse(uri)?;
-            let export = mongo::export(&mongo_collection(&resource, url, collection)?)?;
+            let export = mongo::export(&mongo_collection(&resource, url, collection)?, &[])?;
             discover_path(&export.file, options).map_err(|e| export.rename_error(e))
         }
         Resource::Remote { url, .. } => {
