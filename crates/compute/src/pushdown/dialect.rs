@@ -57,6 +57,16 @@ impl Dialect {
         }
     }
 
+    /// Date-times `x` as values that compare in time order. SQLite holds them as text, written
+    /// `2024-01-15T10:30:00` by odo and `2024-01-15 10:30:00` by SQLite's own functions: both
+    /// are read the same way (to the millisecond).
+    pub(crate) fn instant(self, x: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("strftime('%Y-%m-%d %H:%M:%f', {x})"),
+            Dialect::Postgres => x.to_owned(),
+        }
+    }
+
     /// The type `x` is cast to for an Arrow type; `None` where the dialect has no exact one.
     pub(crate) fn type_name(self, to: &DataType) -> Option<String> {
         if let (Dialect::Postgres, DataType::Decimal128(precision, scale)) = (self, to) {

@@ -22,6 +22,10 @@ fn is_integer(e: &Expr) -> bool {
     base(e.dshape()).is_integer()
 }
 
+fn is_datetime(e: &Expr) -> bool {
+    matches!(base(e.dshape()), Measure::DateTime { .. })
+}
+
 fn is_float(e: &Expr) -> bool {
     matches!(
         base(e.dshape()),
@@ -64,13 +68,22 @@ impl SqlCompiler<'_> {
                 if values.is_empty() {
                     return Ok(self.dialect.boolean(false).to_owned());
                 }
-                let values = values
+                let mut values = values
                     .iter()
                     .map(|v| self.literal(v, child.dshape()))
                     .collect::<Pushdown<Vec<_>>>()?;
+                let x = if is_datetime(child) {
+                    values = values.iter().map(|v| self.dialect.instant(v)).collect();
+                    self.dialect.instant(&x)
+                } else {
+                    x
+                };
                 format!("({x} IN ({}))", values.join(", "))
             }
             Op::IsInColumn { child, values } => {
+                if is_datetime(child) && self.dialect == Dialect::Sqlite {
+                    return Err(Local("date-times of two tables in SQLite".into()));
+                }
                 let x = self.element(child, rows, select)?;
                 let subquery = self.select(values)?;
                 format!("({x} IN ({}))", subquery.render(self.dialect))
@@ -267,7 +280,8 @@ impl SqlCompiler<'_> {
     }
 
     /// Text read as a date or date-time: PostgreSQL casts it; SQLite holds them as ISO 8601
-    /// text, which the text is rewritten to, as odo writes it, so that they compare.
+    /// text, which the text is rewritten to, as odo writes it (date-times are compared through
+    /// [`Dialect::instant`], which reads other forms too).
     fn temporal(&mut self, text: &str, dshape: &DataShape) -> Pushdown<String> {
         let to = &arrow_type(dshape).map_err(|e| Local(e.to_string()))?;
         match self.dialect {
@@ -313,6 +327,8 @@ impl SqlCompiler<'_> {
         let ordered = |d: Dialect| {
             if is_text(lhs) || is_text(rhs) {
                 (d.bytewise(l), d.bytewise(r))
+            } else if is_datetime(lhs) || is_datetime(rhs) {
+                (d.instant(l), d.instant(r))
             } else {
                 (l.to_owned(), r.to_owned())
             }

@@ -651,3 +651,38 @@ fn the_mongodb_corpus_agrees_with_files() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn sqlite_date_times_in_sqlites_own_form_compare_in_time_order() {
+    // SQLite's own functions write `2024-01-01 10:30:00` (odo writes a `T`): a table made by
+    // Python's sqlite3 module, as users make them.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    let made = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('CREATE TABLE log (id INTEGER NOT NULL, at TIMESTAMP)')\n\
+             c.executemany('INSERT INTO log VALUES (?, ?)', [(1, '2024-01-01 09:00:00'), \
+             (2, '2024-01-01 10:30:00.250'), (3, '2024-01-02 00:00:00'), (4, None)])\n\
+             c.commit()",
+            db.to_str().unwrap(),
+        ])
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let s = session(&[("t", &format!("sqlite:///{}::log", db.display()))]);
+    for (text, expected) in [
+        ("t[t.at > '2024-01-01T10:00:00'].id", vec!["2", "3"]),
+        ("t[t.at == '2024-01-01 10:30:00.25'].id", vec!["2"]),
+        ("t[t.at <= '2024-01-01 09:00:00'].id", vec!["1"]),
+        ("t[t.at.isin(['2024-01-02'])].id", vec!["3"]),
+        ("t[t.at.notnull()].at.hour.sum()", vec!["19"]),
+    ] {
+        let mut got = crate::values(&s, text);
+        got.sort();
+        assert_eq!(got, expected, "{text}");
+        assert_eq!(pushdown(&s, text), Ok((1, false)), "{text}");
+    }
+}
