@@ -92,6 +92,9 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("log(t.n)", Pushed::Postgres),
     ("exp(t.amount / 100)", Pushed::Both),
     ("floor(t.amount)", Pushed::Both),
+    ("ceil(t.amount)", Pushed::Both),
+    ("sin(t.n)", Pushed::Both),
+    ("t[t.flag ^ (t.n > 3)].id", Pushed::Both),
     ("t.amount.coerce(to='int64')", Pushed::Both),
     ("coalesce(t.amount, 0.0)", Pushed::Both),
     ("t.name + '!'", Pushed::Both),
@@ -107,6 +110,9 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("t.when.minute", Pushed::Both),
     ("t.when.date", Pushed::Both),
     ("t.when.second", Pushed::Postgres),
+    ("t.when.dt.week()", Pushed::Postgres),
+    ("t.when.dt.dayofyear()", Pushed::Both),
+    ("t.when.dt.quarter()", Pushed::Both),
     ("t[['id', 'amount']].relabel(amount='money')", Pushed::Both),
     (
         "transform(t, double=t.amount * 2)[['id', 'double']]",
@@ -135,6 +141,8 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("t[t.amount > 0].flag.all()", Pushed::Both),
     ("t.flag.sum()", Pushed::Both),
     ("t.amount.median()", Pushed::Postgres),
+    ("t.amount.quantile(0.25)", Pushed::Postgres),
+    ("t.n.nunique()", Pushed::Both),
     ("t.n.sum() + t.amount.max()", Pushed::Both),
     ("t[t.amount > 0].n.mean()", Pushed::Both),
     (
