@@ -169,7 +169,7 @@ impl<'a> Compiler<'a> {
                 for values in value_columns(expr) {
                     lists.push((values.clone(), self.distinct_values(values).await?));
                 }
-                VALUE_COLUMNS.scope(lists, self.frame(expr)).await?
+                VALUE_COLUMNS.scope(lists, self.local_frame(expr)).await?
             }
         };
         let frame = conform(frame, expr)?;
@@ -199,12 +199,21 @@ impl<'a> Compiler<'a> {
         Ok(constants)
     }
 
-    /// The rows (or the one row of a single value) of `expr`.
+    /// The rows (or the one row of a single value) of `expr`: computed by the database its
+    /// tables are in where it can be, else locally.
     fn frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
         async move {
-            if let Some(pushed) = self.push(expr)? {
-                return Ok(pushed);
+            match self.push(expr)? {
+                Some(pushed) => Ok(pushed),
+                None => self.local_frame(expr).await,
             }
+        }
+        .boxed()
+    }
+
+    /// The rows of `expr` computed locally (its parts perhaps in databases).
+    fn local_frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
+        async move {
             if expr.dshape().dims().is_empty() && !reductions(expr).is_empty() {
                 return self.scalar(expr).await;
             }
