@@ -21,8 +21,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 use crate::odo::LoadMode;
 use crate::query::{SqlQuery, SqlValue};
-use crate::source::BatchSource;
 use crate::source::builder::Column;
+use crate::source::{BatchSource, produced_on_thread};
 
 /// `"name"` with embedded quotes doubled: a safe SQL identifier.
 pub(crate) fn quote_identifier(name: &str) -> String {
@@ -255,25 +255,14 @@ fn stream(
     schema: SchemaRef,
     batch_rows: usize,
 ) -> BatchSource {
-    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
     let (path, thread_schema) = (path.to_owned(), schema.clone());
-    std::thread::spawn(move || {
-        let result = read_batches(
-            &path,
-            &query,
-            &origin,
-            &thread_schema,
-            batch_rows,
-            &|batch| sender.send(Ok(batch)).is_ok(),
-        );
-        if let Err(e) = result {
-            let _ = sender.send(Err(e));
-        }
+    let batches = produced_on_thread(move |emit| {
+        read_batches(&path, &query, &origin, &thread_schema, batch_rows, emit)
     });
     BatchSource {
         datashape,
         schema,
-        batches: Box::new(receiver.into_iter()),
+        batches,
     }
 }
 

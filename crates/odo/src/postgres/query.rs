@@ -12,7 +12,7 @@ use super::read::{Batches, Wire};
 use super::{connect, pg_error, redact, runtime};
 use crate::error::{Error, Result};
 use crate::query::{SqlQuery, SqlValue};
-use crate::source::BatchSource;
+use crate::source::{BatchSource, produced_on_thread};
 
 /// Runs `query` as batches of `batch_rows` rows of `schema`, on a thread of its own.
 pub(crate) fn query(
@@ -24,25 +24,21 @@ pub(crate) fn query(
 ) -> Result<BatchSource> {
     let rt = runtime()?;
     let client = rt.block_on(connect(url))?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
     let (url, query, thread_schema) = (url.to_owned(), query.clone(), schema.clone());
-    std::thread::spawn(move || {
-        let result = rt.block_on(fetch(
+    let batches = produced_on_thread(move |emit| {
+        rt.block_on(fetch(
             client,
             &url,
             &query,
             &thread_schema,
             batch_rows,
-            &|batch| sender.send(Ok(batch)).is_ok(),
-        ));
-        if let Err(e) = result {
-            let _ = sender.send(Err(e));
-        }
+            emit,
+        ))
     });
     Ok(BatchSource {
         datashape: dshape.clone(),
         schema,
-        batches: Box::new(receiver.into_iter()),
+        batches,
     })
 }
 

@@ -13,8 +13,8 @@ use tokio_postgres::Client;
 
 use super::{CatalogColumn, Table, catalog, connect, pg_error, redact, runtime, shape_of};
 use crate::error::{Error, Result};
-use crate::source::BatchSource;
 use crate::source::builder::Column;
+use crate::source::{BatchSource, produced_on_thread};
 
 /// Reads the table as batches of `batch_rows` rows, on a thread of its own, through binary COPY.
 pub(crate) fn read(
@@ -47,25 +47,21 @@ pub(crate) fn read(
             columns.len()
         )));
     }
-    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
     let (table, thread_schema) = (table.clone(), schema.clone());
-    std::thread::spawn(move || {
-        let result = rt.block_on(copy_out(
+    let batches = produced_on_thread(move |emit| {
+        rt.block_on(copy_out(
             &client,
             &table,
             &columns,
             &thread_schema,
             batch_rows,
-            &|batch| sender.send(Ok(batch)).is_ok(),
-        ));
-        if let Err(e) = result {
-            let _ = sender.send(Err(e));
-        }
+            emit,
+        ))
     });
     Ok(BatchSource {
         datashape,
         schema,
-        batches: Box::new(receiver.into_iter()),
+        batches,
     })
 }
 

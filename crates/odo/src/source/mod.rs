@@ -171,6 +171,21 @@ pub(crate) fn open_file(
     })
 }
 
+/// The batches `produce` hands to the function it is given (which returns false once the
+/// reader has stopped reading), produced on a thread of its own up to two ahead of the reader;
+/// the error `produce` returns, if any, comes last.
+pub(crate) fn produced_on_thread(
+    produce: impl FnOnce(&dyn Fn(RecordBatch) -> bool) -> Result<()> + Send + 'static,
+) -> Box<dyn Iterator<Item = Result<RecordBatch>> + Send> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+    std::thread::spawn(move || {
+        if let Err(e) = produce(&|batch| sender.send(Ok(batch)).is_ok()) {
+            let _ = sender.send(Err(e));
+        }
+    });
+    Box::new(receiver.into_iter())
+}
+
 /// Runs `batches` on a thread of its own, up to `depth` batches ahead of the consumer, so that
 /// reading (parsing, decompressing) and writing (encoding, compressing) use two cores.
 pub(crate) fn read_ahead(
