@@ -13,6 +13,7 @@
 //! ```
 
 mod compile;
+mod engine;
 mod error;
 mod pushdown;
 mod session;

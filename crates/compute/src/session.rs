@@ -12,10 +12,12 @@ use blaze_odo::DiscoverOptions;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures_util::StreamExt;
 
 use crate::compile::Compiler;
+use crate::engine::BlazePlanner;
 use crate::error::{Error, Result};
 use crate::pushdown::DatabaseTables;
 use crate::source::register;
@@ -68,7 +70,13 @@ impl Session {
             execution.sort_spill_reservation_bytes =
                 execution.sort_spill_reservation_bytes.min(limit / 4);
         }
-        let ctx = SessionContext::new_with_config_rt(config, env.build_arc()?);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(env.build_arc()?)
+            .with_default_features()
+            .with_query_planner(Arc::new(BlazePlanner))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         Ok(Self {
             runtime: Arc::new(runtime),
             ctx,

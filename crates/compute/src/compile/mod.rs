@@ -13,23 +13,27 @@ use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{DataType, Field, Schema};
 use blaze_datashape::Measure;
-use blaze_expr::{Expr, Index, JoinKind, Op, Reduction, SampleSize};
+use blaze_expr::{
+    BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, Value, WindowFn,
+};
 use blaze_odo::{SqlQuery, SqlValue};
 use datafusion::catalog::TableProvider;
 use datafusion::common::{JoinType, ScalarValue, TableReference};
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::math::expr_fn as math;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::functions_aggregate::percentile_cont::percentile_cont;
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::{ExprFunctionExt, LogicalPlan, SortExpr};
+use datafusion::logical_expr::{ExprFunctionExt, Extension, LogicalPlan, SortExpr};
 use datafusion::prelude::{DataFrame, Expr as DfExpr, SessionContext, cast, ident, lit};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use self::column::column;
 pub(crate) use self::column::{arrow_element, arrow_type, base};
+use crate::engine::{Order, TopPerGroup};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, DatabaseTables, Language, Local};
 use crate::source::{QueryTable, pipeline_table};
@@ -187,6 +191,63 @@ impl<'a> Compiler<'a> {
         Ok(DataFrame::new(state, plan))
     }
 
+    /// The rows of `frame` (the frame of `rows`) that satisfy `predicate` computed as "the
+    /// first `n` of each group" by [`TopPerGroup`], where the predicate has that form
+    /// (`t.v.rank(method='first', by=t.g) <= n`, or `<`, either way round) and the operator
+    /// can compute it: memory is not limited (it cannot spill) and the rows' order is the
+    /// order they are read in (not a sort's, which the engine may leave out).
+    fn first_per_group(
+        &self,
+        predicate: &Expr,
+        rows: &Expr,
+        frame: &DataFrame,
+    ) -> Result<Option<DataFrame>> {
+        let limited = !matches!(
+            self.ctx.runtime_env().memory_pool.memory_limit(),
+            MemoryLimit::Infinite
+        );
+        let Op::Binary { op, lhs, rhs } = predicate.op() else {
+            return Ok(None);
+        };
+        let (rank, n) = match (op, lhs.op(), rhs.op()) {
+            (BinaryOp::Le, _, Op::Literal(Value::Int(n))) => (lhs, *n),
+            (BinaryOp::Lt, _, Op::Literal(Value::Int(n))) => (lhs, n.saturating_sub(1)),
+            (BinaryOp::Ge, Op::Literal(Value::Int(n)), _) => (rhs, *n),
+            (BinaryOp::Gt, Op::Literal(Value::Int(n)), _) => (rhs, n.saturating_sub(1)),
+            _ => return Ok(None),
+        };
+        let Op::Window {
+            func:
+                WindowFn::Rank {
+                    ascending,
+                    method: RankMethod::First,
+                },
+            child,
+            by,
+        } = rank.op()
+        else {
+            return Ok(None);
+        };
+        if limited || sorted(rows) || child.has_window() || by.iter().any(Expr::has_window) {
+            return Ok(None);
+        }
+        let keys = by
+            .iter()
+            .map(|key| column(key, rows))
+            .collect::<Result<Vec<_>>>()?;
+        let order = Order {
+            ascending: *ascending,
+            nulls_first: !ascending,
+        };
+        let n = usize::try_from(n).unwrap_or(0);
+        let (state, plan) = frame.clone().into_parts();
+        let node = TopPerGroup::new(plan, keys, column(child, rows)?, order, n);
+        let plan = LogicalPlan::Extension(Extension {
+            node: Arc::new(node),
+        });
+        Ok(Some(DataFrame::new(state, plan)))
+    }
+
     /// The distinct values of the column `values`, computed now, as constants.
     async fn distinct_values(&self, values: &Expr) -> Result<Vec<DfExpr>> {
         let frame = conform(self.frame(values).await?, values)?;
@@ -234,6 +295,9 @@ impl<'a> Compiler<'a> {
                     let frame = self.frame(child).await?;
                     if !predicate.has_window() {
                         return Ok(frame.filter(column(predicate, child)?)?);
+                    }
+                    if let Some(first) = self.first_per_group(predicate, child, &frame)? {
+                        return Ok(first);
                     }
                     // Window functions are computed over all the rows, before the filter.
                     let names = all_columns(&frame);
@@ -543,6 +607,13 @@ fn depends_on_positions(expr: &Expr) -> bool {
         expr.op(),
         Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. }
     ) || expr.children().into_iter().any(depends_on_positions)
+}
+
+/// Whether `expr`'s rows are in an order made by sorting (a sort or a sample) rather than the
+/// order they are read in.
+fn sorted(expr: &Expr) -> bool {
+    matches!(expr.op(), Op::Sort { .. } | Op::Sample { .. })
+        || expr.children().into_iter().any(sorted)
 }
 
 /// Every column of `frame`, by name.

@@ -4,6 +4,7 @@ mod combine;
 mod files;
 mod pushdown;
 mod text;
+mod top;
 
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::array_value_to_string;

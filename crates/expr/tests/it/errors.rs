@@ -132,6 +132,10 @@ fn calls_are_checked_like_python_calls() {
             .contains("is not a reduction")
     );
     assert!(error("t.amount.sum").0.contains("is a method: call it"));
+    assert_eq!(
+        error("t[t.amount > 0].nrows()").0,
+        "at line 1, column 1: nrows is not a method: write t[t.amount > 0].nrows, without ()"
+    );
     assert!(
         error("t.amount.sum(axis=1)")
             .0
