@@ -91,6 +91,24 @@ enum Command {
     /// (bound for later lines). :help lists the commands. History is kept in
     /// $XDG_STATE_HOME/blaze/history (~/.local/state/blaze/history).
     Shell(commands::shell::Args),
+    /// Serve datasets over HTTP with the Blaze protocol
+    ///
+    ///   blaze serve datasets.yaml --port 6363
+    ///
+    /// datasets.yaml names each dataset and its source:
+    ///
+    ///   iris:
+    ///     source: examples/data/iris.csv
+    ///   bank:
+    ///     source: sqlite:///bank.db
+    ///
+    /// Routes: GET /datashape (the datashape of all the datasets), POST /compute
+    /// (Content-Type: application/vnd.blaze+json; {"expr": tree or text}), POST /compute.json,
+    /// POST /add (with --allow-add), and a page at / to try expressions. Results are JSON
+    /// {"datashape", "names", "data"}, or an Arrow IPC stream with
+    /// Accept: application/vnd.apache.arrow.stream. One JSON log line per request goes to
+    /// stderr.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +120,7 @@ fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(args, commands::query::Language::Blaze),
         Command::Sql(args) => commands::query::run(args, commands::query::Language::Sql),
         Command::Shell(args) => commands::shell::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

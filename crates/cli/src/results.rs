@@ -3,15 +3,12 @@
 
 use std::io::Write;
 
-use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{
-    DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
-    DurationSecondType, SchemaRef, TimeUnit,
-};
+use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use blaze_datashape::DataShape;
-use serde_json::{Value, json};
+use blaze_server::{cell, response_json};
+use serde_json::Value;
 
 /// The first `n` rows of `batches`.
 pub(crate) fn first_rows(batches: &[RecordBatch], n: usize) -> Vec<RecordBatch> {
@@ -67,48 +64,7 @@ pub(crate) fn write_json(
     dshape: &DataShape,
     batches: &[RecordBatch],
 ) -> Result<(), String> {
-    let names: Vec<String> = match batches.first() {
-        Some(batch) => batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect(),
-        None => field_names(dshape),
-    };
-    let rows = batches.iter().flat_map(|batch| {
-        (0..batch.num_rows()).map(move |row| {
-            batch
-                .columns()
-                .iter()
-                .map(|c| cell(c, row))
-                .collect::<Vec<Value>>()
-        })
-    });
-    let record = !field_names(dshape).is_empty();
-    let data = match (dshape.dims().is_empty(), record) {
-        (true, false) => rows
-            .map(|mut r| r.swap_remove(0))
-            .next()
-            .unwrap_or(Value::Null),
-        (true, true) => rows.map(Value::from).next().unwrap_or(Value::Null),
-        (false, false) => Value::from(rows.map(|mut r| r.swap_remove(0)).collect::<Vec<_>>()),
-        (false, true) => Value::from(rows.map(Value::from).collect::<Vec<_>>()),
-    };
-    let body = json!({
-        "datashape": dshape.to_string(),
-        "names": names,
-        "data": data,
-    });
-    writeln!(out, "{body}").map_err(|e| e.to_string())
-}
-
-/// The names of the fields of a datashape's records (none when its elements are not records).
-fn field_names(dshape: &DataShape) -> Vec<String> {
-    DataShape::scalar(dshape.measure().clone())
-        .as_record()
-        .map(|r| r.names().map(str::to_owned).collect())
-        .unwrap_or_default()
+    writeln!(out, "{}", response_json(dshape, batches)).map_err(|e| e.to_string())
 }
 
 /// One JSON object per row.
@@ -151,53 +107,4 @@ pub(crate) fn write_arrow(
         writer.write(batch).map_err(|e| e.to_string())?;
     }
     writer.finish().map_err(|e| e.to_string())
-}
-
-/// One value as JSON, with the Blaze server's tags for datetimes (`{"__!datetime": ...}`) and
-/// durations (`{"__!timedelta": seconds}`).
-fn cell(column: &ArrayRef, row: usize) -> Value {
-    if column.is_null(row) {
-        return Value::Null;
-    }
-    let text = || array_value_to_string(column, row).unwrap_or_default();
-    match column.data_type() {
-        DataType::Boolean => Value::Bool(column.as_boolean().value(row)),
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => text()
-            .parse::<serde_json::Number>()
-            .map_or(Value::Null, Value::Number),
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..) => {
-            text()
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map_or(Value::Null, Value::Number)
-        }
-        DataType::Timestamp(..) => json!({ "__!datetime": text() }),
-        DataType::Duration(unit) => {
-            let (value, per_second) = match unit {
-                TimeUnit::Second => (column.as_primitive::<DurationSecondType>().value(row), 1.0),
-                TimeUnit::Millisecond => (
-                    column.as_primitive::<DurationMillisecondType>().value(row),
-                    1e3,
-                ),
-                TimeUnit::Microsecond => (
-                    column.as_primitive::<DurationMicrosecondType>().value(row),
-                    1e6,
-                ),
-                TimeUnit::Nanosecond => (
-                    column.as_primitive::<DurationNanosecondType>().value(row),
-                    1e9,
-                ),
-            };
-            json!({ "__!timedelta": value as f64 / per_second })
-        }
-        _ => Value::String(text()),
-    }
 }

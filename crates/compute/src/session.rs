@@ -90,8 +90,17 @@ impl Session {
     /// Binds `name` to the resource at `uri` (any odo URI): a table, or a database as a
     /// record of its tables (`db.accounts`). Returns the symbol bound.
     pub fn bind(&mut self, name: &str, uri: &str) -> Result<&Expr> {
-        let found = blaze_odo::discover(uri, &self.read)?;
-        let dshape = found.datashape;
+        self.bind_as(name, uri, None)
+    }
+
+    /// Binds `name` to the resource at `uri`, read as `dshape` where it is given (its types
+    /// are then not discovered, and a value that does not fit stops the computation reading
+    /// it), else as discovered.
+    pub fn bind_as(&mut self, name: &str, uri: &str, dshape: Option<DataShape>) -> Result<&Expr> {
+        let dshape = match dshape {
+            Some(dshape) => dshape,
+            None => blaze_odo::discover(uri, &self.read)?.datashape,
+        };
         let tables: Vec<(String, String, DataShape)> = if dshape.dims().is_empty() {
             let record = dshape.as_record().ok_or_else(|| {
                 Error::Binding(format!("{uri} is {dshape}, neither a table nor a database"))
@@ -110,8 +119,36 @@ impl Session {
         } else {
             vec![(name.to_owned(), uri.to_owned(), dshape.clone())]
         };
+        self.bind_tables(name, dshape, &tables)
+    }
+
+    /// Binds `name` to a record of resources (`files`: field name, URI), each a table: the
+    /// files of a directory served as one namespace (`logs.day1`).
+    pub fn bind_record(&mut self, name: &str, files: &[(String, String)]) -> Result<&Expr> {
+        let mut tables = Vec::new();
+        for (field, uri) in files {
+            let shape = blaze_odo::discover(uri, &self.read)?.datashape;
+            tables.push((format!("{name}.{field}"), uri.clone(), shape));
+        }
+        let fields = files
+            .iter()
+            .zip(&tables)
+            .map(|((field, _), (_, _, shape))| (field.clone(), shape.clone()))
+            .collect();
+        let dshape = DataShape::record(fields).map_err(|e| Error::Binding(e.to_string()))?;
+        self.bind_tables(name, dshape, &tables)
+    }
+
+    /// Registers `tables` (engine name, URI, datashape) and binds `name` as a symbol of
+    /// `dshape`.
+    fn bind_tables(
+        &mut self,
+        name: &str,
+        dshape: DataShape,
+        tables: &[(String, String, DataShape)],
+    ) -> Result<&Expr> {
         self.runtime.block_on(async {
-            for (table, table_uri, shape) in &tables {
+            for (table, table_uri, shape) in tables {
                 // Rebinding a name replaces its table.
                 let _ = self
                     .ctx

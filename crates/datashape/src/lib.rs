@@ -22,6 +22,7 @@ mod types;
 
 pub use error::{Error, ParseErrorKind, Result, closest_name};
 pub use parser::parse;
+pub use print::quote;
 pub use promote::{promote, unify, unify_all};
 pub use span::{Location, Span};
 pub use types::{Categorical, DataShape, Dim, Encoding, Literal, Measure, Record, TimeUnit};

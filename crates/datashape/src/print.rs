@@ -191,7 +191,7 @@ fn field_name(name: &str) -> String {
 
 /// Quotes `s` as Python's `repr` does: single quotes unless the text holds a `'` and no `"`;
 /// backslash escapes for the quote, `\\`, `\n`, `\r`, `\t` and other control characters.
-pub(crate) fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     let q = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {

@@ -474,17 +474,19 @@ impl Resolver<'_> {
         match self.resolve(func)? {
             Term::Method { receiver, name } => self.method(&receiver, &name, call),
             Term::Function(name) => self.function(name, call),
-            // `t.nrows()`, `t.when.year()`: a property, written as a call.
-            Term::Expr(_) if let SyntaxKind::Attribute { value, name } = &func.kind => {
-                Err(Error::typing(format!(
-                    "{name} is not a method: write {}.{name}, without ()",
-                    self.resolve(value)?.describe()
-                )))
-            }
-            other => Err(Error::typing(format!(
-                "{} cannot be called",
-                other.describe()
-            ))),
+            other => match &func.kind {
+                // `t.nrows()`, `t.when.year()`: a property, written as a call.
+                SyntaxKind::Attribute { value, name } if matches!(other, Term::Expr(_)) => {
+                    Err(Error::typing(format!(
+                        "{name} is not a method: write {}.{name}, without ()",
+                        self.resolve(value)?.describe()
+                    )))
+                }
+                _ => Err(Error::typing(format!(
+                    "{} cannot be called",
+                    other.describe()
+                ))),
+            },
         }
     }
 

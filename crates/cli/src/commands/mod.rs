@@ -5,4 +5,5 @@ pub(crate) mod discover;
 pub(crate) mod odo;
 pub(crate) mod query;
 mod read_args;
+pub(crate) mod serve;
 pub(crate) mod shell;

@@ -612,3 +612,97 @@ fn query_computes_in_sqlite_and_explains_what_it_sends() {
     ]);
     assert_eq!(stdout(&out), stdout(&expected));
 }
+
+/// One HTTP/1.1 request on its own connection; the status and the body.
+fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
+}
+
+#[test]
+fn serve_answers_logs_each_request_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("datasets.yaml");
+    let accounts = workspace_root().join("examples/data/accounts.csv");
+    std::fs::write(
+        &config,
+        format!("accounts:\n  source: {}\n", accounts.display()),
+    )
+    .unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .args(["serve", config.to_str().unwrap(), "--port", "0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(
+        first.starts_with("serving accounts at http://127.0.0.1:"),
+        "{first}"
+    );
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let (status, body) = http(&addr, "GET", "/datashape", "", "");
+    assert_eq!(status, 200);
+    assert!(
+        body.starts_with("{\n  accounts: var * {\n    id: int64,"),
+        "{body}"
+    );
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/compute",
+        "Content-Type: application/vnd.blaze+json\r\nAuthorization: Basic c2VjcmV0\r\n",
+        r#"{"expr": "accounts.balance.sum()"}"#,
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            200,
+            r#"{"datashape":"int64","names":["balance_sum"],"data":100}"#
+        )
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = server.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines[0]["route"], "/datashape");
+    assert_eq!(lines[1]["route"], "/compute");
+    assert_eq!(lines[1]["status"], 200);
+    assert_eq!(lines[1]["expr"], "accounts.balance.sum()");
+    assert_eq!(lines[1]["rows"], 1);
+    assert!(lines[1]["ms"].as_f64().unwrap() >= 0.0);
+    // Credentials are never logged.
+    assert!(!log.contains("c2VjcmV0"), "{log}");
+}
