@@ -154,6 +154,25 @@ pub(crate) fn pipeline_table(
     )
 }
 
+/// The result of the expression `tree` computed by the Blaze server `server`, as a table of
+/// `schema`: the server computes it each time the table is scanned.
+pub(crate) fn remote_table(
+    server: Resource,
+    tree: serde_json::Value,
+    schema: SchemaRef,
+) -> Arc<dyn TableProvider> {
+    let batch_schema = schema.clone();
+    let partition = OdoPartition {
+        label: format!("{server}: {tree}"),
+        schema: schema.clone(),
+        open: Arc::new(move || blaze_odo::compute_on_server(&server, &tree, batch_schema.clone())),
+    };
+    Arc::new(
+        StreamingTable::try_new(schema, vec![Arc::new(partition)])
+            .expect("the partition has the table's schema"),
+    )
+}
+
 /// The path DataFusion should scan when `uri` names local Parquet files.
 fn local_parquet(uri: &str) -> Result<Option<String>> {
     Ok(match Resource::parse(uri)? {

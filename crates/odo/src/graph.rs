@@ -21,6 +21,8 @@ pub enum Kind {
     Postgres,
     /// A MongoDB collection.
     Mongo,
+    /// A dataset of a Blaze server (read-only).
+    BlazeServer,
     /// A stream of Arrow record batches in memory: the hub.
     ArrowBatches,
 }
@@ -46,6 +48,7 @@ impl fmt::Display for Kind {
             Kind::Sqlite => "SQLite table",
             Kind::Postgres => "PostgreSQL table",
             Kind::Mongo => "MongoDB collection",
+            Kind::BlazeServer => "Blaze server dataset",
             Kind::ArrowBatches => "Arrow record batches",
         };
         f.write_str(name)
@@ -72,6 +75,8 @@ pub enum Conversion {
     WritePostgres,
     /// Read a MongoDB collection's documents (through a local JSON-lines file).
     ReadMongo,
+    /// Read a Blaze server's dataset as an Arrow IPC stream.
+    ReadBlaze,
     /// Insert record batches into a new MongoDB collection, renamed over the target when
     /// complete.
     WriteMongo,
@@ -97,6 +102,7 @@ impl Conversion {
                 "CREATE TABLE and COPY ... FROM STDIN (FORMAT binary), one transaction"
             }
             Conversion::ReadMongo => "find, documents as JSON lines in a local file",
+            Conversion::ReadBlaze => "POST /compute, answered as an Arrow IPC stream",
             Conversion::WriteMongo => {
                 "insert_many into a temporary collection, renamed over the target"
             }
@@ -192,6 +198,9 @@ impl Default for Graph {
         let mongo = graph.add_node(Kind::Mongo);
         graph.add_edge(mongo, hub, (Conversion::ReadMongo, 3.0));
         graph.add_edge(hub, mongo, (Conversion::WriteMongo, 3.0));
+        // A Blaze server streams Arrow: no parsing, but a network in between.
+        let blaze = graph.add_node(Kind::BlazeServer);
+        graph.add_edge(blaze, hub, (Conversion::ReadBlaze, 0.3));
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))

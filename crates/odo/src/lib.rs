@@ -19,6 +19,7 @@
 //! println!("{}", found.datashape);
 //! ```
 
+mod blaze_server;
 mod csv_chunks;
 mod csv_file;
 mod discover;
@@ -39,6 +40,7 @@ mod source;
 mod sqlite;
 mod target;
 
+pub use blaze_server::compute as compute_on_server;
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};
 pub use fileset::DEFAULT_PART_ROWS;

@@ -55,6 +55,14 @@ pub enum Resource {
         /// The table, if one is named.
         table: Option<String>,
     },
+    /// A Blaze server (`blaze://host:port`, the port 6363 when not given) as a record of the
+    /// datasets it serves, or one of them (`blaze://host:port::iris`). Read-only.
+    Blaze {
+        /// The server's HTTP address (`http://[user:password@]host:port`).
+        url: String,
+        /// The dataset, if one is named.
+        dataset: Option<String>,
+    },
     /// A PostgreSQL database (`postgresql://user:password@host:port/db`), or one of its tables
     /// (`...::table` or `...::schema.table`).
     Postgres {
@@ -108,6 +116,28 @@ impl Resource {
             return Ok(Resource::Postgres {
                 url: url.to_owned(),
                 table,
+            });
+        }
+        if let Some(rest) = uri.strip_prefix("blaze://") {
+            let (address, dataset) = match rest.split_once("::") {
+                Some((address, name)) => (address, (!name.is_empty()).then(|| name.to_owned())),
+                None => (rest, None),
+            };
+            let address = address.trim_end_matches('/');
+            let host = address.rsplit('@').next().unwrap_or(address);
+            if host.is_empty() || address.contains('/') {
+                return Err(Error::InvalidOption(format!(
+                    "'{uri}': a Blaze server is blaze://host[:port], a dataset blaze://host[:port]::name"
+                )));
+            }
+            let port = if host.rsplit_once(':').is_some_and(|(_, p)| !p.contains(']')) {
+                String::new()
+            } else {
+                format!(":{}", crate::blaze_server::DEFAULT_PORT)
+            };
+            return Ok(Resource::Blaze {
+                url: format!("http://{address}{port}"),
+                dataset,
             });
         }
         if uri.starts_with("mongodb://") {
@@ -214,6 +244,7 @@ impl Resource {
             Resource::Sqlite { .. } => crate::graph::Kind::Sqlite,
             Resource::Postgres { .. } => crate::graph::Kind::Postgres,
             Resource::Mongo { .. } => crate::graph::Kind::Mongo,
+            Resource::Blaze { .. } => crate::graph::Kind::BlazeServer,
         }
     }
 
@@ -230,9 +261,9 @@ impl Resource {
                 ..
             } => path.clone(),
             Resource::Remote { url, .. } => PathBuf::from(url),
-            Resource::Postgres { url, .. } | Resource::Mongo { url, .. } => {
-                PathBuf::from(crate::postgres::redact(url))
-            }
+            Resource::Postgres { url, .. }
+            | Resource::Mongo { url, .. }
+            | Resource::Blaze { url, .. } => PathBuf::from(crate::postgres::redact(url)),
         }
     }
 }
@@ -261,6 +292,14 @@ impl fmt::Display for Resource {
                 url,
                 table: Some(table),
             } => write!(f, "{}::{table}", crate::postgres::redact(url)),
+            Resource::Blaze { url, dataset } => {
+                let address = crate::postgres::redact(url);
+                let address = address.strip_prefix("http://").unwrap_or(&address);
+                match dataset {
+                    Some(name) => write!(f, "blaze://{address}::{name}"),
+                    None => write!(f, "blaze://{address}"),
+                }
+            }
         }
     }
 }
@@ -268,6 +307,31 @@ impl fmt::Display for Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_blaze_servers_and_their_datasets() {
+        let parse = |uri: &str| Resource::parse(uri).unwrap();
+        assert_eq!(
+            parse("blaze://localhost"),
+            Resource::Blaze {
+                url: "http://localhost:6363".into(),
+                dataset: None
+            }
+        );
+        assert_eq!(
+            parse("blaze://u:pw@10.0.0.1:7000::iris"),
+            Resource::Blaze {
+                url: "http://u:pw@10.0.0.1:7000".into(),
+                dataset: Some("iris".into())
+            }
+        );
+        assert_eq!(
+            parse("blaze://u:pw@10.0.0.1:7000::iris").to_string(),
+            "blaze://u:***@10.0.0.1:7000::iris"
+        );
+        assert!(Resource::parse("blaze://host/path").is_err());
+        assert!(Resource::parse("blaze://").is_err());
+    }
 
     #[test]
     fn parses_paths_and_hints() {

@@ -630,17 +630,26 @@ fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16
     (status, body)
 }
 
-#[test]
-fn serve_answers_logs_each_request_and_stops_on_sigterm() {
+/// `blaze serve` on a free port for a YAML file of `datasets` (name, path from the workspace
+/// root): the process, its address and its standard error after the first line.
+fn serve(
+    dir: &Path,
+    datasets: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("datasets.yaml");
-    let accounts = workspace_root().join("examples/data/accounts.csv");
-    std::fs::write(
-        &config,
-        format!("accounts:\n  source: {}\n", accounts.display()),
-    )
-    .unwrap();
+    let config = dir.join("datasets.yaml");
+    let yaml: String = datasets
+        .iter()
+        .map(|(name, path)| {
+            let path = workspace_root().join(path);
+            format!("{name}:\n  source: {}\n", path.display())
+        })
+        .collect();
+    std::fs::write(&config, yaml).unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_blaze"))
         .args(["serve", config.to_str().unwrap(), "--port", "0"])
         .stderr(std::process::Stdio::piped())
@@ -649,10 +658,7 @@ fn serve_answers_logs_each_request_and_stops_on_sigterm() {
     let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
-    assert!(
-        first.starts_with("serving accounts at http://127.0.0.1:"),
-        "{first}"
-    );
+    assert!(first.starts_with("serving "), "{first}");
     let addr = first
         .split("http://")
         .nth(1)
@@ -661,6 +667,15 @@ fn serve_answers_logs_each_request_and_stops_on_sigterm() {
         .next()
         .unwrap()
         .to_owned();
+    (server, addr, stderr)
+}
+
+#[test]
+fn serve_answers_logs_each_request_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, mut stderr) =
+        serve(dir.path(), &[("accounts", "examples/data/accounts.csv")]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
 
     let (status, body) = http(&addr, "GET", "/datashape", "", "");
     assert_eq!(status, 200);
@@ -705,4 +720,95 @@ fn serve_answers_logs_each_request_and_stops_on_sigterm() {
     assert!(lines[1]["ms"].as_f64().unwrap() >= 0.0);
     // Credentials are never logged.
     assert!(!log.contains("c2VjcmV0"), "{log}");
+}
+
+#[test]
+fn blaze_uris_query_and_move_a_servers_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, _stderr) = serve(
+        dir.path(),
+        &[
+            ("iris", "examples/data/iris.csv"),
+            ("accounts", "examples/data/accounts.csv"),
+        ],
+    );
+    let server_uri = format!("blaze://{addr}");
+    // The whole expression goes to the server, in one request.
+    let binding = format!("d={server_uri}");
+    let out = blaze(&[
+        "query",
+        &binding,
+        "d.iris.species.distinct()",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * string\",\"names\":[\"species\"],\"data\":[\"Iris-setosa\",\"Iris-versicolor\",\"Iris-virginica\"]}\n"
+    );
+    let out = blaze(&[
+        "query",
+        &binding,
+        "by(d.iris.species, n=d.iris.species.count())",
+        "--explain",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let explained = stdout(&out);
+    assert!(
+        explained.starts_with(&format!(
+            "Sent to {server_uri}:\n  {{\"op\":\"By\",\"args\":[{{\"op\":\"Field\",\"args\":[{{\"op\":\"Field\",\"args\":[\":leaf\",\"iris\"]}}"
+        )),
+        "{explained}"
+    );
+    // One dataset bound alone; mixed with a local file, the remote part goes.
+    let binding = format!("a={server_uri}::accounts");
+    let out = blaze(&[
+        "query",
+        &binding,
+        "c=examples/data/cities.csv",
+        "join(a[a.balance > 0], c, 'name').city",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let local = blaze(&[
+        "query",
+        "a=examples/data/accounts.csv",
+        "c=examples/data/cities.csv",
+        "join(a[a.balance > 0], c, 'name').city",
+        "--format",
+        "json",
+    ]);
+    let want: serde_json::Value = serde_json::from_str(&stdout(&local)).unwrap();
+    assert_eq!(result, want);
+    assert!(!want["data"].as_array().unwrap().is_empty());
+    // odo pulls a dataset as an Arrow stream.
+    let target = dir.path().join("iris.parquet");
+    let dataset = format!("{server_uri}::iris");
+    let out = blaze(&["odo", &dataset, target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = blaze(&[
+        "query",
+        target.to_str().unwrap(),
+        "iris.petal_length.sum()",
+        "--format",
+        "json",
+    ]);
+    assert!(stdout(&out).contains("\"data\":563.69"), "{}", stdout(&out));
+    // Errors name the server and carry its answer; its datasets are read-only.
+    let out = blaze(&["query", &binding, "a.balanse.sum()"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = blaze(&["odo", "examples/data/iris.csv", &dataset]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    let out = blaze(&["discover", &format!("{server_uri}::nope")]);
+    assert!(
+        stderr(&out).contains("the server has no dataset nope"),
+        "{}",
+        stderr(&out)
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

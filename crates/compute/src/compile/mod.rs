@@ -36,7 +36,7 @@ pub(crate) use self::column::{arrow_element, arrow_type, base};
 use crate::engine::{Order, TopPerGroup};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, DatabaseTables, Language, Local};
-use crate::source::{QueryTable, pipeline_table};
+use crate::source::{QueryTable, pipeline_table, remote_table};
 
 tokio::task_local! {
     /// The distinct values of the columns `isin` compares with in the expression being
@@ -149,6 +149,12 @@ impl<'a> Compiler<'a> {
                 let text = serde_json::Value::Array(pipeline.clone()).to_string();
                 (pipeline_table(database.clone(), pipeline, schema), text)
             }),
+            // A Blaze server computes any expression: all of it goes.
+            Language::Blaze { .. } => {
+                let tree = pushdown::blaze_tree(expr, self.tables);
+                let text = tree.to_string();
+                Ok((remote_table(database.clone(), tree, schema), text))
+            }
         };
         match compiled {
             Ok((provider, sent)) => {

@@ -48,6 +48,11 @@ pub(crate) enum Language {
     Sql { dialect: Dialect, quoted: String },
     /// MongoDB's aggregation pipelines over the collection.
     Mongo,
+    /// Blaze expressions, sent whole to the server that serves the dataset.
+    Blaze {
+        /// The server's name for the dataset.
+        dataset: String,
+    },
 }
 
 /// The tables bound to SQL databases and MongoDB collections, by the names the engine knows
@@ -94,6 +99,13 @@ impl DatabaseTables {
             } => Some(DatabaseTable {
                 database: collection,
                 language: Language::Mongo,
+            }),
+            Resource::Blaze {
+                url,
+                dataset: Some(dataset),
+            } => Some(DatabaseTable {
+                database: Resource::Blaze { url, dataset: None },
+                language: Language::Blaze { dataset },
             }),
             _ => None,
         };
@@ -145,6 +157,38 @@ fn table_name(expr: &Expr) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// `expr`, all of whose tables are datasets of one Blaze server, as the JSON tree the server
+/// computes: a symbol bound to a dataset written as the server's name for it
+/// (`":leaf.iris"`), a symbol bound to the whole server as `":leaf"`.
+pub(crate) fn blaze_tree(expr: &Expr, tables: &DatabaseTables) -> serde_json::Value {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut pending = vec![expr];
+    while let Some(e) = pending.pop() {
+        let dataset = table_name(e)
+            .and_then(|name| tables.0.get(&name))
+            .and_then(|table| match &table.language {
+                Language::Blaze { dataset } => Some(dataset),
+                _ => None,
+            });
+        match (e.op(), dataset) {
+            (Op::Symbol { name }, Some(dataset)) => {
+                names.push((name.clone(), format!(":leaf.{dataset}")));
+            }
+            (Op::Field { child, .. }, Some(_)) => {
+                if let Op::Symbol { name } = child.op() {
+                    names.push((name.clone(), ":leaf".to_owned()));
+                }
+            }
+            _ => pending.extend(e.children()),
+        }
+    }
+    let names: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, l)| (n.as_str(), l.as_str()))
+        .collect();
+    blaze_expr::to_tree(expr, &names)
 }
 
 /// An expression compiled to one query of a database.

@@ -175,6 +175,11 @@ fn drive(
     options: &OdoOptions,
     started: Instant,
 ) -> Result<Summary> {
+    if matches!(to, Resource::Blaze { .. }) {
+        return Err(Error::InvalidOption(format!(
+            "{to}: a Blaze server's datasets are read-only"
+        )));
+    }
     let graph = Graph::default();
     let mut options = options.clone();
     let rejects = match &options.rejects {
@@ -315,6 +320,7 @@ fn run(
         Resource::Remote { .. } | Resource::Mongo { .. } => {
             unreachable!("remote targets and collections are staged in a local file above")
         }
+        Resource::Blaze { .. } => unreachable!("no conversion writes to a Blaze server"),
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;
             let shape = existing.as_ref().unwrap_or(&input.datashape);
@@ -447,6 +453,9 @@ fn target_exists(resource: &Resource) -> Result<bool> {
             Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())
         }
         Resource::Remote { url, .. } => remote::exists(url),
+        Resource::Blaze { .. } => Err(Error::InvalidOption(format!(
+            "{resource}: a Blaze server's datasets are read-only"
+        ))),
         Resource::Mongo { url, collection } => {
             mongo::exists(&mongo_collection(resource, url, collection)?)
         }

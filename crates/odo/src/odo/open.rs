@@ -12,7 +12,7 @@ use crate::fileset;
 use crate::format::{Compression, FileFormat};
 use crate::resource::Resource;
 use crate::source::{BatchSource, DEFAULT_BATCH_ROWS, open_file};
-use crate::{mongo, postgres, remote, sqlite};
+use crate::{blaze_server, mongo, postgres, remote, sqlite};
 
 /// Opens the resource at `uri` for reading as Arrow record batches, typed by `dshape` or else
 /// by discovery (with `options`).
@@ -76,6 +76,14 @@ pub(crate) fn open_source(
         }
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
+        }
+        Resource::Blaze { url, dataset } => {
+            let name = dataset.as_deref().ok_or_else(|| {
+                Error::InvalidOption(format!(
+                    "{resource}: name the dataset, as in {resource}::name"
+                ))
+            })?;
+            blaze_server::read(url, name, &resource.to_string())
         }
         Resource::Postgres { url, table } => postgres::read(
             &postgres::split_table(url, require_table(resource, table)?),
@@ -169,5 +177,24 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             complete: true,
             csv: None,
         }),
+        Resource::Blaze { url, dataset } => {
+            let served = blaze_server::datashape(&url, uri)?;
+            let datashape = match dataset {
+                None => served,
+                Some(name) => served
+                    .as_record()
+                    .and_then(|r| r.fields().iter().find(|(n, _)| *n == name))
+                    .map(|(_, shape)| shape.clone())
+                    .ok_or_else(|| {
+                        Error::InvalidOption(format!("{uri}: the server has no dataset {name}"))
+                    })?,
+            };
+            Ok(Discovery {
+                datashape,
+                rows_read: 0,
+                complete: true,
+                csv: None,
+            })
+        }
     }
 }
