@@ -5,6 +5,7 @@
 #   scripts/services.sh stop
 #   eval "$(scripts/services.sh start)"
 #
+# Chromium: Debian's chromium and chromium-driver packages, installed when missing.
 # PostgreSQL: the machine's own installation (Debian's postgresql package), a throwaway cluster
 # on port ${BLAZE_PG_PORT:-55432}, user postgres, password postgres, database blaze_test.
 # S3: moto's S3 server (moto[server] from the Python package registry, in the virtual
@@ -136,8 +137,20 @@ stop_postgres() {
   fi
 }
 
+# Chromium and ChromeDriver, from Debian's packages, for the server page's browser test.
+install_chromium() {
+  if ! command -v chromedriver >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >&2 \
+        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >&2; }
+    else
+      sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >&2
+    fi
+  fi
+}
+
 case "${1:-}" in
-  start) start_postgres; start_s3; start_mongo; fetch_flights ;;
+  start) start_postgres; start_s3; start_mongo; fetch_flights; install_chromium ;;
   stop) stop_postgres; stop_s3; stop_mongo ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

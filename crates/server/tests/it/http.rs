@@ -120,6 +120,12 @@ pub(crate) fn send(addr: SocketAddr, request: Request<'_>) -> Response {
             }
             body.extend_from_slice(&chunk[..size]);
         }
+    } else if let Some((_, length)) = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        body = vec![0; length.parse().unwrap()];
+        reader.read_exact(&mut body).unwrap();
     } else {
         reader.read_to_end(&mut body).unwrap();
     }

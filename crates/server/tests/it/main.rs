@@ -1,6 +1,7 @@
 //! A real server on loopback, driven with the protocol's payloads over real connections.
 
 mod http;
+mod page;
 mod protocol;
 mod security;
 
