@@ -6,6 +6,7 @@
 #   bash bench/run.sh odo             # odo conversions (needs PostgreSQL: started here)
 #   bash bench/run.sh groupby         # db-benchmark group-by q1-q10
 #   bash bench/run.sh pushdown        # a group-by in PostgreSQL (needs PostgreSQL: started here)
+#   bash bench/run.sh server          # blaze serve under wrk's load (installs Debian's wrk)
 #   ROWS=1000000 RUNS=5 bash bench/run.sh groupby
 #
 # Creates bench/.venv (the peers, from the Python package registry) and bench/data (generated
@@ -14,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all|odo|groupby|pushdown) ;;
-  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown]" >&2; exit 2 ;;
+  all|odo|groupby|pushdown|server) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server]" >&2; exit 2 ;;
 esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
@@ -50,9 +51,22 @@ if [ "$part" = all ] || [ "$part" = pushdown ]; then
     --runs "${RUNS:-3}" \
     --out bench/results/pushdown.md
 fi
+if [ "$part" = all ] || [ "$part" = server ]; then
+  if ! command -v wrk >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2
+    else
+      sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2
+    fi
+  fi
+  python3 bench/server_bench.py \
+    --blaze target/release/blaze \
+    --duration "${DURATION:-10}" \
+    --out bench/results/server.md
+fi
 {
   echo "# Benchmark results"
-  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md; do
+  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/server.md; do
     if [ -f "$section" ]; then
       echo
       cat "$section"
