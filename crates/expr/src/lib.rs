@@ -42,4 +42,4 @@ pub use expr::{
 pub use func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 pub use print::is_identifier;
 pub use resolve::{Namespace, parse};
-pub use tree::{from_tree, to_tree};
+pub use tree::{from_tree, json_value, to_tree};

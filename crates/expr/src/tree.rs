@@ -868,7 +868,7 @@ fn slice_index(index: &Json) -> Result<Index> {
 
 /// A constant from JSON; the tagged forms of §4.6 for dates and times become their text, which
 /// compares with date columns.
-fn json_value(json: &Json) -> Result<Value> {
+pub fn json_value(json: &Json) -> Result<Value> {
     Ok(match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),

@@ -119,23 +119,10 @@ fn expression(session: &Session, shared: &Shared, request: &Request) -> Result<E
 /// The name that stands for all the data served.
 const LEAF: &str = ":leaf";
 
-/// A namespace value as a constant.
+/// A namespace value as a constant (Blaze's tagged dates and times included).
 fn constant(name: &str, value: &Value) -> Result<Literal, Failure> {
-    Ok(match value {
-        Value::Null => Literal::Null,
-        Value::Bool(b) => Literal::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Literal::Int(i),
-            None => Literal::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Literal::Str(s.clone()),
-        _ => {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                format!("namespace: {name} must be a number, text, a boolean or null"),
-            ));
-        }
-    })
+    blaze_expr::json_value(value)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, format!("namespace: {name}: {e}")))
 }
 
 /// The name of the first symbol in `tree`, in the order of its arguments.
