@@ -7,7 +7,9 @@
 #   bash bench/run.sh groupby         # db-benchmark group-by q1-q10
 #   bash bench/run.sh pushdown        # a group-by in PostgreSQL (needs PostgreSQL: started here)
 #   bash bench/run.sh server          # blaze serve under wrk's load (installs Debian's wrk)
+#   bash bench/run.sh tasks           # task scheduler overhead beside dask's threaded scheduler
 #   ROWS=1000000 RUNS=5 bash bench/run.sh groupby
+#   SCALE=1000000 bash bench/run.sh tasks
 #
 # Creates bench/.venv (the peers, from the Python package registry) and bench/data (generated
 # inputs); both are ignored by git.
@@ -15,16 +17,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all|odo|groupby|pushdown|server) ;;
-  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server]" >&2; exit 2 ;;
+  all|odo|groupby|pushdown|server|tasks) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server|tasks]" >&2; exit 2 ;;
 esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
-# One build of both, so that they share one set of compiled dependencies.
-cargo build --release --quiet -p blaze-cli -p blaze-compute --bins --example datafusion_direct
+if [ "$part" != tasks ]; then
+  # One build of both, so that they share one set of compiled dependencies.
+  cargo build --release --quiet -p blaze-cli -p blaze-compute --bins --example datafusion_direct
+fi
 if [ "$part" = all ] || [ "$part" = odo ] || [ "$part" = pushdown ]; then
   eval "$(scripts/services.sh start)"
   trap 'scripts/services.sh stop' EXIT
@@ -64,9 +68,18 @@ if [ "$part" = all ] || [ "$part" = server ]; then
     --duration "${DURATION:-10}" \
     --out bench/results/server.md
 fi
+if [ "$part" = all ] || [ "$part" = tasks ]; then
+  cargo build --release --quiet -p blaze-tasks --example tasks_bench
+  "$venv/bin/python" bench/tasks_bench.py \
+    --bench target/release/examples/tasks_bench \
+    --scale "${SCALE:-100000}" \
+    --runs "${RUNS:-3}" \
+    --out bench/results/tasks.md
+fi
 {
   echo "# Benchmark results"
-  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/server.md; do
+  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/server.md \
+      bench/results/tasks.md; do
     if [ -f "$section" ]; then
       echo
       cat "$section"
