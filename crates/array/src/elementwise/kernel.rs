@@ -1,0 +1,662 @@
+//! Evaluating a fused element-wise expression over one block in a single pass: the block is
+//! walked in tiles of a few thousand elements, and each tile goes through every step of the
+//! expression while it is in cache. Dispatch on types happens once per step and tile, never
+//! per element.
+
+use std::borrow::Cow;
+
+use blaze_tasks::BoxError;
+use ndarray::{ArrayD, IxDyn};
+
+use super::{BinaryOp, Expr, ExprKind, UnaryOp};
+use crate::block::{with_block, with_dtype};
+use crate::{Block, DType, Element, Error, Scalar};
+
+/// Elements per tile: small enough that a tile of every step stays in the L1/L2 cache.
+const TILE: usize = 2048;
+
+/// A contiguous input, in the output's element order (broadcast and transposed inputs are
+/// copied into that order first).
+enum Col<'a> {
+    Bool(Cow<'a, [bool]>),
+    UInt8(Cow<'a, [u8]>),
+    Int32(Cow<'a, [i32]>),
+    Int64(Cow<'a, [i64]>),
+    Float32(Cow<'a, [f32]>),
+    Float64(Cow<'a, [f64]>),
+}
+
+/// The values of one step for the current tile.
+enum Reg {
+    Bool(Vec<bool>),
+    UInt8(Vec<u8>),
+    Int32(Vec<i32>),
+    Int64(Vec<i64>),
+    Float32(Vec<f32>),
+    Float64(Vec<f64>),
+}
+
+/// Typed access to columns and registers.
+trait Slot: Element {
+    fn col<'a>(c: &'a Col<'_>) -> Option<&'a [Self]>;
+    fn reg(r: &Reg) -> Option<&Vec<Self>>;
+    fn reg_mut(r: &mut Reg) -> Option<&mut Vec<Self>>;
+    fn new_reg(v: Vec<Self>) -> Reg;
+    fn new_col(v: Cow<'_, [Self]>) -> Col<'_>;
+}
+
+macro_rules! slot {
+    ($t:ty, $v:ident) => {
+        impl Slot for $t {
+            fn col<'a>(c: &'a Col<'_>) -> Option<&'a [Self]> {
+                match c {
+                    Col::$v(s) => Some(s),
+                    _ => None,
+                }
+            }
+            fn reg(r: &Reg) -> Option<&Vec<Self>> {
+                match r {
+                    Reg::$v(s) => Some(s),
+                    _ => None,
+                }
+            }
+            fn reg_mut(r: &mut Reg) -> Option<&mut Vec<Self>> {
+                match r {
+                    Reg::$v(s) => Some(s),
+                    _ => None,
+                }
+            }
+            fn new_reg(v: Vec<Self>) -> Reg {
+                Reg::$v(v)
+            }
+            fn new_col(v: Cow<'_, [Self]>) -> Col<'_> {
+                Col::$v(v)
+            }
+        }
+    };
+}
+
+slot!(bool, Bool);
+slot!(u8, UInt8);
+slot!(i32, Int32);
+slot!(i64, Int64);
+slot!(f32, Float32);
+slot!(f64, Float64);
+
+#[derive(Clone, Copy)]
+enum Src {
+    Input(usize),
+    Reg(usize),
+}
+
+enum Step {
+    Cast {
+        dst: usize,
+        src: Src,
+        from: DType,
+    },
+    Unary {
+        dst: usize,
+        src: Src,
+        op: UnaryOp,
+        dtype: DType,
+    },
+    Binary {
+        dst: usize,
+        a: Src,
+        b: Src,
+        op: BinaryOp,
+        dtype: DType,
+    },
+    Where {
+        dst: usize,
+        c: Src,
+        a: Src,
+        b: Src,
+    },
+}
+
+struct Program {
+    steps: Vec<Step>,
+    /// Each register's type; constants are registers filled once.
+    regs: Vec<(DType, Option<Scalar>)>,
+}
+
+impl Program {
+    fn compile(expr: &Expr, splats: &[Option<Scalar>], input_types: &[DType]) -> (Program, Src) {
+        let mut p = Program {
+            steps: Vec::new(),
+            regs: Vec::new(),
+        };
+        let out = p.node(expr, splats, input_types);
+        (p, out)
+    }
+
+    fn reg(&mut self, dtype: DType, constant: Option<Scalar>) -> usize {
+        self.regs.push((dtype, constant));
+        self.regs.len() - 1
+    }
+
+    fn node(&mut self, e: &Expr, splats: &[Option<Scalar>], types: &[DType]) -> Src {
+        match &e.kind {
+            ExprKind::Input(i) => match splats[*i] {
+                Some(s) => Src::Reg(self.reg(types[*i], Some(s))),
+                None => Src::Input(*i),
+            },
+            ExprKind::Const(s) => Src::Reg(self.reg(e.dtype, Some(*s))),
+            ExprKind::Cast(a) => {
+                let src = self.node(a, splats, types);
+                let dst = self.reg(e.dtype, None);
+                self.steps.push(Step::Cast {
+                    dst,
+                    src,
+                    from: a.dtype,
+                });
+                Src::Reg(dst)
+            }
+            ExprKind::Unary(op, a) => {
+                let src = self.node(a, splats, types);
+                let dst = self.reg(e.dtype, None);
+                self.steps.push(Step::Unary {
+                    dst,
+                    src,
+                    op: *op,
+                    dtype: a.dtype,
+                });
+                Src::Reg(dst)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (sa, sb) = (self.node(a, splats, types), self.node(b, splats, types));
+                let dst = self.reg(e.dtype, None);
+                self.steps.push(Step::Binary {
+                    dst,
+                    a: sa,
+                    b: sb,
+                    op: *op,
+                    dtype: a.dtype,
+                });
+                Src::Reg(dst)
+            }
+            ExprKind::Where(c, a, b) => {
+                let sc = self.node(c, splats, types);
+                let (sa, sb) = (self.node(a, splats, types), self.node(b, splats, types));
+                let dst = self.reg(e.dtype, None);
+                self.steps.push(Step::Where {
+                    dst,
+                    c: sc,
+                    a: sa,
+                    b: sb,
+                });
+                Src::Reg(dst)
+            }
+        }
+    }
+}
+
+/// The expression evaluated over `inputs`, broadcast to `shape`.
+pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Result<Block, BoxError> {
+    let n: usize = shape.iter().product();
+    let mut cols = Vec::with_capacity(inputs.len());
+    let mut splats = Vec::with_capacity(inputs.len());
+    for block in inputs {
+        let (col, splat) = column(block, shape)?;
+        cols.push(col);
+        splats.push(splat);
+    }
+    let types: Vec<DType> = inputs.iter().map(|b| b.dtype()).collect();
+    let (program, out) = Program::compile(expr, &splats, &types);
+    let mut regs: Vec<Reg> = program
+        .regs
+        .iter()
+        .map(|&(dtype, constant)| {
+            with_dtype!(dtype, T => {
+                let fill = constant.map_or(T::default(), scalar_as::<T>);
+                T::new_reg(vec![fill; TILE.min(n.max(1))])
+            })
+        })
+        .collect();
+    with_dtype!(expr.dtype, T => {
+        let mut result: Vec<T> = Vec::with_capacity(n);
+        let mut start = 0;
+        while start < n {
+            let end = (start + TILE).min(n);
+            for step in &program.steps {
+                run(step, &cols, &mut regs, start, end)?;
+            }
+            result.extend_from_slice(get::<T>(out, &cols, &regs, start, end)?);
+            start = end;
+        }
+        let array = ArrayD::from_shape_vec(IxDyn(shape), result)
+            .map_err(|e| Error::Internal(format!("an element-wise result: {e}")))?;
+        Ok(Block::new(array))
+    })
+}
+
+/// An input as a column in the output's order, or the value it repeats when it has one element.
+fn column<'a>(block: &'a Block, shape: &[usize]) -> Result<(Col<'a>, Option<Scalar>), BoxError> {
+    with_block!(block, a => column_of(a, shape))
+}
+
+fn column_of<'a, T: Slot>(
+    a: &'a ndarray::ArcArray<T, IxDyn>,
+    shape: &[usize],
+) -> Result<(Col<'a>, Option<Scalar>), BoxError> {
+    if a.len() == 1 {
+        let v = *a
+            .iter()
+            .next()
+            .ok_or_else(|| Error::Internal("an empty one-element block".into()))?;
+        let s = if T::DTYPE.is_float() {
+            Scalar::Float(v.to_f64())
+        } else {
+            Scalar::Int(v.to_i64())
+        };
+        return Ok((T::new_col(Cow::Borrowed(&[])), Some(s)));
+    }
+    let view = a.broadcast(IxDyn(shape)).ok_or_else(|| {
+        Error::Internal(format!(
+            "a block of shape {:?} does not broadcast to {shape:?}",
+            a.shape()
+        ))
+    })?;
+    let col = match view.to_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(view.iter().copied().collect()),
+    };
+    Ok((T::new_col(col), None))
+}
+
+fn scalar_as<T: Element>(s: Scalar) -> T {
+    match s {
+        Scalar::Bool(b) => T::from_i64(i64::from(b)),
+        Scalar::Int(i) if !T::DTYPE.is_float() => T::from_i64(i),
+        s => T::from_f64(s.as_f64()),
+    }
+}
+
+fn get<'a, T: Slot>(
+    src: Src,
+    cols: &'a [Col<'_>],
+    regs: &'a [Reg],
+    start: usize,
+    end: usize,
+) -> Result<&'a [T], BoxError> {
+    let slice = match src {
+        Src::Input(i) => T::col(&cols[i]).map(|c| &c[start..end]),
+        Src::Reg(r) => T::reg(&regs[r]).map(|v| &v[..end - start]),
+    };
+    slice.ok_or_else(|| Error::Internal(format!("an operand is not {}", T::DTYPE)).into())
+}
+
+fn run(
+    step: &Step,
+    cols: &[Col<'_>],
+    regs: &mut [Reg],
+    start: usize,
+    end: usize,
+) -> Result<(), BoxError> {
+    let dst = match step {
+        Step::Cast { dst, .. }
+        | Step::Unary { dst, .. }
+        | Step::Binary { dst, .. }
+        | Step::Where { dst, .. } => *dst,
+    };
+    // The destination is taken out so that the sources can be read while it is written.
+    let mut out = std::mem::replace(&mut regs[dst], Reg::Bool(Vec::new()));
+    let result = run_into(step, cols, regs, &mut out, start, end);
+    regs[dst] = out;
+    result
+}
+
+fn run_into(
+    step: &Step,
+    cols: &[Col<'_>],
+    regs: &[Reg],
+    out: &mut Reg,
+    start: usize,
+    end: usize,
+) -> Result<(), BoxError> {
+    match *step {
+        Step::Cast { src, from, .. } => with_dtype!(from, A => {
+            let a = get::<A>(src, cols, regs, start, end)?;
+            cast_into(a, out)
+        }),
+        Step::Unary { src, op, dtype, .. } => with_dtype!(dtype, A => {
+            let a = get::<A>(src, cols, regs, start, end)?;
+            A::unary(op, a, out)
+        }),
+        Step::Binary {
+            a, b, op, dtype, ..
+        } => with_dtype!(dtype, A => {
+            let (x, y) = (get::<A>(a, cols, regs, start, end)?, get::<A>(b, cols, regs, start, end)?);
+            if op.is_comparison() {
+                let o = bool::reg_mut(out).ok_or_else(|| Error::Internal("a comparison into a non-bool register".into()))?;
+                compare(op, x, y, o);
+                Ok(())
+            } else {
+                A::binary(op, x, y, out)
+            }
+        }),
+        Step::Where { c, a, b, .. } => {
+            let cond = get::<bool>(c, cols, regs, start, end)?;
+            match out {
+                Reg::Bool(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+                Reg::UInt8(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+                Reg::Int32(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+                Reg::Int64(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+                Reg::Float32(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+                Reg::Float64(o) => select(
+                    cond,
+                    get(a, cols, regs, start, end)?,
+                    get(b, cols, regs, start, end)?,
+                    o,
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn fill<T, U: Copy>(out: &mut Vec<U>, a: &[T], f: impl Fn(&T) -> U) {
+    out.clear();
+    out.extend(a.iter().map(f));
+}
+
+fn fill2<T, U: Copy>(out: &mut Vec<U>, a: &[T], b: &[T], f: impl Fn(&T, &T) -> U) {
+    out.clear();
+    out.extend(a.iter().zip(b).map(|(x, y)| f(x, y)));
+}
+
+fn select<T: Copy>(c: &[bool], a: &[T], b: &[T], out: &mut Vec<T>) {
+    out.clear();
+    out.extend(
+        c.iter()
+            .zip(a.iter().zip(b))
+            .map(|(&c, (&x, &y))| if c { x } else { y }),
+    );
+}
+
+fn compare<T: PartialOrd>(op: BinaryOp, a: &[T], b: &[T], out: &mut Vec<bool>) {
+    match op {
+        BinaryOp::Eq => fill2(out, a, b, |x, y| x == y),
+        BinaryOp::Ne => fill2(out, a, b, |x, y| x != y),
+        BinaryOp::Lt => fill2(out, a, b, |x, y| x < y),
+        BinaryOp::Le => fill2(out, a, b, |x, y| x <= y),
+        BinaryOp::Gt => fill2(out, a, b, |x, y| x > y),
+        _ => fill2(out, a, b, |x, y| x >= y),
+    }
+}
+
+fn cast_into<A: Element>(a: &[A], out: &mut Reg) -> Result<(), BoxError> {
+    let float = A::DTYPE.is_float();
+    match out {
+        Reg::Bool(o) => fill(o, a, |v| {
+            if float {
+                v.to_f64() != 0.0
+            } else {
+                v.to_i64() != 0
+            }
+        }),
+        Reg::UInt8(o) => fill(o, a, |v| {
+            if float {
+                v.to_f64() as u8
+            } else {
+                v.to_i64() as u8
+            }
+        }),
+        Reg::Int32(o) => fill(o, a, |v| {
+            if float {
+                v.to_f64() as i32
+            } else {
+                v.to_i64() as i32
+            }
+        }),
+        Reg::Int64(o) => fill(o, a, |v| if float { v.to_f64() as i64 } else { v.to_i64() }),
+        Reg::Float32(o) => fill(o, a, |v| v.to_f64() as f32),
+        Reg::Float64(o) => fill(o, a, |v| v.to_f64()),
+    }
+    Ok(())
+}
+
+fn wrong(op: &str, dtype: DType) -> BoxError {
+    Error::Internal(format!("'{op}' reached the kernel for {dtype}")).into()
+}
+
+/// The operations each element type supports.
+trait Ops: Slot {
+    fn unary(op: UnaryOp, a: &[Self], out: &mut Reg) -> Result<(), BoxError>;
+    fn binary(op: BinaryOp, a: &[Self], b: &[Self], out: &mut Reg) -> Result<(), BoxError>;
+}
+
+fn dst<T: Slot>(out: &mut Reg) -> Result<&mut Vec<T>, BoxError> {
+    T::reg_mut(out).ok_or_else(|| Error::Internal(format!("a register is not {}", T::DTYPE)).into())
+}
+
+impl Ops for bool {
+    fn unary(op: UnaryOp, a: &[bool], out: &mut Reg) -> Result<(), BoxError> {
+        let o = dst::<bool>(out)?;
+        match op {
+            UnaryOp::Not => fill(o, a, |v| !v),
+            UnaryOp::IsNan | UnaryOp::IsInf => fill(o, a, |_| false),
+            _ => return Err(wrong(op.name(), DType::Bool)),
+        }
+        Ok(())
+    }
+
+    fn binary(op: BinaryOp, a: &[bool], b: &[bool], out: &mut Reg) -> Result<(), BoxError> {
+        let o = dst::<bool>(out)?;
+        match op {
+            BinaryOp::And | BinaryOp::Minimum => fill2(o, a, b, |x, y| *x && *y),
+            BinaryOp::Or | BinaryOp::Maximum => fill2(o, a, b, |x, y| *x || *y),
+            BinaryOp::Xor => fill2(o, a, b, |x, y| x != y),
+            _ => return Err(wrong(op.symbol(), DType::Bool)),
+        }
+        Ok(())
+    }
+}
+
+macro_rules! int_ops {
+    ($t:ty) => {
+        impl Ops for $t {
+            fn unary(op: UnaryOp, a: &[$t], out: &mut Reg) -> Result<(), BoxError> {
+                if matches!(op, UnaryOp::IsNan | UnaryOp::IsInf) {
+                    fill(dst::<bool>(out)?, a, |_| false);
+                    return Ok(());
+                }
+                let o = dst::<$t>(out)?;
+                match op {
+                    UnaryOp::Neg => fill(o, a, |v| v.wrapping_neg()),
+                    UnaryOp::Not => fill(o, a, |v| !v),
+                    #[allow(unused_comparisons)]
+                    UnaryOp::Abs => fill(o, a, |&v| if v < 0 { v.wrapping_neg() } else { v }),
+                    #[allow(unused_comparisons)]
+                    UnaryOp::Sign => fill(o, a, |&v| {
+                        if v > 0 {
+                            1
+                        } else if v < 0 {
+                            (0 as $t).wrapping_sub(1)
+                        } else {
+                            0
+                        }
+                    }),
+                    _ => return Err(wrong(op.name(), <$t>::DTYPE)),
+                }
+                Ok(())
+            }
+
+            fn binary(op: BinaryOp, a: &[$t], b: &[$t], out: &mut Reg) -> Result<(), BoxError> {
+                let o = dst::<$t>(out)?;
+                match op {
+                    BinaryOp::Add => fill2(o, a, b, |x, y| x.wrapping_add(*y)),
+                    BinaryOp::Sub => fill2(o, a, b, |x, y| x.wrapping_sub(*y)),
+                    BinaryOp::Mul => fill2(o, a, b, |x, y| x.wrapping_mul(*y)),
+                    BinaryOp::FloorDiv => fill2(o, a, b, |&x, &y| {
+                        if y == 0 {
+                            0
+                        } else {
+                            let q = x.wrapping_div(y);
+                            #[allow(unused_comparisons)]
+                            let adjust = (x % y != 0) && ((x < 0) != (y < 0));
+                            if adjust { q.wrapping_sub(1) } else { q }
+                        }
+                    }),
+                    BinaryOp::Rem => fill2(o, a, b, |&x, &y| {
+                        if y == 0 {
+                            0
+                        } else {
+                            let r = x.wrapping_rem(y);
+                            #[allow(unused_comparisons)]
+                            let adjust = r != 0 && ((r < 0) != (y < 0));
+                            if adjust { r.wrapping_add(y) } else { r }
+                        }
+                    }),
+                    BinaryOp::Pow => {
+                        #[allow(unused_comparisons)]
+                        if b.iter().any(|&e| e < 0) {
+                            return Err(
+                                "integers to negative integer powers are not allowed".into()
+                            );
+                        }
+                        fill2(o, a, b, |&x, &y| x.wrapping_pow(y as u32))
+                    }
+                    BinaryOp::And => fill2(o, a, b, |x, y| x & y),
+                    BinaryOp::Or => fill2(o, a, b, |x, y| x | y),
+                    BinaryOp::Xor => fill2(o, a, b, |x, y| x ^ y),
+                    BinaryOp::Maximum => fill2(o, a, b, |&x, &y| x.max(y)),
+                    BinaryOp::Minimum => fill2(o, a, b, |&x, &y| x.min(y)),
+                    _ => return Err(wrong(op.symbol(), <$t>::DTYPE)),
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+int_ops!(u8);
+int_ops!(i32);
+int_ops!(i64);
+
+macro_rules! float_ops {
+    ($t:ty) => {
+        impl Ops for $t {
+            fn unary(op: UnaryOp, a: &[$t], out: &mut Reg) -> Result<(), BoxError> {
+                match op {
+                    UnaryOp::IsNan => {
+                        fill(dst::<bool>(out)?, a, |v| v.is_nan());
+                        return Ok(());
+                    }
+                    UnaryOp::IsInf => {
+                        fill(dst::<bool>(out)?, a, |v| v.is_infinite());
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                let o = dst::<$t>(out)?;
+                match op {
+                    UnaryOp::Neg => fill(o, a, |v| -v),
+                    UnaryOp::Abs => fill(o, a, |v| v.abs()),
+                    UnaryOp::Sign => fill(o, a, |&v| {
+                        if v > 0.0 {
+                            1.0
+                        } else if v < 0.0 {
+                            -1.0
+                        } else {
+                            v
+                        }
+                    }),
+                    UnaryOp::Sqrt => fill(o, a, |v| v.sqrt()),
+                    UnaryOp::Exp => fill(o, a, |v| v.exp()),
+                    UnaryOp::Expm1 => fill(o, a, |v| v.exp_m1()),
+                    UnaryOp::Log => fill(o, a, |v| v.ln()),
+                    UnaryOp::Log2 => fill(o, a, |v| v.log2()),
+                    UnaryOp::Log10 => fill(o, a, |v| v.log10()),
+                    UnaryOp::Log1p => fill(o, a, |v| v.ln_1p()),
+                    UnaryOp::Sin => fill(o, a, |v| v.sin()),
+                    UnaryOp::Cos => fill(o, a, |v| v.cos()),
+                    UnaryOp::Tan => fill(o, a, |v| v.tan()),
+                    UnaryOp::Arcsin => fill(o, a, |v| v.asin()),
+                    UnaryOp::Arccos => fill(o, a, |v| v.acos()),
+                    UnaryOp::Arctan => fill(o, a, |v| v.atan()),
+                    UnaryOp::Sinh => fill(o, a, |v| v.sinh()),
+                    UnaryOp::Cosh => fill(o, a, |v| v.cosh()),
+                    UnaryOp::Tanh => fill(o, a, |v| v.tanh()),
+                    UnaryOp::Floor => fill(o, a, |v| v.floor()),
+                    UnaryOp::Ceil => fill(o, a, |v| v.ceil()),
+                    UnaryOp::Rint => fill(o, a, |v| v.round_ties_even()),
+                    UnaryOp::Not | UnaryOp::IsNan | UnaryOp::IsInf => {
+                        return Err(wrong(op.name(), <$t>::DTYPE));
+                    }
+                }
+                Ok(())
+            }
+
+            fn binary(op: BinaryOp, a: &[$t], b: &[$t], out: &mut Reg) -> Result<(), BoxError> {
+                let o = dst::<$t>(out)?;
+                match op {
+                    BinaryOp::Add => fill2(o, a, b, |x, y| x + y),
+                    BinaryOp::Sub => fill2(o, a, b, |x, y| x - y),
+                    BinaryOp::Mul => fill2(o, a, b, |x, y| x * y),
+                    BinaryOp::Div => fill2(o, a, b, |x, y| x / y),
+                    BinaryOp::FloorDiv => fill2(o, a, b, |x, y| (x / y).floor()),
+                    BinaryOp::Rem => fill2(o, a, b, |&x, &y| {
+                        let r = x % y;
+                        if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+                            r + y
+                        } else {
+                            r
+                        }
+                    }),
+                    BinaryOp::Pow => fill2(o, a, b, |x, y| x.powf(*y)),
+                    BinaryOp::Maximum => fill2(o, a, b, |&x, &y| {
+                        if x.is_nan() || x > y {
+                            x
+                        } else if y.is_nan() {
+                            y
+                        } else {
+                            y.max(x)
+                        }
+                    }),
+                    BinaryOp::Minimum => fill2(o, a, b, |&x, &y| {
+                        if x.is_nan() || x < y {
+                            x
+                        } else if y.is_nan() {
+                            y
+                        } else {
+                            y.min(x)
+                        }
+                    }),
+                    _ => return Err(wrong(op.symbol(), <$t>::DTYPE)),
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+float_ops!(f32);
+float_ops!(f64);

@@ -1,0 +1,355 @@
+//! numpy's `.npy` files, read and written block by block with positioned I/O, so that neither a
+//! source nor a result larger than memory is ever held whole.
+
+use std::fs::File;
+use std::io::Read;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use blaze_tasks::{BoxError, Key, Scheduler};
+use ndarray::{ArrayD, IxDyn};
+
+use crate::array::Source;
+use crate::block::{with_block, with_dtype};
+use crate::chunks::grid;
+use crate::lower::{Lower, Value, key};
+use crate::{Array, Block, ChunkSpec, Chunks, DType, Element, Error, Result};
+
+/// Elements encoded little-endian, as `.npy` files on every machine this runs on store them.
+trait Bytes: Element {
+    fn decode(bytes: &[u8]) -> Vec<Self>;
+    fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>);
+}
+
+macro_rules! bytes {
+    ($t:ty) => {
+        impl Bytes for $t {
+            fn decode(bytes: &[u8]) -> Vec<Self> {
+                bytes
+                    .chunks_exact(size_of::<$t>())
+                    .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()))
+                    .collect()
+            }
+            fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>) {
+                for v in values {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+    };
+}
+
+bytes!(u8);
+bytes!(i32);
+bytes!(i64);
+bytes!(f32);
+bytes!(f64);
+
+impl Bytes for bool {
+    fn decode(bytes: &[u8]) -> Vec<Self> {
+        bytes.iter().map(|&b| b != 0).collect()
+    }
+    fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>) {
+        out.extend(values.map(u8::from));
+    }
+}
+
+fn descr(dtype: DType) -> &'static str {
+    match dtype {
+        DType::Bool => "|b1",
+        DType::UInt8 => "|u1",
+        DType::Int32 => "<i4",
+        DType::Int64 => "<i8",
+        DType::Float32 => "<f4",
+        DType::Float64 => "<f8",
+    }
+}
+
+/// What a `.npy` header says: element type, shape, and where the data starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyHeader {
+    /// The element type.
+    pub dtype: DType,
+    /// The array's shape.
+    pub shape: Vec<usize>,
+    /// The byte offset of the first element.
+    pub offset: u64,
+    /// Whether the elements are in Fortran (column-major) order.
+    pub fortran_order: bool,
+}
+
+/// Reads the header of the `.npy` file at `path`.
+pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut start = [0u8; 10];
+    file.read_exact(&mut start)
+        .map_err(|_| Error::format(path, "not a .npy file (too short)"))?;
+    if &start[..6] != b"\x93NUMPY" {
+        return Err(Error::format(path, "not a .npy file (no \\x93NUMPY magic)"));
+    }
+    let (len, skip) = match start[6] {
+        1 => (u16::from_le_bytes([start[8], start[9]]) as usize, 10),
+        2 | 3 => {
+            let mut more = [0u8; 2];
+            file.read_exact(&mut more).map_err(|e| Error::io(path, e))?;
+            (
+                u32::from_le_bytes([start[8], start[9], more[0], more[1]]) as usize,
+                12,
+            )
+        }
+        v => return Err(Error::format(path, format!("unsupported .npy version {v}"))),
+    };
+    let mut text = vec![0u8; len];
+    file.read_exact(&mut text).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8_lossy(&text);
+    let field = |name: &str| -> Option<&str> {
+        let at = text.find(&format!("'{name}'"))? + name.len() + 2;
+        Some(text[at..].trim_start().strip_prefix(':')?.trim_start())
+    };
+    let d = field("descr")
+        .and_then(|v| v.strip_prefix('\'')?.split('\'').next())
+        .ok_or_else(|| Error::format(path, "the .npy header has no 'descr'"))?;
+    let dtype = DType::ALL
+        .into_iter()
+        .find(|&t| descr(t) == d || descr(t).trim_start_matches(['<', '|']) == d.trim_start_matches(['<', '|', '=']))
+        .ok_or_else(|| Error::format(path, format!("unsupported element type '{d}' (bool, uint8, int32, int64, float32 and float64 are)")))?;
+    let fortran_order = field("fortran_order").is_some_and(|v| v.starts_with("True"));
+    let shape_text = field("shape")
+        .and_then(|v| v.strip_prefix('(')?.split(')').next())
+        .ok_or_else(|| Error::format(path, "the .npy header has no 'shape'"))?;
+    let shape = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| Error::format(path, format!("bad shape ({shape_text})")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(NpyHeader {
+        dtype,
+        shape,
+        offset: (skip + len) as u64,
+        fortran_order,
+    })
+}
+
+/// A version 1.0 header for `dtype` and `shape`, padded to a multiple of 64 bytes.
+fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
+    let shape = match shape {
+        [n] => format!("({n},)"),
+        s => format!(
+            "({})",
+            s.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
+        descr(dtype)
+    );
+    let unpadded = 10 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// The contiguous byte runs of the block at `ranges` in a C-ordered file of `shape`: for each,
+/// the byte offset in the file and the number of elements.
+fn runs(
+    shape: &[usize],
+    ranges: &[Range<usize>],
+    itemsize: usize,
+    offset: u64,
+) -> Vec<(u64, usize)> {
+    let ndim = shape.len();
+    if ndim == 0 {
+        return vec![(offset, 1)];
+    }
+    let mut strides = vec![1usize; ndim];
+    for axis in (0..ndim - 1).rev() {
+        strides[axis] = strides[axis + 1] * shape[axis + 1];
+    }
+    // Trailing axes taken whole merge into one run.
+    let mut inner = ndim - 1;
+    while inner > 0 && ranges[inner].start == 0 && ranges[inner].end == shape[inner] {
+        inner -= 1;
+    }
+    let run_len: usize = ranges[inner].len() * strides[inner];
+    let outer: Vec<usize> = ranges[..inner].iter().map(Range::len).collect();
+    if run_len == 0 || outer.contains(&0) {
+        return Vec::new();
+    }
+    grid(&outer)
+        .into_iter()
+        .map(|i| {
+            let mut element = ranges[inner].start * strides[inner];
+            for (axis, &k) in i.iter().enumerate() {
+                element += (ranges[axis].start + k) * strides[axis];
+            }
+            (offset + (element * itemsize) as u64, run_len)
+        })
+        .collect()
+}
+
+struct NpySource {
+    path: PathBuf,
+    header: NpyHeader,
+}
+
+impl Source for NpySource {
+    fn name(&self) -> &str {
+        "npy"
+    }
+
+    fn read(&self, ranges: &[Range<usize>]) -> Result<Block, BoxError> {
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let size = self.header.dtype.size();
+        let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
+        let mut bytes = Vec::with_capacity(shape.iter().product::<usize>() * size);
+        for (at, n) in runs(&self.header.shape, ranges, size, self.header.offset) {
+            let start = bytes.len();
+            bytes.resize(start + n * size, 0);
+            file.read_exact_at(&mut bytes[start..], at).map_err(|e| {
+                Error::format(
+                    &self.path,
+                    format!("the file is shorter than its header says ({e})"),
+                )
+            })?;
+        }
+        Ok(with_dtype!(self.header.dtype, T => {
+            let values = T::decode(&bytes);
+            Block::new(ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| Error::Internal(e.to_string()))?)
+        }))
+    }
+}
+
+impl Array {
+    /// The array in the `.npy` file at `path`, read block by block as it is computed. A
+    /// Fortran-ordered file is read as the transpose of its C-ordered reverse, so its blocks
+    /// are still contiguous reads.
+    pub fn from_npy(path: impl AsRef<Path>, chunks: impl Into<ChunkSpec>) -> Result<Array> {
+        let path = path.as_ref();
+        let mut header = read_npy_header(path)?;
+        let dtype = header.dtype;
+        let chunks = Chunks::from_spec(&chunks.into(), &header.shape, dtype)?;
+        if !header.fortran_order {
+            return Ok(Array::from_source(
+                Arc::new(NpySource {
+                    path: path.to_path_buf(),
+                    header,
+                }),
+                dtype,
+                chunks,
+            ));
+        }
+        header.shape.reverse();
+        let mut dims = chunks.dims().to_vec();
+        dims.reverse();
+        let reversed = Chunks::explicit(&header.shape, dims)?;
+        let stored = Array::from_source(
+            Arc::new(NpySource {
+                path: path.to_path_buf(),
+                header,
+            }),
+            dtype,
+            reversed,
+        );
+        Ok(stored.t())
+    }
+
+    /// Computes the array into a `.npy` file, writing each block where it belongs as soon as it
+    /// is computed: a result larger than memory is never held whole. The file appears complete
+    /// or not at all (it is written under a temporary name and renamed).
+    pub fn to_npy(&self, path: impl AsRef<Path>, scheduler: &Scheduler<'_>) -> Result<()> {
+        let path = path.as_ref();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let outcome = self
+            .write_npy(&tmp, scheduler)
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        outcome
+    }
+
+    fn write_npy(&self, path: &Path, scheduler: &Scheduler<'_>) -> Result<()> {
+        let header = header_bytes(self.dtype(), &self.shape());
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        file.write_all_at(&header, 0)
+            .map_err(|e| Error::io(path, e))?;
+        file.set_len(header.len() as u64 + self.nbytes() as u64)
+            .map_err(|e| Error::io(path, e))?;
+        let file = Arc::new(file);
+        let mut lower = Lower::default();
+        let source = lower.array(self)?;
+        let store: Arc<str> = format!("store-{source}").into();
+        let shape = self.shape();
+        let mut keys: Vec<Key> = Vec::new();
+        for index in self.chunks().indices() {
+            let ranges = self.chunks().ranges(&index);
+            let (file, shape, offset, path) = (
+                Arc::clone(&file),
+                shape.clone(),
+                header.len() as u64,
+                path.to_path_buf(),
+            );
+            let k = key(&store, &index);
+            lower
+                .graph
+                .insert_task(k.clone(), [key(&source, &index)], move |v| {
+                    let block = v[0].block()?;
+                    let mut bytes = Vec::new();
+                    with_block!(block, a => encode_standard(a, &mut bytes));
+                    let size = block.dtype().size();
+                    let mut at = 0;
+                    for (pos, n) in runs(&shape, &ranges, size, offset) {
+                        file.write_all_at(&bytes[at..at + n * size], pos)
+                            .map_err(|e| Error::io(&path, e))?;
+                        at += n * size;
+                    }
+                    Ok(Value::Done)
+                });
+            keys.push(k);
+        }
+        let graph = lower.graph.fuse_linear(&keys);
+        scheduler.get(&graph, &keys)?;
+        file.sync_all().map_err(|e| Error::io(path, e))
+    }
+}
+
+fn encode_standard<T: Bytes>(a: &ndarray::ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
+    out.reserve(a.len() * size_of::<T>());
+    T::encode(a.iter().copied(), out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_padded_to_64_bytes() {
+        let h = header_bytes(DType::Float64, &[3, 4]);
+        assert_eq!(h.len() % 64, 0);
+        assert!(String::from_utf8_lossy(&h).contains("'shape': (3, 4), "));
+        assert_eq!(header_bytes(DType::Int32, &[5]).len() % 64, 0);
+    }
+
+    #[test]
+    fn runs_merge_whole_trailing_axes() {
+        assert_eq!(runs(&[4, 5], &[1..3, 0..5], 8, 128), [(128 + 40, 10)]);
+        assert_eq!(runs(&[4, 5], &[1..3, 1..3], 8, 0), [(48, 2), (88, 2)]);
+        assert_eq!(runs(&[], &[], 8, 64), [(64, 1)]);
+    }
+}

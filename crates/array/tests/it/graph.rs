@@ -1,0 +1,156 @@
+//! Laziness and graphs: nothing runs until asked, element-wise chains fuse, blocks are keyed
+//! as dask keys them, results do not depend on the chunks.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use blaze_array::{Array, Block, ChunkSpec, DType, UnaryOp};
+use blaze_tasks::{Profiler, Scheduler};
+use ndarray::{ArrayD, IxDyn};
+
+use crate::util::{assert_same, values};
+
+#[test]
+fn element_wise_chains_fuse_into_one_task_per_block() {
+    let x = Array::ones(&[100, 100], DType::Float64, 50).unwrap();
+    let y = x
+        .add(1.0)
+        .unwrap()
+        .mul(&x)
+        .unwrap()
+        .unary(UnaryOp::Sqrt)
+        .unwrap()
+        .sub(x.t())
+        .unwrap();
+    // 4 blocks of x, 4 of the fused expression; the transposes are views fused into their users.
+    assert!(y.task_count().unwrap() <= 12, "{}", y.task_count().unwrap());
+    let out = y.compute().unwrap();
+    let expected = 2f64.sqrt() - 1.0;
+    assert!(values(&out).iter().all(|&v| (v - expected).abs() < 1e-12));
+}
+
+#[test]
+fn nothing_runs_until_computed_and_only_needed_blocks_run() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let x = Array::arange(0.0, 100.0, 1.0, DType::Float64, 10)
+        .unwrap()
+        .map_blocks("count", DType::Float64, move |b| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(b.clone())
+        });
+    let y = x
+        .mul(2.0)
+        .unwrap()
+        .index(&[blaze_array::Index::Slice {
+            start: Some(15),
+            stop: Some(25),
+            step: 1,
+        }])
+        .unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let out = y.compute().unwrap();
+    assert_eq!(
+        values(&out),
+        (15..25).map(|v| v as f64 * 2.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "only the two blocks under 15..25 ran"
+    );
+}
+
+#[test]
+fn random_numbers_do_not_depend_on_the_chunks() {
+    let a = Array::random(&[37, 11], 7, 5).unwrap().compute().unwrap();
+    let b = Array::random(&[37, 11], 7, ChunkSpec::Auto)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_same(&a, &b, "random");
+    let v = values(&a);
+    assert!(v.iter().all(|&x| (0.0..1.0).contains(&x)));
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    assert!((mean - 0.5).abs() < 0.05, "{mean}");
+    let other_seed = Array::random(&[37, 11], 8, 5).unwrap().compute().unwrap();
+    assert_ne!(values(&other_seed), v);
+    let n = values(
+        &Array::normal(&[20000], 3.0, 2.0, 1, 4096)
+            .unwrap()
+            .compute()
+            .unwrap(),
+    );
+    let m = n.iter().sum::<f64>() / n.len() as f64;
+    let sd = (n.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n.len() as f64).sqrt();
+    assert!(
+        (m - 3.0).abs() < 0.05 && (sd - 2.0).abs() < 0.05,
+        "{m} {sd}"
+    );
+}
+
+#[test]
+fn creation_functions_match_numpy() {
+    let a = Array::arange(1.0, 2.0, 0.25, DType::Float64, 3)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(values(&a), [1.0, 1.25, 1.5, 1.75]);
+    let l = Array::linspace(0.0, 1.0, 5, 2).unwrap().compute().unwrap();
+    assert_eq!(values(&l), [0.0, 0.25, 0.5, 0.75, 1.0]);
+    let f = Array::full(&[2, 2], 7, DType::Int32, 1)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(f.dtype(), DType::Int32);
+    assert_eq!(values(&f), [7.0; 4]);
+    let r = values(
+        &Array::randint(&[1000], -3, 3, 1, 100)
+            .unwrap()
+            .compute()
+            .unwrap(),
+    );
+    assert!(
+        r.iter()
+            .all(|&v| (-3.0..3.0).contains(&v) && v.fract() == 0.0)
+    );
+    assert!(r.contains(&-3.0) && r.contains(&2.0));
+}
+
+#[test]
+fn from_ndarray_shares_memory_and_keeps_values() {
+    let data = ArrayD::from_shape_vec(IxDyn(&[4, 6]), (0..24).map(|v| v as i64).collect()).unwrap();
+    let x = Array::from_ndarray(data.clone(), [3, 4]).unwrap();
+    assert_eq!(x.chunks().dims(), &[vec![3, 1], vec![4, 2]]);
+    assert_eq!(x.datashape(), "4 * 6 * int64");
+    assert_eq!(x.compute().unwrap(), Block::new(data));
+}
+
+#[test]
+fn the_profiler_sees_every_block_task() {
+    let x = Array::ones(&[8, 8], DType::Float64, 4).unwrap();
+    let profiler = Profiler::new();
+    let s = x
+        .sum(None, false)
+        .unwrap()
+        .compute_with(&Scheduler::threaded().with_callback(&profiler))
+        .unwrap();
+    assert_eq!(values(&s), [64.0]);
+    let names: Vec<String> = profiler
+        .records()
+        .iter()
+        .map(|r| r.key.name().to_string())
+        .collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+}
+
+#[test]
+fn dot_export_names_block_keys() {
+    let x = Array::ones(&[4], DType::Float64, 2)
+        .unwrap()
+        .add(1.0)
+        .unwrap();
+    let dot = x.to_dot().unwrap();
+    assert!(dot.starts_with("digraph {"), "{dot}");
+    assert!(dot.contains("('elementwise-"), "{dot}");
+}

@@ -1,0 +1,8 @@
+//! Integration tests of blaze-array: results against numpy's (fixtures made by
+//! `tests/fixtures/make_fixtures.py`), laziness and graphs, storage, errors.
+
+mod errors;
+mod graph;
+mod numpy;
+mod storage;
+mod util;

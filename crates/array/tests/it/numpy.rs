@@ -1,0 +1,263 @@
+//! Every case of `tests/fixtures/make_fixtures.py`, computed with several chunkings and
+//! compared with numpy's answer.
+
+use blaze_array::{
+    Array, BinaryOp, ChunkSpec, DType, Index, Reduction, Result, UnaryOp, binary, concatenate,
+    stack, where_,
+};
+
+use crate::util::{assert_same, expected, fixture};
+
+/// The fixture inputs, each cut into blocks of `chunk` along every axis.
+struct Inputs {
+    x: Array,
+    sq: Array,
+    i: Array,
+    b: Array,
+    u: Array,
+    f: Array,
+    v: Array,
+    a3: Array,
+    b3: Array,
+    n: Array,
+}
+
+impl Inputs {
+    fn new(chunk: Option<usize>) -> Inputs {
+        let load = |name: &str| {
+            let spec = chunk.map_or(ChunkSpec::Auto, ChunkSpec::Uniform);
+            Array::from_npy(fixture(&format!("in_{name}")), spec).unwrap()
+        };
+        Inputs {
+            x: load("x"),
+            sq: load("sq"),
+            i: load("i"),
+            b: load("b"),
+            u: load("u"),
+            f: load("f"),
+            v: load("v"),
+            a3: load("a3"),
+            b3: load("b3"),
+            n: load("n"),
+        }
+    }
+}
+
+fn check(case: &str, build: impl Fn(&Inputs) -> Result<Array>) {
+    let want = expected(case);
+    for chunk in [Some(1), Some(2), Some(3), None] {
+        let inputs = Inputs::new(chunk);
+        let array = build(&inputs).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(
+            array.shape(),
+            want.shape(),
+            "{case}: lazy shape with chunks {chunk:?}"
+        );
+        assert_eq!(
+            array.dtype(),
+            want.dtype(),
+            "{case}: lazy type with chunks {chunk:?}"
+        );
+        let got = array
+            .compute()
+            .unwrap_or_else(|e| panic!("{case} with chunks {chunk:?}: {e}"));
+        assert_same(&got, &want, &format!("{case} with chunks {chunk:?}"));
+    }
+}
+
+macro_rules! case {
+    ($name:ident, |$t:ident| $build:expr) => {
+        #[test]
+        fn $name() {
+            check(stringify!($name), |$t: &Inputs| $build);
+        }
+    };
+}
+
+fn slice(start: Option<i64>, stop: Option<i64>, step: i64) -> Index {
+    Index::Slice { start, stop, step }
+}
+
+const ALL: Index = Index::Slice {
+    start: None,
+    stop: None,
+    step: 1,
+};
+
+// Reductions.
+case!(x_sum, |t| t.x.sum(None, false));
+case!(x_sum_axis0, |t| t.x.sum(Some(&[0]), false));
+case!(x_sum_axis1_keepdims, |t| t.x.sum(Some(&[1]), true));
+case!(x_mean_axis0, |t| t.x.mean(Some(&[0]), false));
+case!(x_std_axis1, |t| t.x.reduce(
+    Reduction::Std { ddof: 0 },
+    Some(&[1]),
+    false
+));
+case!(x_var_ddof1, |t| t.x.reduce(
+    Reduction::Var { ddof: 1 },
+    None,
+    false
+));
+case!(x_min_axis0, |t| t.x.reduce(
+    Reduction::Min,
+    Some(&[0]),
+    false
+));
+case!(x_max, |t| t.x.reduce(Reduction::Max, None, false));
+case!(x_prod_axis1, |t| t.x.reduce(
+    Reduction::Prod,
+    Some(&[-1]),
+    false
+));
+case!(x_argmax_axis0, |t| t.x.reduce(
+    Reduction::ArgMax,
+    Some(&[0]),
+    false
+));
+case!(x_argmin_axis1, |t| t.x.reduce(
+    Reduction::ArgMin,
+    Some(&[1]),
+    false
+));
+case!(x_argmax, |t| t.x.reduce(Reduction::ArgMax, None, false));
+case!(x_pos_any_axis0, |t| t.x.binary(BinaryOp::Gt, 0.0)?.reduce(
+    Reduction::Any,
+    Some(&[0]),
+    false
+));
+case!(x_pos_all_axis1, |t| t.x.binary(BinaryOp::Gt, -1.5)?.reduce(
+    Reduction::All,
+    Some(&[1]),
+    false
+));
+case!(n_max_axis0, |t| t.n.reduce(
+    Reduction::Max,
+    Some(&[0]),
+    false
+));
+case!(n_argmin, |t| t.n.reduce(Reduction::ArgMin, None, false));
+case!(i_sum_axis0, |t| t.i.sum(Some(&[0]), false));
+case!(i_mean, |t| t.i.mean(None, false));
+case!(i_max_axis1, |t| t.i.reduce(
+    Reduction::Max,
+    Some(&[1]),
+    false
+));
+case!(b_sum, |t| t.b.sum(None, false));
+case!(u_sum, |t| t.u.sum(None, false));
+case!(f_sum_axis0, |t| t.f.sum(Some(&[0]), false));
+case!(f_mean, |t| t.f.mean(None, false));
+case!(a3_sum_axis02, |t| t.a3.sum(Some(&[0, 2]), false));
+case!(a3_std_axis2_keepdims, |t| t.a3.reduce(
+    Reduction::Std { ddof: 0 },
+    Some(&[2]),
+    true
+));
+
+// Running totals.
+case!(x_cumsum_axis1, |t| t.x.cumsum(1));
+case!(x_cumprod_axis0, |t| t.x.cumprod(0));
+case!(i_cumsum_axis0, |t| t.i.cumsum(0));
+
+// Element-wise.
+case!(fused_sq, |t| t
+    .sq
+    .add(1.0)?
+    .mul(&t.sq)?
+    .sub(t.sq.t())?
+    .sum(Some(&[1]), false));
+case!(i_floordiv_3, |t| t.i.binary(BinaryOp::FloorDiv, 3));
+case!(i_mod_3, |t| t.i.binary(BinaryOp::Rem, 3));
+case!(i_floordiv_neg4, |t| t.i.binary(BinaryOp::FloorDiv, -4));
+case!(i_mod_neg4, |t| t.i.binary(BinaryOp::Rem, -4));
+case!(i_neg, |t| t.i.unary(UnaryOp::Neg));
+case!(i_abs, |t| t.i.unary(UnaryOp::Abs));
+case!(i_pow_2, |t| t.i.binary(BinaryOp::Pow, 2));
+case!(i_div_2, |t| t.i.div(2));
+case!(i_plus_1_5, |t| t.i.add(1.5));
+case!(f_times_2_5, |t| t.f.mul(2.5));
+case!(u_plus_1, |t| t.u.add(1));
+case!(i_sqrt, |t| t.i.unary(UnaryOp::Abs)?.unary(UnaryOp::Sqrt));
+case!(f_sqrt, |t| t.f.unary(UnaryOp::Abs)?.unary(UnaryOp::Sqrt));
+case!(x_exp, |t| t.x.unary(UnaryOp::Exp));
+case!(x_log_abs, |t| t.x.unary(UnaryOp::Abs)?.unary(UnaryOp::Log));
+case!(x_floor, |t| t.x.unary(UnaryOp::Floor));
+case!(x_rint, |t| t.x.mul(2.0)?.unary(UnaryOp::Rint));
+case!(x_gt_0, |t| t.x.binary(BinaryOp::Gt, 0.0));
+case!(x_between, |t| t
+    .x
+    .binary(BinaryOp::Gt, 0.0)?
+    .binary(BinaryOp::And, t.x.binary(BinaryOp::Lt, 1.0)?));
+case!(b_not, |t| t.b.unary(UnaryOp::Not));
+case!(b_or_i_pos, |t| t
+    .b
+    .binary(BinaryOp::Or, t.i.binary(BinaryOp::Gt, 0)?));
+case!(x_where, |t| where_(
+    t.x.binary(BinaryOp::Gt, 0.0)?,
+    &t.x,
+    0.0
+));
+case!(x_maximum, |t| t.x.binary(BinaryOp::Maximum, 0.5));
+case!(x_plus_v, |t| t.x.add(&t.v));
+case!(x_col_minus_row, |t| {
+    let col = t.x.index(&[ALL, slice(None, Some(1), 1)])?;
+    let row = t.x.index(&[slice(None, Some(1), 1), ALL])?;
+    col.sub(&row)
+});
+case!(i_times_f_col, |t| t.i.mul(
+    &t.f.index(&[slice(None, Some(6), 1), slice(None, Some(1), 1)])?
+));
+case!(one_minus_x, |t| binary(1.0, BinaryOp::Sub, &t.x));
+case!(n_isnan, |t| t.n.unary(UnaryOp::IsNan));
+case!(x_astype_int32, |t| t.x.astype(DType::Int32));
+case!(i_astype_bool, |t| t.i.astype(DType::Bool));
+case!(b_astype_float64, |t| t.b.astype(DType::Float64));
+
+// Indexing.
+case!(x_rows_cols_step, |t| t
+    .x
+    .index(&[slice(Some(2), Some(6), 1), slice(None, None, 2)]));
+case!(x_reverse_col, |t| t
+    .x
+    .index(&[slice(None, None, -1), Index::At(3)]));
+case!(x_last_row, |t| t.x.index(&[Index::At(-1)]));
+case!(x_steps_neg, |t| t
+    .x
+    .index(&[slice(Some(1), Some(8), 3), slice(None, None, -2)]));
+case!(x_newaxes, |t| t.x.index(&[
+    Index::NewAxis,
+    slice(Some(3), Some(5), 1),
+    Index::NewAxis,
+    slice(None, Some(2), 1)
+]));
+case!(x_ellipsis, |t| t.x.index(&[Index::Ellipsis, Index::At(1)]));
+case!(v_reverse_3, |t| t.v.index(&[slice(None, None, -3)]));
+case!(x_empty, |t| t.x.index(&[slice(Some(5), Some(2), 1)]));
+
+// Shapes.
+case!(x_t, |t| Ok(t.x.t()));
+case!(a3_transpose, |t| t.a3.transpose(Some(&[2, 0, 1])));
+case!(x_reshape, |t| t.x.reshape(&[9, 7]));
+case!(x_flat, |t| t.x.reshape(&[-1]));
+case!(i_reshape, |t| t.i.reshape(&[3, 10]));
+case!(concat_rows, |t| concatenate(
+    &[t.x.clone(), t.x.mul(2.0)?],
+    0
+));
+case!(concat_mixed, |t| {
+    let left =
+        t.i.index(&[ALL, slice(None, Some(2), 1)])?
+            .astype(DType::Float64)?;
+    let right =
+        t.x.index(&[slice(None, Some(6), 1), slice(None, Some(3), 1)])?;
+    concatenate(&[left, right], 1)
+});
+case!(stack_cols, |t| stack(&[t.v.clone(), t.v.add(1.0)?], 1));
+
+// Linear algebra.
+case!(x_matmul_x_t, |t| t.x.matmul(&t.x.t()));
+case!(x_dot_v, |t| t.x.dot(&t.v));
+case!(v_dot_v, |t| t.v.dot(&t.v));
+case!(i_matmul, |t| t.i.t().matmul(&t.i));
+case!(tensordot_a3_b3, |t| t.a3.tensordot(&t.b3, &[1, 2], &[0, 1]));
