@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 the work failed (unreadable file, malformed data); 2 the input was
 //! invalid (bad arguments, a datashape that does not parse).
 
+mod arrays;
 mod commands;
 mod output;
 mod results;

@@ -1,5 +1,6 @@
 //! Blaze compute: expressions over odo resources, compiled whole to DataFusion plans and run
-//! in parallel, in bounded memory.
+//! in parallel, in bounded memory; expressions over n-d arrays become blaze-array task graphs
+//! ([`Session::array`]).
 //!
 //! ```no_run
 //! use blaze_compute::{Session, SessionOptions};
@@ -12,6 +13,7 @@
 //! }
 //! ```
 
+mod array;
 mod compile;
 mod engine;
 mod error;

@@ -1,6 +1,7 @@
 //! A session: names bound to odo resources, and the engine that computes expressions over them
 //! in parallel, within a memory limit, spilling sorts and group-bys to disk beyond it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -46,6 +47,8 @@ pub struct Session {
     /// The bound tables that are in SQL databases, where expressions over them are computed.
     tables: DatabaseTables,
     no_pushdown: bool,
+    /// The names bound to n-d arrays, computed by blaze-array rather than the table engine.
+    arrays: HashMap<String, blaze_array::Array>,
 }
 
 impl Session {
@@ -84,6 +87,7 @@ impl Session {
             read: options.read,
             tables: DatabaseTables::default(),
             no_pushdown: options.no_pushdown,
+            arrays: HashMap::new(),
         })
     }
 
@@ -97,6 +101,15 @@ impl Session {
     /// are then not discovered, and a value that does not fit stops the computation reading
     /// it), else as discovered.
     pub fn bind_as(&mut self, name: &str, uri: &str, dshape: Option<DataShape>) -> Result<&Expr> {
+        if let blaze_odo::Resource::Array { .. } = blaze_odo::Resource::parse(uri)? {
+            let array = blaze_odo::open_array(uri)?;
+            let dshape = blaze_datashape::parse(&array.datashape())
+                .map_err(|e| Error::Binding(format!("{uri}: {e}")))?;
+            self.arrays.insert(name.to_owned(), array);
+            self.namespace.bind(name, symbol(name, dshape));
+            return Ok(self.namespace.get(name).expect("just bound"));
+        }
+        self.arrays.remove(name);
         let dshape = match dshape {
             Some(dshape) => dshape,
             None => blaze_odo::discover(uri, &self.read)?.datashape,
@@ -180,8 +193,20 @@ impl Session {
         Ok(blaze_expr::parse(text, &self.namespace)?)
     }
 
+    /// `expr` as a lazy n-d array when it reads names bound to arrays (`x.sum(axis=0)` over
+    /// `x=data.npy`), else `None`: it is then a table expression for [`Session::execute`].
+    pub fn array(&self, expr: &Expr) -> Result<Option<blaze_array::Array>> {
+        crate::array::lower(expr, &self.arrays)
+    }
+
     /// Computes `expr`, streaming its result as record batches.
     pub fn execute(&self, expr: &Expr) -> Result<ResultStream> {
+        if let Some(array) = self.array(expr)? {
+            return Err(Error::Unsupported(format!(
+                "{expr} is an n-d array ({}), not a table; compute it with Session::array",
+                array.datashape()
+            )));
+        }
         self.stream(async { Compiler::new(&self.ctx, &self.tables).compile(expr).await })
     }
 

@@ -5,11 +5,57 @@
 
 use blaze_datashape::Dim;
 
+use crate::build::sliced_dim;
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Op, Reduction};
+use crate::expr::{BinaryOp, Expr, Index, Op, Reduction};
 use crate::types::{binary_element, element, record_of, reduction, reduction_name, with_dims};
 
 impl Expr {
+    /// This array indexed along its leading axes, one index each (`x[10:20, ::2]`); an
+    /// integer drops its axis, axes after the indices are kept. One index is [`Expr::slice`].
+    pub fn slice_axes(&self, indices: Vec<Index>) -> Result<Expr> {
+        if let [index] = indices.as_slice() {
+            return self.slice(*index);
+        }
+        let dims = self.array_dims("indexing several axes")?;
+        if indices.len() > dims.len() {
+            return Err(Error::typing(format!(
+                "too many indices for {self}: it has {} dimensions, {} were given",
+                dims.len(),
+                indices.len()
+            )));
+        }
+        let mut kept_dims = Vec::with_capacity(dims.len());
+        for (axis, (dim, index)) in dims.iter().zip(&indices).enumerate() {
+            match *index {
+                Index::At(i) => {
+                    if let Dim::Fixed(n) = dim
+                        && (i >= *n as i64 || i < -(*n as i64))
+                    {
+                        return Err(Error::typing(format!(
+                            "index {i} is out of bounds for axis {axis} with size {n}"
+                        )));
+                    }
+                }
+                Index::Range { step: Some(0), .. } => {
+                    return Err(Error::typing("slice step cannot be zero"));
+                }
+                Index::Range { start, stop, step } => {
+                    kept_dims.push(sliced_dim(dim, start, stop, step));
+                }
+            }
+        }
+        kept_dims.extend(dims[indices.len()..].iter().cloned());
+        Ok(Expr::new(
+            Op::SliceAxes {
+                child: self.clone(),
+                indices,
+            },
+            with_dims(&kept_dims, element(self.dshape())),
+            self.name().map(str::to_owned),
+        ))
+    }
+
     /// The axes of this array permuted: axis `i` of the result is axis `axes[i]` of this one.
     pub fn transpose(&self, axes: Vec<i64>) -> Result<Expr> {
         let ndim = self.array_dims("transpose")?.len();

@@ -136,24 +136,12 @@ impl Expr {
             Index::Range { step: Some(0), .. } => {
                 return Err(Error::typing("slice step cannot be zero"));
             }
-            Index::Range { start, stop, step } => {
-                let length = match first {
-                    Dim::Fixed(n) => Some(range_length(*n as i64, &start, &stop, &step)),
-                    _ => match (start.unwrap_or(0), stop, step.unwrap_or(1)) {
-                        (s, Some(e), st) if s >= 0 && e >= 0 && st > 0 => {
-                            Some(range_length(i64::MAX, &Some(s), &Some(e), &Some(st)))
-                        }
-                        _ => None,
-                    },
-                };
-                let dim = length.map_or(Dim::Var, Dim::Fixed);
-                with_dims(
-                    &std::iter::once(dim)
-                        .chain(rest.iter().cloned())
-                        .collect::<Vec<_>>(),
-                    element(self.dshape()),
-                )
-            }
+            Index::Range { start, stop, step } => with_dims(
+                &std::iter::once(sliced_dim(first, start, stop, step))
+                    .chain(rest.iter().cloned())
+                    .collect::<Vec<_>>(),
+                element(self.dshape()),
+            ),
         };
         Ok(self.derived(
             Op::Slice {
@@ -793,6 +781,26 @@ fn coerce_literal(side: &Expr, other: &Expr) -> Result<Expr> {
 }
 
 /// Elements selected by `start:stop:step` out of `n`, as Python counts them.
+/// The length of a dimension after slicing it `start:stop:step` (variable when it cannot be
+/// known from a variable one).
+pub(crate) fn sliced_dim(
+    dim: &Dim,
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+) -> Dim {
+    let length = match dim {
+        Dim::Fixed(n) => Some(range_length(*n as i64, &start, &stop, &step)),
+        _ => match (start.unwrap_or(0), stop, step.unwrap_or(1)) {
+            (s, Some(e), st) if s >= 0 && e >= 0 && st > 0 => {
+                Some(range_length(i64::MAX, &Some(s), &Some(e), &Some(st)))
+            }
+            _ => None,
+        },
+    };
+    length.map_or(Dim::Var, Dim::Fixed)
+}
+
 fn range_length(n: i64, start: &Option<i64>, stop: &Option<i64>, step: &Option<i64>) -> u64 {
     let step = step.unwrap_or(1);
     let clamp = |i: i64, low: i64, high: i64| {

@@ -73,6 +73,14 @@ pub enum Op {
         /// Which rows.
         index: Index,
     },
+    /// An n-d array indexed along several axes at once, one index per leading axis:
+    /// `x[10:20, ::2]`, `x[3, :]` (an integer drops its axis).
+    SliceAxes {
+        /// The array.
+        child: Expr,
+        /// One index per axis, from the first; axes after them are kept whole.
+        indices: Vec<Index>,
+    },
     /// The first `n` rows.
     Head {
         /// The collection.
@@ -653,6 +661,7 @@ impl Expr {
             Op::Field { child, .. }
             | Op::Projection { child, .. }
             | Op::Slice { child, .. }
+            | Op::SliceAxes { child, .. }
             | Op::Head { child, .. }
             | Op::Tail { child, .. }
             | Op::Distinct { child, .. }

@@ -40,6 +40,10 @@ impl Display for Expr {
                 receiver(f, child)?;
                 write!(f, "[{}]", index_text(index))
             }
+            Op::SliceAxes { child, indices } => {
+                receiver(f, child)?;
+                write!(f, "[{}]", list(indices.iter().map(index_text)))
+            }
             Op::Head { child, n } => method(f, child, "head", &[n.to_string()]),
             Op::Tail { child, n } => method(f, child, "tail", &[n.to_string()]),
             Op::Sort {

@@ -417,6 +417,18 @@ impl Resolver<'_> {
     }
 
     fn subscript(&self, value: &Syntax, index: &Syntax) -> Result<Term> {
+        /// A list of integers and slices, as in `x[10:20, ::2]`: indices of several axes.
+        fn positions(items: &[(Term, Span)]) -> Option<Vec<Index>> {
+            let indices: Option<Vec<Index>> = items
+                .iter()
+                .map(|(item, _)| match item {
+                    Term::Value(Value::Int(i)) => Some(Index::At(*i)),
+                    Term::Slice(range) => Some(*range),
+                    _ => None,
+                })
+                .collect();
+            indices.filter(|i| !i.is_empty())
+        }
         let receiver = match self.resolve(value)? {
             Term::StrMethods(strings) => {
                 let position = match self.resolve(index)? {
@@ -442,6 +454,9 @@ impl Resolver<'_> {
             Term::Value(Value::Str(name)) => receiver.field(&name),
             Term::Value(Value::Int(i)) => receiver.slice(Index::At(i)),
             Term::Slice(range) => receiver.slice(range),
+            Term::List(items) if positions(&items).is_some() => {
+                receiver.slice_axes(positions(&items).unwrap_or_default())
+            }
             Term::List(items) => {
                 let names = items
                     .into_iter()

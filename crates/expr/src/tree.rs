@@ -82,6 +82,13 @@ impl Writer<'_> {
             Op::Projection { child, fields } => node("Projection", vec![t(child), json!(fields)]),
             Op::Selection { child, predicate } => node("Selection", vec![t(child), t(predicate)]),
             Op::Slice { child, index } => node("Slice", vec![t(child), json!([index_json(index)])]),
+            Op::SliceAxes { child, indices } => node(
+                "Slice",
+                vec![
+                    t(child),
+                    Json::Array(indices.iter().map(index_json).collect()),
+                ],
+            ),
             Op::Head { child, n } => node("Head", vec![t(child), json!(n)]),
             Op::Tail { child, n } => node("Tail", vec![t(child), json!(n)]),
             Op::Sort {
@@ -484,14 +491,13 @@ impl Reader<'_> {
             "Field" => self.child(&a, 0)?.field(a.string(1, "a field name")?),
             "Projection" => self.child(&a, 0)?.project(&a.strings(1, "field names")?),
             "Selection" => self.child(&a, 0)?.select(&self.child(&a, 1)?),
-            "Slice" => {
-                let index = a.required(1, "an index")?;
-                let index = match index {
-                    Json::Array(items) if items.len() == 1 => &items[0],
-                    other => other,
-                };
-                self.child(&a, 0)?.slice(slice_index(index)?)
-            }
+            "Slice" => match a.required(1, "an index")? {
+                Json::Array(items) => {
+                    let indices = items.iter().map(slice_index).collect::<Result<Vec<_>>>()?;
+                    self.child(&a, 0)?.slice_axes(indices)
+                }
+                index => self.child(&a, 0)?.slice(slice_index(index)?),
+            },
             "Head" | "Tail" => {
                 let n = match a.get(1) {
                     None => 10,

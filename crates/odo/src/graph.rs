@@ -25,6 +25,10 @@ pub enum Kind {
     BlazeServer,
     /// A stream of Arrow record batches in memory: the hub.
     ArrowBatches,
+    /// An n-d array stored in a file.
+    Array(crate::array::ArrayFormat),
+    /// The blocks of an n-d array, computed as a task graph: the arrays' hub.
+    ArrayBlocks,
 }
 
 impl Kind {
@@ -49,6 +53,8 @@ impl fmt::Display for Kind {
             Kind::Postgres => "PostgreSQL table",
             Kind::Mongo => "MongoDB collection",
             Kind::BlazeServer => "Blaze server dataset",
+            Kind::Array(format) => format.name(),
+            Kind::ArrayBlocks => "n-d array blocks",
             Kind::ArrowBatches => "Arrow record batches",
         };
         f.write_str(name)
@@ -77,6 +83,11 @@ pub enum Conversion {
     ReadMongo,
     /// Read a Blaze server's dataset as an Arrow IPC stream.
     ReadBlaze,
+    /// Read an n-d array's blocks as they are needed.
+    ReadArray,
+    /// Write an n-d array block by block as each is computed (to a temporary file, renamed
+    /// into place).
+    WriteArray,
     /// Insert record batches into a new MongoDB collection, renamed over the target when
     /// complete.
     WriteMongo,
@@ -103,6 +114,10 @@ impl Conversion {
             }
             Conversion::ReadMongo => "find, documents as JSON lines in a local file",
             Conversion::ReadBlaze => "POST /compute, answered as an Arrow IPC stream",
+            Conversion::ReadArray => "read blocks as they are needed",
+            Conversion::WriteArray => {
+                "write each block where it belongs as it is computed, rename into place"
+            }
             Conversion::WriteMongo => {
                 "insert_many into a temporary collection, renamed over the target"
             }
@@ -201,6 +216,11 @@ impl Default for Graph {
         // A Blaze server streams Arrow: no parsing, but a network in between.
         let blaze = graph.add_node(Kind::BlazeServer);
         graph.add_edge(blaze, hub, (Conversion::ReadBlaze, 0.3));
+        // N-d arrays move block by block among array formats, never through tables.
+        let blocks = graph.add_node(Kind::ArrayBlocks);
+        let npy = graph.add_node(Kind::Array(crate::array::ArrayFormat::Npy));
+        graph.add_edge(npy, blocks, (Conversion::ReadArray, 0.1));
+        graph.add_edge(blocks, npy, (Conversion::WriteArray, 0.2));
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))
@@ -286,21 +306,28 @@ impl Graph {
             .find_edge(node, node)
             .filter(|&e| usable(e))
             .map(|e| (self.graph[e].1, vec![node, node]));
-        let hub = self.index(Kind::ArrowBatches)?;
-        let via_hub = match (
-            self.graph.find_edge(node, hub),
-            self.graph.find_edge(hub, node),
-        ) {
-            (Some(out), Some(back)) if usable(out) && usable(back) => Some((
-                self.graph[out].1 + self.graph[back].1,
-                vec![node, hub, node],
-            )),
-            _ => None,
+        // Out to a hub (Arrow batches for tables, blocks for arrays) and back.
+        let via_hub = |hub: Kind| {
+            let hub = self.index(hub)?;
+            match (
+                self.graph.find_edge(node, hub),
+                self.graph.find_edge(hub, node),
+            ) {
+                (Some(out), Some(back)) if usable(out) && usable(back) => Some((
+                    self.graph[out].1 + self.graph[back].1,
+                    vec![node, hub, node],
+                )),
+                _ => None,
+            }
         };
-        [direct, via_hub]
-            .into_iter()
-            .flatten()
-            .min_by(|a, b| a.0.total_cmp(&b.0))
+        [
+            direct,
+            via_hub(Kind::ArrowBatches),
+            via_hub(Kind::ArrayBlocks),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
     }
 }
 

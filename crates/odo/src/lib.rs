@@ -11,7 +11,8 @@
 //!   and streams its rows back as Arrow batches (Blaze's pushdown sends its SQL through it);
 //!   [`aggregate`] runs a MongoDB aggregation pipeline the same way.
 //! * Resources: files (one, a glob, or a directory of parts), S3 objects and HTTP files, SQLite
-//!   and PostgreSQL tables, MongoDB collections ([`Resource`]).
+//!   and PostgreSQL tables, MongoDB collections, n-d arrays in `.npy` files ([`Resource`];
+//!   [`open_array`] opens an array lazily).
 //!
 //! ```no_run
 //! use blaze_odo::{DiscoverOptions, discover_path};
@@ -19,6 +20,7 @@
 //! println!("{}", found.datashape);
 //! ```
 
+mod array;
 mod blaze_server;
 mod csv_chunks;
 mod csv_file;
@@ -40,6 +42,7 @@ mod source;
 mod sqlite;
 mod target;
 
+pub use array::{ArrayFormat, open_array, write_array};
 pub use blaze_server::compute as compute_on_server;
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};

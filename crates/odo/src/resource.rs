@@ -39,6 +39,13 @@ pub enum Resource {
         /// How its bytes are compressed.
         compression: Compression,
     },
+    /// An n-d array stored in a file (`data.npy`), read and written block by block.
+    Array {
+        /// Its path.
+        path: PathBuf,
+        /// How it is stored.
+        format: crate::array::ArrayFormat,
+    },
     /// A MongoDB database (`mongodb://host:port/db`), or one of its collections
     /// (`mongodb://host:port/db::collection`).
     Mongo {
@@ -173,6 +180,15 @@ impl Resource {
             Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
             None => (None, uri),
         };
+        if hint.as_deref() == Some("npy")
+            || (matches!(hint.as_deref(), None | Some("file"))
+                && crate::array::ArrayFormat::from_path(Path::new(rest)).is_some())
+        {
+            return Ok(Resource::Array {
+                path: PathBuf::from(rest),
+                format: crate::array::ArrayFormat::Npy,
+            });
+        }
         let hinted = match hint.as_deref() {
             None | Some("file") => None,
             Some("csv") => Some(FileFormat::Csv { delimiter: None }),
@@ -245,13 +261,16 @@ impl Resource {
             Resource::Postgres { .. } => crate::graph::Kind::Postgres,
             Resource::Mongo { .. } => crate::graph::Kind::Mongo,
             Resource::Blaze { .. } => crate::graph::Kind::BlazeServer,
+            Resource::Array { format, .. } => crate::graph::Kind::Array(*format),
         }
     }
 
     /// Where the resource is, for messages and errors: a path, or a URL without its password.
     pub fn location(&self) -> PathBuf {
         match self {
-            Resource::File { path, .. } | Resource::Sqlite { path, .. } => path.clone(),
+            Resource::File { path, .. }
+            | Resource::Sqlite { path, .. }
+            | Resource::Array { path, .. } => path.clone(),
             Resource::Files {
                 set: FileSet::Glob(pattern),
                 ..
@@ -271,7 +290,9 @@ impl Resource {
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Resource::File { path, .. } => write!(f, "{}", path.display()),
+            Resource::File { path, .. } | Resource::Array { path, .. } => {
+                write!(f, "{}", path.display())
+            }
             Resource::Files { .. } => write!(f, "{}", self.location().display()),
             Resource::Remote { url, .. } => f.write_str(url),
             Resource::Sqlite { path, table: None } => write!(f, "sqlite:///{}", path.display()),

@@ -8,8 +8,9 @@ use crate::output::{Failure, Format, print_datashape};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// The data: a file path (CSV/TSV, JSON, JSON lines, Parquet, Arrow; .gz/.zst for text), a
-    /// glob or directory of such files, an s3:// or http(s):// URL, or a database URI such as
-    /// sqlite:///file.db::table (or sqlite:///file.db for all its tables).
+    /// glob or directory of such files, an s3:// or http(s):// URL, a database URI such as
+    /// sqlite:///file.db::table (or sqlite:///file.db for all its tables), or an n-d array in a
+    /// .npy file (`1000 * 1000 * float64`).
     source: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

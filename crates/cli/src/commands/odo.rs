@@ -15,7 +15,8 @@ pub(crate) struct Args {
     /// .zst for text), file://..., a format hint such as jsonlines://events.log, a glob of
     /// same-shaped files ('logs/2024-*.jsonl.gz') or a directory of them, a SQLite table
     /// sqlite:///file.db::table, a PostgreSQL table postgresql://user:pw@host:port/db::table, a
-    /// MongoDB collection mongodb://host:port/db::collection, or an s3:// or http(s):// URL.
+    /// MongoDB collection mongodb://host:port/db::collection, an s3:// or http(s):// URL, or an
+    /// n-d array in a .npy file (copied block by block into another .npy file).
     source: String,
     /// Where it should go, in the same notation. A file is written to a temporary file beside
     /// it and renamed into place when complete; a directory ('out/*.parquet', or

@@ -19,6 +19,8 @@ pub(crate) struct Args {
     /// Data to bind, then the query: `iris=examples/data/iris.csv 'iris.species.nunique()'`.
     /// A bare URI binds under its file stem (or its table's name); a database binds as a
     /// record of its tables (`db.accounts.amount.sum()`; in SQL, the table `"db.accounts"`).
+    /// A .npy file binds as an n-d array (`x=data.npy 'x.sum(axis=0)'`), computed in blocks;
+    /// its results print as nested lists or go --into another .npy file.
     #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... QUERY")]
     items: Vec<String>,
     /// Output format; `table` (a preview) on a terminal, `json` otherwise.
@@ -89,6 +91,22 @@ pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
         Language::Blaze => Query::Expr(parse(&session, text)?),
         Language::Sql => Query::Sql(text.clone()),
     };
+    if let Query::Expr(expr) = &query
+        && let Some(array) = session.array(expr).map_err(Failure::invalid)?
+    {
+        let output = crate::arrays::ArrayOutput {
+            format: args.format.unwrap_or(if std::io::stdout().is_terminal() {
+                QueryFormat::Table
+            } else {
+                QueryFormat::Json
+            }),
+            limit: args.limit,
+            into: args.into.as_deref(),
+            if_exists: args.if_exists.into(),
+            explain: args.explain,
+        };
+        return crate::arrays::run(expr, &array, &output);
+    }
     if args.explain {
         let plan = match &query {
             Query::Expr(expr) => session.explain(expr),

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `blaze` binary: real processes, real files.
 
+mod arrays;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

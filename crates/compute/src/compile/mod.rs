@@ -320,11 +320,12 @@ impl<'a> Compiler<'a> {
                     keepdims: true,
                     ..
                 } if child.dshape().dims().len() == 1 => self.scalar(&child.reduce(*op)?).await,
-                Op::Transpose { .. } | Op::TensorDot { .. } | Op::AxisReduction { .. } => {
-                    Err(Error::Unsupported(format!(
-                        "{expr}: n-d arrays are typed but not computed yet"
-                    )))
-                }
+                Op::Transpose { .. }
+                | Op::TensorDot { .. }
+                | Op::AxisReduction { .. }
+                | Op::SliceAxes { .. } => Err(Error::Unsupported(format!(
+                    "{expr}: an n-d array operation on a table; bind an array (a .npy file) to use it"
+                ))),
                 Op::Concat { lhs, rhs } => {
                     let (top, bottom) = (self.frame(lhs).await?, self.frame(rhs).await?);
                     Ok(conform(top, expr)?.union(conform(bottom, expr)?)?)

@@ -279,4 +279,9 @@ fn array_nodes_check_their_axes_and_shapes() {
     assert!(message("m.dot(t)").contains("dot works on n-d arrays, and t is var * {"));
     assert!(message("tensordot(m, c, axes=3)").contains("tensordot: cannot pair 3 axes"));
     assert!(message("m.sum(keepdims=1)").contains("keepdims must be True or False"));
+    assert!(
+        message("m[0, 0, 0]").contains("too many indices for m: it has 2 dimensions, 3 were given")
+    );
+    assert!(message("m[5, 0]").contains("index 5 is out of bounds for axis 0 with size 3"));
+    assert!(message("m[0, ::0]").contains("slice step cannot be zero"));
 }

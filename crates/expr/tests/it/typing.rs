@@ -610,6 +610,16 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     ("m.T", "m.T", "4 * 3 * float64", Some("m")),
+    ("m[1:3, ::2]", "m[1:3, ::2]", "2 * 2 * float64", Some("m")),
+    ("c[0, 1:]", "c[0, 1:]", "2 * 2 * int32", Some("c")),
+    ("m[-1, 2]", "m[-1, 2]", "float64", Some("m")),
+    ("m[(0,)]", "m[0]", "4 * float64", Some("m")),
+    (
+        "m[:2, ::-1].T",
+        "m[:2, ::-1].T",
+        "4 * 2 * float64",
+        Some("m"),
+    ),
     ("m.transpose()", "m.T", "4 * 3 * float64", Some("m")),
     (
         "transpose(c, (1, 0, 2))",

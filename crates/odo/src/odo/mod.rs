@@ -25,7 +25,7 @@ use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
 use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
 use crate::format::{Compression, FileFormat};
-use crate::graph::{Conversion, Graph, Kind, Plan};
+use crate::graph::{Conversion, Graph, Kind, Plan, Step};
 use crate::read::ReadProgress;
 use crate::rejects::Rejects;
 use crate::resource::{FileSet, Resource};
@@ -236,6 +236,27 @@ fn run(
     if matches!(to, Resource::Remote { .. } | Resource::Mongo { .. }) {
         return into_staged(plan, from, to, mode, options);
     }
+    if let (
+        Some(Step {
+            conversion: Conversion::ReadArray,
+            ..
+        }),
+        Input::Resource(Resource::Array { path, format }),
+        Resource::Array {
+            path: to_path,
+            format: to_format,
+        },
+    ) = (plan.steps.first(), from, to)
+    {
+        if mode == LoadMode::Append {
+            return Err(Error::InvalidOption(format!(
+                "{to}: arrays cannot be appended to; use --if-exists replace"
+            )));
+        }
+        let (rows, shape) = crate::array::copy(path, *format, to_path, *to_format)?;
+        report(options, rows);
+        return Ok((rows, shape));
+    }
     if let ([step], Input::Resource(from)) = (plan.steps.as_slice(), from) {
         let direct = match step.conversion {
             Conversion::CopyWithinDatabase => Some(copy_within(from, to, mode, options)?),
@@ -321,6 +342,7 @@ fn run(
             unreachable!("remote targets and collections are staged in a local file above")
         }
         Resource::Blaze { .. } => unreachable!("no conversion writes to a Blaze server"),
+        Resource::Array { .. } => unreachable!("arrays are written by the array path above"),
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;
             let shape = existing.as_ref().unwrap_or(&input.datashape);
@@ -447,7 +469,7 @@ fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&
 
 fn target_exists(resource: &Resource) -> Result<bool> {
     match resource {
-        Resource::File { path, .. } => Ok(path.exists()),
+        Resource::File { path, .. } | Resource::Array { path, .. } => Ok(path.exists()),
         Resource::Files { set, format, .. } => {
             let dir = fileset::target_directory(set)?;
             Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())

@@ -77,6 +77,9 @@ pub(crate) fn open_source(
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
         }
+        Resource::Array { .. } => Err(Error::InvalidOption(format!(
+            "{resource} is an n-d array, not a table; arrays move to array formats (.npy)"
+        ))),
         Resource::Blaze { url, dataset } => {
             let name = dataset.as_deref().ok_or_else(|| {
                 Error::InvalidOption(format!(
@@ -177,6 +180,7 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             complete: true,
             csv: None,
         }),
+        Resource::Array { path, format } => crate::array::discover(&path, format),
         Resource::Blaze { url, dataset } => {
             let served = blaze_server::datashape(&url, uri)?;
             let datashape = match dataset {

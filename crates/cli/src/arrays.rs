@@ -1,0 +1,190 @@
+//! `blaze query` over n-d arrays: the result is computed as a blaze-array task graph (with a
+//! progress bar on a terminal) and printed as nested lists, or stored block by block with
+//! `--into out.npy`.
+
+use std::io::Write;
+
+use blaze_array::{Array, Block, Index};
+use blaze_expr::Expr;
+use blaze_tasks::{ProgressBar, Scheduler};
+use serde_json::{Value, json};
+
+use crate::commands::query::QueryFormat;
+use crate::output::Failure;
+
+/// What to do with an array result.
+pub(crate) struct ArrayOutput<'a> {
+    pub(crate) format: QueryFormat,
+    pub(crate) limit: Option<u64>,
+    pub(crate) into: Option<&'a str>,
+    pub(crate) if_exists: blaze_odo::IfExists,
+    pub(crate) explain: bool,
+}
+
+fn failed(e: impl std::fmt::Display) -> Failure {
+    Failure::failed(e)
+}
+
+/// Computes `array` (the value of `expr`) as `output` says.
+pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Result<(), Failure> {
+    if output.explain {
+        println!("n-d array {}, computed by blaze-array", array.datashape());
+        let size: Vec<String> = array.chunksize().iter().map(ToString::to_string).collect();
+        println!(
+            "  blocks: {} of at most {}",
+            array.chunks().len(),
+            size.join(" × ")
+        );
+        println!(
+            "  tasks: {} (element-wise steps fused, linear chains fused)",
+            array.task_count().map_err(failed)?
+        );
+        return Ok(());
+    }
+    let progress = ProgressBar::new();
+    let scheduler = Scheduler::threaded().with_callback(&progress);
+    if let Some(target) = output.into {
+        let rows = blaze_odo::write_array(array, target, output.if_exists, &scheduler)
+            .map_err(Failure::from_odo)?;
+        println!(
+            "{} → {target}: {} ({rows} along the first axis)",
+            expr,
+            array.datashape()
+        );
+        return Ok(());
+    }
+    // A preview computes only the rows it shows.
+    let shown = match (output.format, output.limit) {
+        (QueryFormat::Table, limit) => Some(limit.unwrap_or(crate::commands::query::PREVIEW_ROWS)),
+        (_, limit) => limit,
+    };
+    let rows = array.shape().first().copied().unwrap_or(0) as u64;
+    let (computed, more) = match shown {
+        Some(n) if array.ndim() > 0 && rows > n => {
+            let head = array
+                .index(&[Index::Slice {
+                    start: None,
+                    stop: Some(n as i64),
+                    step: 1,
+                }])
+                .map_err(failed)?;
+            (head, true)
+        }
+        _ => (array.clone(), false),
+    };
+    let block = computed.compute_with(&scheduler).map_err(failed)?;
+    let data = nested(&block);
+    let name = expr.name().unwrap_or("_").to_string();
+    let mut out = std::io::stdout().lock();
+    let written = match output.format {
+        QueryFormat::Json => serde_json::to_writer(
+            &mut out,
+            &json!({"datashape": array.datashape(), "names": [name], "data": data}),
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|()| writeln!(out).map_err(|e| e.to_string())),
+        QueryFormat::Table => {
+            let mut text = format!("{}\n", array.datashape());
+            match &data {
+                Value::Array(items) => {
+                    for item in items {
+                        text.push_str(&format!("{item}\n"));
+                    }
+                    if more {
+                        text.push_str(&format!("... ({rows} along the first axis in all)\n"));
+                    }
+                }
+                scalar => text.push_str(&format!("{scalar}\n")),
+            }
+            out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+        }
+        QueryFormat::Ndjson => match &data {
+            Value::Array(items) => items
+                .iter()
+                .try_for_each(|v| writeln!(out, "{v}").map_err(|e| e.to_string())),
+            scalar => writeln!(out, "{scalar}").map_err(|e| e.to_string()),
+        },
+        QueryFormat::Csv => write_csv(&mut out, &data),
+        QueryFormat::Arrow => Err(
+            "an n-d array result prints as table, json, ndjson or csv, or goes --into a .npy file"
+                .into(),
+        ),
+    };
+    written
+        .and_then(|()| out.flush().map_err(|e| e.to_string()))
+        .map_err(Failure::invalid)
+}
+
+/// One line per element of a 1-d array, one line per row of a 2-d one.
+fn write_csv(out: &mut impl Write, data: &Value) -> Result<(), String> {
+    let line = |v: &Value| match v {
+        Value::Array(items) => items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    };
+    match data {
+        Value::Array(rows)
+            if rows.iter().all(
+                |r| !matches!(r, Value::Array(inner) if inner.iter().any(Value::is_array)),
+            ) =>
+        {
+            rows.iter()
+                .try_for_each(|r| writeln!(out, "{}", line(r)).map_err(|e| e.to_string()))
+        }
+        Value::Array(_) => {
+            Err("CSV holds arrays of one or two dimensions; use --format json".into())
+        }
+        scalar => writeln!(out, "{scalar}").map_err(|e| e.to_string()),
+    }
+}
+
+/// The block as nested JSON lists (a scalar for a 0-d block); NaN and infinities are `null`.
+pub(crate) fn nested(block: &Block) -> Value {
+    let flat: Vec<Value> = match block {
+        Block::Bool(a) => a.iter().map(|&v| Value::Bool(v)).collect(),
+        Block::UInt8(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Int32(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Int64(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Float32(a) => a.iter().map(|&v| float(f64::from(v))).collect(),
+        Block::Float64(a) => a.iter().map(|&v| float(v)).collect(),
+    };
+    fold(flat, block.shape())
+}
+
+fn float(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// Flat values in C order, grouped into nested lists of `shape`.
+fn fold(values: Vec<Value>, shape: &[usize]) -> Value {
+    fn build(shape: &[usize], values: &mut impl Iterator<Item = Value>) -> Value {
+        match shape {
+            [] => values.next().unwrap_or(Value::Null),
+            [n, rest @ ..] => Value::Array((0..*n).map(|_| build(rest, values)).collect()),
+        }
+    }
+    build(shape, &mut values.into_iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_nest_as_numpy_lists() {
+        let b = Block::new(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 3]), vec![1i64, 2, 3, 4, 5, 6])
+                .unwrap(),
+        );
+        assert_eq!(nested(&b), json!([[1, 2, 3], [4, 5, 6]]));
+        let s = Block::new(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), f64::NAN));
+        assert_eq!(nested(&s), Value::Null);
+        let v = Block::new(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), vec![true, false]).unwrap(),
+        );
+        assert_eq!(nested(&v), json!([true, false]));
+    }
+}

@@ -1,0 +1,243 @@
+//! Blaze expressions over n-d arrays, computed by blaze-array: names bound to array resources
+//! stand for lazy chunked arrays, and the expression becomes array operations (element-wise
+//! steps fused per block, reductions as trees, slices and transposes as views).
+
+use std::collections::HashMap;
+
+use blaze_array::{
+    Array, BinaryOp as ABinary, Index as AIndex, Operand, Reduction as AReduction, Scalar,
+    UnaryOp as AUnary,
+};
+use blaze_expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, UnaryOp, Value};
+
+use crate::error::{Error, Result};
+
+/// What an operand becomes: an array, or a scalar broadcast against one.
+enum Term {
+    Array(Array),
+    Scalar(Scalar),
+}
+
+impl Term {
+    fn operand(self) -> Operand {
+        match self {
+            Term::Array(a) => Operand::Array(a),
+            Term::Scalar(s) => Operand::Scalar(s),
+        }
+    }
+
+    fn array(self, what: &Expr) -> Result<Array> {
+        match self {
+            Term::Array(a) => Ok(a),
+            Term::Scalar(_) => Err(Error::Unsupported(format!(
+                "{what} is a constant, not an array"
+            ))),
+        }
+    }
+}
+
+fn failed(e: blaze_array::Error) -> Error {
+    Error::Engine(e.to_string())
+}
+
+/// `expr` as a lazy array over `arrays` (name → array), or `None` when it uses no array.
+pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Option<Array>> {
+    let names: Vec<&str> = expr
+        .leaves()
+        .iter()
+        .filter_map(|leaf| match leaf.op() {
+            Op::Symbol { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let (array_names, table_names): (Vec<&str>, Vec<&str>) =
+        names.iter().partition(|n| arrays.contains_key(**n));
+    match (array_names.first(), table_names.first()) {
+        (None, _) => Ok(None),
+        (Some(a), Some(t)) => Err(Error::Unsupported(format!(
+            "tables and n-d arrays do not mix in one expression ('{a}' is an array, '{t}' a table)"
+        ))),
+        (Some(_), None) => term(expr, arrays)?.array(expr).map(Some),
+    }
+}
+
+fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
+    let array = |e: &Expr| term(e, arrays)?.array(e);
+    Ok(match expr.op() {
+        Op::Symbol { name } => Term::Array(
+            arrays
+                .get(name)
+                .cloned()
+                .ok_or_else(|| Error::Binding(format!("'{name}' is not bound to an array")))?,
+        ),
+        Op::Literal(Value::Int(i)) => Term::Scalar(Scalar::Int(*i)),
+        Op::Literal(Value::Float(f)) => Term::Scalar(Scalar::Float(*f)),
+        Op::Literal(Value::Bool(b)) => Term::Scalar(Scalar::Bool(*b)),
+        Op::Label { child, .. } => term(child, arrays)?,
+        Op::Binary { op, lhs, rhs } => {
+            let (l, r) = (term(lhs, arrays)?.operand(), term(rhs, arrays)?.operand());
+            Term::Array(blaze_array::binary(l, binary_op(*op), r).map_err(failed)?)
+        }
+        Op::Unary { op, child } => {
+            let a = array(child)?;
+            Term::Array(
+                match op {
+                    UnaryOp::Math(MathFn::Radians) => a.mul(std::f64::consts::PI / 180.0),
+                    UnaryOp::Math(MathFn::Degrees) => a.mul(180.0 / std::f64::consts::PI),
+                    UnaryOp::IsNull => a.unary(AUnary::IsNan),
+                    UnaryOp::NotNull => a.unary(AUnary::IsNan).and_then(|n| n.unary(AUnary::Not)),
+                    op => a.unary(unary_op(*op, expr)?),
+                }
+                .map_err(failed)?,
+            )
+        }
+        Op::Reduction { op, child } => Term::Array(reduce(array(child)?, *op, None, false, expr)?),
+        Op::AxisReduction {
+            op,
+            child,
+            axes,
+            keepdims,
+        } => {
+            let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+            Term::Array(reduce(array(child)?, *op, Some(&axes), *keepdims, expr)?)
+        }
+        Op::Transpose { child, axes } => {
+            let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+            Term::Array(array(child)?.transpose(Some(&axes)).map_err(failed)?)
+        }
+        Op::TensorDot {
+            lhs,
+            rhs,
+            left_axes,
+            right_axes,
+        } => {
+            let l: Vec<i64> = left_axes.iter().map(|&a| a as i64).collect();
+            let r: Vec<i64> = right_axes.iter().map(|&a| a as i64).collect();
+            Term::Array(
+                array(lhs)?
+                    .tensordot(&array(rhs)?, &l, &r)
+                    .map_err(failed)?,
+            )
+        }
+        Op::Slice { child, index } => {
+            Term::Array(array(child)?.index(&[array_index(index)]).map_err(failed)?)
+        }
+        Op::SliceAxes { child, indices } => {
+            let indices: Vec<AIndex> = indices.iter().map(array_index).collect();
+            Term::Array(array(child)?.index(&indices).map_err(failed)?)
+        }
+        Op::Head { child, n } => {
+            let index = AIndex::Slice {
+                start: None,
+                stop: Some(*n as i64),
+                step: 1,
+            };
+            Term::Array(array(child)?.index(&[index]).map_err(failed)?)
+        }
+        Op::Coerce { child, to } | Op::Cast { child, to } => {
+            let name = to.to_string();
+            let dtype =
+                blaze_array::DType::from_name(name.trim_start_matches('?')).ok_or_else(|| {
+                    Error::Unsupported(format!(
+                        "arrays of {to} (arrays hold bool, uint8, int32, int64, float32, float64)"
+                    ))
+                })?;
+            Term::Array(array(child)?.astype(dtype).map_err(failed)?)
+        }
+        _ => return Err(Error::Unsupported(format!("{expr} on n-d arrays"))),
+    })
+}
+
+fn array_index(index: &Index) -> AIndex {
+    match *index {
+        Index::At(i) => AIndex::At(i),
+        Index::Range { start, stop, step } => AIndex::Slice {
+            start,
+            stop,
+            step: step.unwrap_or(1),
+        },
+    }
+}
+
+fn reduce(
+    a: Array,
+    op: Reduction,
+    axes: Option<&[i64]>,
+    keepdims: bool,
+    expr: &Expr,
+) -> Result<Array> {
+    let kind = match op {
+        Reduction::Sum => AReduction::Sum,
+        Reduction::Min => AReduction::Min,
+        Reduction::Max => AReduction::Max,
+        Reduction::Mean => AReduction::Mean,
+        Reduction::Var { unbiased } => AReduction::Var {
+            ddof: u32::from(unbiased),
+        },
+        Reduction::Std { unbiased } => AReduction::Std {
+            ddof: u32::from(unbiased),
+        },
+        Reduction::Any => AReduction::Any,
+        Reduction::All => AReduction::All,
+        Reduction::Count | Reduction::Nelements if axes.is_none() => {
+            return Array::full(&[], a.size() as i64, blaze_array::DType::Int64, 1).map_err(failed);
+        }
+        _ => return Err(Error::Unsupported(format!("{expr} on n-d arrays"))),
+    };
+    a.reduce(kind, axes, keepdims).map_err(failed)
+}
+
+fn binary_op(op: BinaryOp) -> ABinary {
+    match op {
+        BinaryOp::Add => ABinary::Add,
+        BinaryOp::Sub => ABinary::Sub,
+        BinaryOp::Mul => ABinary::Mul,
+        BinaryOp::Div => ABinary::Div,
+        BinaryOp::FloorDiv => ABinary::FloorDiv,
+        BinaryOp::Mod => ABinary::Rem,
+        BinaryOp::Pow => ABinary::Pow,
+        BinaryOp::Eq => ABinary::Eq,
+        BinaryOp::Ne => ABinary::Ne,
+        BinaryOp::Lt => ABinary::Lt,
+        BinaryOp::Le => ABinary::Le,
+        BinaryOp::Gt => ABinary::Gt,
+        BinaryOp::Ge => ABinary::Ge,
+        BinaryOp::And => ABinary::And,
+        BinaryOp::Or => ABinary::Or,
+        BinaryOp::Xor => ABinary::Xor,
+    }
+}
+
+fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
+    Ok(match op {
+        UnaryOp::Neg => AUnary::Neg,
+        UnaryOp::Not => AUnary::Not,
+        UnaryOp::Math(f) => match f {
+            MathFn::Abs => AUnary::Abs,
+            MathFn::Sqrt => AUnary::Sqrt,
+            MathFn::Exp => AUnary::Exp,
+            MathFn::Log => AUnary::Log,
+            MathFn::Log10 => AUnary::Log10,
+            MathFn::Log1p => AUnary::Log1p,
+            MathFn::Expm1 => AUnary::Expm1,
+            MathFn::Sin => AUnary::Sin,
+            MathFn::Cos => AUnary::Cos,
+            MathFn::Tan => AUnary::Tan,
+            MathFn::Asin => AUnary::Arcsin,
+            MathFn::Acos => AUnary::Arccos,
+            MathFn::Atan => AUnary::Arctan,
+            MathFn::Sinh => AUnary::Sinh,
+            MathFn::Cosh => AUnary::Cosh,
+            MathFn::Tanh => AUnary::Tanh,
+            MathFn::Ceil => AUnary::Ceil,
+            MathFn::Floor => AUnary::Floor,
+            MathFn::IsNan => AUnary::IsNan,
+            MathFn::Trunc | MathFn::Radians | MathFn::Degrees => {
+                return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
+            }
+        },
+        UnaryOp::IsNull | UnaryOp::NotNull | UnaryOp::Str(_) | UnaryOp::DatePart(_) => {
+            return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
+        }
+    })
+}
