@@ -101,11 +101,14 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A uniform number in `[0, 1)` for position `i` of stream `seed`.
-fn uniform(seed: u64, i: u64) -> f64 {
-    let bits =
-        mix(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ mix(i.wrapping_add(0x632b_e59b_d9b4_e019)));
-    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+/// Uniform numbers in `[0, 1)`: position `i` of SplitMix64's stream for `seed`. The stream can
+/// be entered at any position, so a block's values do not depend on the other blocks.
+fn uniform(seed: u64) -> impl Fn(u64) -> f64 + Send + Sync + Copy {
+    let start = mix(seed ^ 0x632b_e59b_d9b4_e019);
+    move |i| {
+        let bits = mix(start.wrapping_add(i.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
 }
 
 impl Array {
@@ -187,9 +190,14 @@ impl Array {
     /// and the position, never on the chunks (unlike dask's per-block seeds); they are not
     /// numpy's values.
     pub fn random(shape: &[usize], seed: u64, chunks: impl Into<ChunkSpec>) -> Result<Array> {
-        generated("random", shape, DType::Float64, chunks, move |i| {
-            uniform(seed, i as u64)
-        })
+        let u = uniform(seed);
+        generated(
+            "random",
+            shape,
+            DType::Float64,
+            chunks,
+            move |i| u(i as u64),
+        )
     }
 
     /// Normally distributed random numbers (Box–Muller over the same counter-based stream as
@@ -201,9 +209,10 @@ impl Array {
         seed: u64,
         chunks: impl Into<ChunkSpec>,
     ) -> Result<Array> {
+        let u = uniform(seed);
         generated("normal", shape, DType::Float64, chunks, move |i| {
-            let u1 = 1.0 - uniform(seed, 2 * i as u64);
-            let u2 = uniform(seed, 2 * i as u64 + 1);
+            let u1 = 1.0 - u(2 * i as u64);
+            let u2 = u(2 * i as u64 + 1);
             mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
         })
     }
@@ -222,8 +231,9 @@ impl Array {
             )));
         }
         let span = (high - low) as f64;
+        let u = uniform(seed);
         generated("randint", shape, DType::Int64, chunks, move |i| {
-            (low as f64 + (uniform(seed, i as u64) * span).floor()).min((high - 1) as f64)
+            (low as f64 + (u(i as u64) * span).floor()).min((high - 1) as f64)
         })
     }
 }

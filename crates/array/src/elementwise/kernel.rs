@@ -261,9 +261,30 @@ fn column_of<'a, T: Slot>(
     })?;
     let col = match view.to_slice() {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(view.iter().copied().collect()),
+        None => Cow::Owned(match (view.shape(), view.t().to_slice()) {
+            // A transposed block (`x.T`): copied tile by tile, so that both sides stay in cache.
+            (&[rows, cols], Some(columns)) => transpose(columns, rows, cols),
+            _ => view.iter().copied().collect(),
+        }),
     };
     Ok((T::new_col(col), None))
+}
+
+/// The `rows × cols` matrix in C order whose column `c` is `columns[c * rows..][..rows]`.
+fn transpose<T: Copy + Default>(columns: &[T], rows: usize, cols: usize) -> Vec<T> {
+    const SIDE: usize = 32;
+    let mut out = vec![T::default(); rows * cols];
+    for r0 in (0..rows).step_by(SIDE) {
+        for c0 in (0..cols).step_by(SIDE) {
+            for r in r0..(r0 + SIDE).min(rows) {
+                let row = &mut out[r * cols..(r + 1) * cols];
+                for c in c0..(c0 + SIDE).min(cols) {
+                    row[c] = columns[c * rows + r];
+                }
+            }
+        }
+    }
+    out
 }
 
 fn scalar_as<T: Element>(s: Scalar) -> T {
