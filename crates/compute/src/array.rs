@@ -57,7 +57,23 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
         (Some(a), Some(t)) => Err(Error::Unsupported(format!(
             "tables and n-d arrays do not mix in one expression ('{a}' is an array, '{t}' a table)"
         ))),
-        (Some(_), None) => term(expr, arrays)?.array(expr).map(Some),
+        (Some(_), None) => {
+            // The result has the element type the expression's typing rules give (Blaze's,
+            // which can be wider than numpy's: `int32 * 2` is int64).
+            let array = term(expr, arrays)?.array(expr)?;
+            let text = expr.dshape().to_string();
+            let element = text
+                .rsplit(" * ")
+                .next()
+                .unwrap_or(&text)
+                .trim_start_matches('?');
+            match blaze_array::DType::from_name(element) {
+                Some(dtype) if dtype != array.dtype() => {
+                    array.astype(dtype).map(Some).map_err(failed)
+                }
+                _ => Ok(Some(array)),
+            }
+        }
     }
 }
 

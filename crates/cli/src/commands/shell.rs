@@ -107,6 +107,16 @@ fn evaluate(session: &mut Session, line: &str, rows: u64) -> Result<(), Failure>
         return Ok(());
     }
     let expr = parse(session, line)?;
+    if let Some(array) = session.array(&expr).map_err(Failure::invalid)? {
+        let output = crate::arrays::ArrayOutput {
+            format: QueryFormat::Table,
+            limit: Some(rows),
+            into: None,
+            if_exists: blaze_odo::IfExists::Fail,
+            explain: false,
+        };
+        return crate::arrays::run(&expr, &array, &output);
+    }
     let stream = execute_expr(session, &expr, Some(rows + 1))?;
     write_result(
         &mut std::io::stdout().lock(),
