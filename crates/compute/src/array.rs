@@ -61,13 +61,8 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             // The result has the element type the expression's typing rules give (Blaze's,
             // which can be wider than numpy's: `int32 * 2` is int64).
             let array = term(expr, arrays)?.array(expr)?;
-            let text = expr.dshape().to_string();
-            let element = text
-                .rsplit(" * ")
-                .next()
-                .unwrap_or(&text)
-                .trim_start_matches('?');
-            match blaze_array::DType::from_name(element) {
+            let element = expr.dshape().measure().to_string();
+            match blaze_array::DType::from_name(element.trim_start_matches('?')) {
                 Some(dtype) if dtype != array.dtype() => {
                     array.astype(dtype).map(Some).map_err(failed)
                 }

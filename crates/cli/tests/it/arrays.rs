@@ -156,25 +156,12 @@ fn array_errors_are_clear() {
 
 #[test]
 fn the_shell_computes_arrays_and_names_array_expressions() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let state = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
-        .args(["shell", &fixture("in_i")])
-        .current_dir(super::workspace_root())
-        .env("XDG_STATE_HOME", state.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"z = in_i * 0 + 3\nz.sum(axis=0)\nz[:1, :2]\n:quit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = super::shell(
+        &[&fixture("in_i")],
+        "z = in_i * 0 + 3\nz.sum(axis=0)\nz[:1, :2]\n:quit\n",
+        state.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),

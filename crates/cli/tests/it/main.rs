@@ -18,6 +18,29 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Runs `blaze shell` with `args`, typing `input` at its prompt, its history kept under `state`.
+fn shell(args: &[&str], input: &str, state: &Path) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .arg("shell")
+        .args(args)
+        .current_dir(workspace_root())
+        .env("XDG_STATE_HOME", state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the blaze binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("the shell reads its input");
+    child.wait_with_output().expect("the shell exits")
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -465,27 +488,12 @@ fn query_joins_and_windows() {
 
 #[test]
 fn shell_evaluates_lines_and_binds_names() {
-    use std::io::Write;
-    use std::process::Stdio;
     let state = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
-        .args(["shell", "examples/data/accounts.csv"])
-        .current_dir(workspace_root())
-        .env("XDG_STATE_HOME", state.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"rich = accounts[accounts.balance > 0]\nrich.name.count()\nrich.balanc\n:names\nrich.sort('balance', ascending=False).name\n:quit\n",
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = shell(
+        &["examples/data/accounts.csv"],
+        "rich = accounts[accounts.balance > 0]\nrich.name.count()\nrich.balanc\n:names\nrich.sort('balance', ascending=False).name\n:quit\n",
+        state.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let printed = stdout(&out);
     assert!(
