@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "==> system libraries (scripts/system-deps.sh)"
+scripts/system-deps.sh
+
 echo "==> cargo fmt --check"
 cargo fmt --all --check
 

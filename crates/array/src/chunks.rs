@@ -23,6 +23,25 @@ pub enum ChunkSpec {
     Explicit(Vec<Vec<usize>>),
 }
 
+/// Blocks of a stored array are whole storage chunks, grown along the first axis to at least
+/// this many bytes so that small chunks do not make one task each.
+const MIN_STORED_BLOCK_BYTES: usize = 16 << 20;
+
+impl ChunkSpec {
+    /// Blocks for reading an array of `shape` stored in chunks of `chunk` (Zarr, HDF5): whole
+    /// stored chunks, several of them along the first axis when one is small, so that no read
+    /// decodes a chunk twice.
+    pub(crate) fn stored(shape: &[usize], chunk: &[usize], dtype: DType) -> ChunkSpec {
+        let mut lengths: Vec<Option<usize>> = chunk.iter().map(|&c| Some(c.max(1))).collect();
+        if let (Some(first), Some(&n)) = (lengths.first_mut(), shape.first()) {
+            let bytes = chunk.iter().product::<usize>().max(1) * dtype.size();
+            let grow = MIN_STORED_BLOCK_BYTES.div_ceil(bytes);
+            *first = first.map(|c| (c * grow).min(n.max(1)));
+        }
+        ChunkSpec::Shape(lengths)
+    }
+}
+
 impl From<usize> for ChunkSpec {
     fn from(n: usize) -> Self {
         ChunkSpec::Uniform(n)

@@ -61,6 +61,14 @@ impl Error {
         }
     }
 
+    /// A file or directory that is not there.
+    pub(crate) fn not_found(path: impl Into<PathBuf>, what: &str) -> Self {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, what),
+        )
+    }
+
     pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Format {
             path: path.into(),

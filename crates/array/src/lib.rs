@@ -9,8 +9,8 @@
 //! slicing and transposing are views.
 //!
 //! This crate owns chunked arrays on `blaze-tasks`: creation, element-wise math, reductions,
-//! slicing, linear algebra, rechunking and storage; it never holds a whole array in memory
-//! unless asked to.
+//! slicing, linear algebra, rechunking and storage (`.npy`, Zarr v2/v3, HDF5); it never holds
+//! a whole array in memory unless asked to.
 //!
 //! ```
 //! use blaze_array::{Array, DType};
@@ -31,6 +31,7 @@ mod cumulative;
 mod dtype;
 mod elementwise;
 mod error;
+mod hdf5;
 mod index;
 mod linalg;
 mod lower;
@@ -39,6 +40,8 @@ mod npy;
 mod rechunk;
 mod reduce;
 mod reshape;
+mod store;
+mod zarr;
 
 pub use array::{Array, BlockFn, Source};
 pub use block::Block;

@@ -8,13 +8,13 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use blaze_tasks::{BoxError, Key, Scheduler};
+use blaze_tasks::{BoxError, Scheduler};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::array::Source;
 use crate::block::{with_block, with_dtype};
 use crate::chunks::grid;
-use crate::lower::{Lower, Value, key};
+use crate::store::write_then_rename;
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Element, Error, Result};
 
 /// Elements encoded little-endian, as `.npy` files on every machine this runs on store them.
@@ -269,19 +269,7 @@ impl Array {
     /// is computed: a result larger than memory is never held whole. The file appears complete
     /// or not at all (it is written under a temporary name and renamed).
     pub fn to_npy(&self, path: impl AsRef<Path>, scheduler: &Scheduler<'_>) -> Result<()> {
-        let path = path.as_ref();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        let outcome = self
-            .write_npy(&tmp, scheduler)
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
-        if outcome.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        outcome
+        write_then_rename(path.as_ref(), |tmp| self.write_npy(tmp, scheduler))
     }
 
     fn write_npy(&self, path: &Path, scheduler: &Scheduler<'_>) -> Result<()> {
@@ -292,39 +280,26 @@ impl Array {
         file.set_len(header.len() as u64 + self.nbytes() as u64)
             .map_err(|e| Error::io(path, e))?;
         let file = Arc::new(file);
-        let mut lower = Lower::default();
-        let source = lower.array(self)?;
-        let store: Arc<str> = format!("store-{source}").into();
-        let shape = self.shape();
-        let mut keys: Vec<Key> = Vec::new();
-        for index in self.chunks().indices() {
-            let ranges = self.chunks().ranges(&index);
-            let (file, shape, offset, path) = (
-                Arc::clone(&file),
-                shape.clone(),
-                header.len() as u64,
-                path.to_path_buf(),
-            );
-            let k = key(&store, &index);
-            lower
-                .graph
-                .insert_task(k.clone(), [key(&source, &index)], move |v| {
-                    let block = v[0].block()?;
-                    let mut bytes = Vec::new();
-                    with_block!(block, a => encode_standard(a, &mut bytes));
-                    let size = block.dtype().size();
-                    let mut at = 0;
-                    for (pos, n) in runs(&shape, &ranges, size, offset) {
-                        file.write_all_at(&bytes[at..at + n * size], pos)
-                            .map_err(|e| Error::io(&path, e))?;
-                        at += n * size;
-                    }
-                    Ok(Value::Done)
-                });
-            keys.push(k);
-        }
-        let graph = lower.graph.fuse_linear(&keys);
-        scheduler.get(&graph, &keys)?;
+        let (writer, shape, offset, at_path) = (
+            Arc::clone(&file),
+            self.shape(),
+            header.len() as u64,
+            path.to_path_buf(),
+        );
+        let write = move |ranges: &[Range<usize>], block: &Block| -> Result<(), BoxError> {
+            let mut bytes = Vec::new();
+            with_block!(block, a => encode_standard(a, &mut bytes));
+            let size = block.dtype().size();
+            let mut at = 0;
+            for (pos, n) in runs(&shape, ranges, size, offset) {
+                writer
+                    .write_all_at(&bytes[at..at + n * size], pos)
+                    .map_err(|e| Error::io(&at_path, e))?;
+                at += n * size;
+            }
+            Ok(())
+        };
+        self.store_blocks(Arc::new(write), scheduler)?;
         file.sync_all().map_err(|e| Error::io(path, e))
     }
 }

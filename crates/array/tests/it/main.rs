@@ -5,4 +5,5 @@ mod errors;
 mod graph;
 mod numpy;
 mod storage;
+mod stored;
 mod util;

@@ -1,0 +1,185 @@
+//! Zarr arrays (format v2 and v3, through zarrs) in a directory store: read block by block, and
+//! written one Zarr chunk per block, so neither a source nor a result larger than memory is
+//! ever held whole.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use blaze_tasks::{BoxError, Scheduler};
+use ndarray::{ArrayD, IxDyn};
+use zarrs::array::{ArrayBuilder, ArraySubset, DataType, FillValue, data_type};
+use zarrs::filesystem::FilesystemStore;
+
+use crate::array::Source;
+use crate::block::{with_block, with_dtype};
+use crate::store::write_then_rename;
+use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
+
+type ZarrArray = zarrs::array::Array<FilesystemStore>;
+
+fn zarr_type(dtype: DType) -> DataType {
+    match dtype {
+        DType::Bool => data_type::bool(),
+        DType::UInt8 => data_type::uint8(),
+        DType::Int32 => data_type::int32(),
+        DType::Int64 => data_type::int64(),
+        DType::Float32 => data_type::float32(),
+        DType::Float64 => data_type::float64(),
+    }
+}
+
+/// The node path inside the store: `/` for an array at the store's root.
+fn node_path(node: &str) -> String {
+    format!("/{}", node.trim_matches('/'))
+}
+
+fn store_error(store: &Path, e: impl std::fmt::Display) -> Error {
+    Error::format(store, format!("zarr: {e}"))
+}
+
+fn subset(ranges: &[Range<usize>]) -> ArraySubset {
+    ArraySubset::new_with_ranges(
+        &ranges
+            .iter()
+            .map(|r| r.start as u64..r.end as u64)
+            .collect::<Vec<_>>(),
+    )
+}
+
+struct ZarrSource {
+    store: PathBuf,
+    array: ZarrArray,
+    dtype: DType,
+}
+
+impl Source for ZarrSource {
+    fn name(&self) -> &str {
+        "zarr"
+    }
+
+    fn read(&self, ranges: &[Range<usize>]) -> Result<Block, BoxError> {
+        let subset = subset(ranges);
+        let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
+        Ok(with_dtype!(self.dtype, T => {
+            let values: Vec<T> = self
+                .array
+                .retrieve_array_subset(&subset)
+                .map_err(|e| store_error(&self.store, e))?;
+            Block::new(ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| Error::Internal(e.to_string()))?)
+        }))
+    }
+}
+
+impl Array {
+    /// The array at `node` (`""` for the store's root) of the Zarr store (v2 or v3) in the
+    /// directory `store`, read block by block as it is computed. [`ChunkSpec::Auto`] reads
+    /// whole Zarr chunks per block (several along the first axis when they are small).
+    pub fn from_zarr(
+        store: impl AsRef<Path>,
+        node: &str,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Array> {
+        let store = store.as_ref();
+        if !store.is_dir() {
+            return Err(Error::not_found(store, "no such Zarr store (a directory)"));
+        }
+        let fs = FilesystemStore::new(store).map_err(|e| store_error(store, e))?;
+        let array =
+            ZarrArray::open(Arc::new(fs), &node_path(node)).map_err(|e| store_error(store, e))?;
+        let dtype = DType::ALL
+            .into_iter()
+            .find(|&t| zarr_type(t) == *array.data_type())
+            .ok_or_else(|| {
+                store_error(
+                    store,
+                    format!(
+                        "unsupported element type {} (bool, uint8, int32, int64, float32 and float64 are)",
+                        array.data_type()
+                    ),
+                )
+            })?;
+        let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
+        let spec = match chunks.into() {
+            ChunkSpec::Auto => {
+                let origin = vec![0; shape.len()];
+                let chunk: Vec<usize> = array
+                    .chunk_shape(&origin)
+                    .map_err(|e| store_error(store, e))?
+                    .iter()
+                    .map(|c| c.get() as usize)
+                    .collect();
+                ChunkSpec::stored(&shape, &chunk, dtype)
+            }
+            spec => spec,
+        };
+        let chunks = Chunks::from_spec(&spec, &shape, dtype)?;
+        Ok(Array::from_source(
+            Arc::new(ZarrSource {
+                store: store.to_path_buf(),
+                array,
+                dtype,
+            }),
+            dtype,
+            chunks,
+        ))
+    }
+
+    /// Computes the array into a new Zarr v3 store in the directory `store` (its root array,
+    /// zstd-compressed, one Zarr chunk per block), writing each block as soon as it is computed.
+    /// Blocks of uneven lengths are first rechunked to even ones, as Zarr's grid is regular. The
+    /// store appears complete or not at all (it is written under a temporary name and renamed).
+    pub fn to_zarr(&self, store: impl AsRef<Path>, scheduler: &Scheduler<'_>) -> Result<()> {
+        let array = self.regular()?;
+        write_then_rename(store.as_ref(), |tmp| array.write_zarr(tmp, scheduler))
+    }
+
+    /// This array if its blocks are even along every axis (all the length of the first but the
+    /// last, which may be shorter), otherwise this array rechunked to the first blocks' lengths.
+    fn regular(&self) -> Result<Array> {
+        let dims = self.chunks().dims();
+        let even = dims.iter().all(|d| match d.split_first() {
+            Some((first, rest)) => rest
+                .split_last()
+                .is_none_or(|(last, middle)| middle.iter().all(|n| n == first) && last <= first),
+            None => true,
+        });
+        if even {
+            return Ok(self.clone());
+        }
+        let lengths = dims.iter().map(|d| d.iter().copied().max()).collect();
+        self.rechunk(ChunkSpec::Shape(lengths))
+    }
+
+    fn write_zarr(&self, dir: &Path, scheduler: &Scheduler<'_>) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let fs = FilesystemStore::new(dir).map_err(|e| store_error(dir, e))?;
+        let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
+        let chunk: Vec<u64> = self
+            .chunks()
+            .dims()
+            .iter()
+            .map(|d| d.first().copied().unwrap_or(1).max(1) as u64)
+            .collect();
+        let zarr = ArrayBuilder::new(
+            shape,
+            chunk,
+            zarr_type(self.dtype()),
+            FillValue::from(vec![0u8; self.dtype().size()]),
+        )
+        .bytes_to_bytes_codecs(vec![Arc::new(zarrs::array::codec::ZstdCodec::new(
+            1, false,
+        ))])
+        .build(Arc::new(fs), "/")
+        .map_err(|e| store_error(dir, e))?;
+        zarr.store_metadata().map_err(|e| store_error(dir, e))?;
+        let (zarr, at) = (Arc::new(zarr), dir.to_path_buf());
+        let write = move |ranges: &[Range<usize>], block: &Block| -> Result<(), BoxError> {
+            let subset = subset(ranges);
+            with_block!(block, a => zarr.store_array_subset(&subset, &a.as_standard_layout()))
+                .map_err(|e| store_error(&at, e))?;
+            Ok(())
+        };
+        self.store_blocks(Arc::new(write), scheduler)
+    }
+}

@@ -1,0 +1,225 @@
+//! Zarr (v2 and v3) and HDF5: reading what zarr-python and h5py write
+//! (`tests/fixtures/make_stored.py`), and storing results block by block.
+
+use std::path::{Path, PathBuf};
+
+use blaze_array::{Array, Block, ChunkSpec, DType, Index};
+use blaze_tasks::Scheduler;
+
+const NAMES: [&str; 6] = ["f64", "f32", "i64", "i32", "u8", "b"];
+
+fn stored(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/stored")
+        .join(name)
+}
+
+/// The values the Python libraries stored, from their `.npy` copy.
+fn truth(name: &str) -> Block {
+    Array::from_npy(stored(&format!("{name}.npy")), ChunkSpec::Auto)
+        .unwrap()
+        .compute()
+        .unwrap()
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// An array whose block `bad` fails to compute.
+fn failing_at(x: &Array, bad: usize) -> Array {
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    x.map_blocks("fail", x.dtype(), move |b| {
+        if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == bad {
+            Err("disk on fire".into())
+        } else {
+            Ok(b.clone())
+        }
+    })
+}
+
+#[test]
+fn zarr_v2_and_v3_written_by_zarr_python_read_back_exactly() {
+    for name in NAMES {
+        for format in [2, 3] {
+            let path = stored(&format!("{name}.v{format}.zarr"));
+            for chunks in [
+                ChunkSpec::Auto,
+                ChunkSpec::Uniform(2),
+                ChunkSpec::Uniform(5),
+            ] {
+                let x = Array::from_zarr(&path, "", chunks.clone()).unwrap();
+                assert_eq!(
+                    x.compute().unwrap(),
+                    truth(name),
+                    "{name} v{format} {chunks:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn zarr_blocks_are_whole_stored_chunks() {
+    // 13 × 7 float64 stored in chunks of 4 × 3: small chunks grow along the first axis only.
+    let x = Array::from_zarr(stored("f64.v3.zarr"), "", ChunkSpec::Auto).unwrap();
+    assert_eq!(x.chunks().dims(), [vec![13], vec![3, 3, 1]]);
+    assert_eq!(x.datashape(), "13 * 7 * float64");
+}
+
+#[test]
+fn an_array_inside_a_zarr_group_is_named_by_its_path() {
+    let x = Array::from_zarr(stored("group.zarr"), "/inner/data", ChunkSpec::Auto).unwrap();
+    assert_eq!(x.compute().unwrap(), truth("f64"));
+    let err = Array::from_zarr(stored("group.zarr"), "inner/nope", ChunkSpec::Auto)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("group.zarr") && err.contains("zarr"), "{err}");
+}
+
+#[test]
+fn hdf5_datasets_written_by_h5py_read_back_exactly() {
+    let file = stored("data.h5");
+    for name in NAMES {
+        for chunks in [ChunkSpec::Auto, ChunkSpec::Uniform(3)] {
+            let x = Array::from_hdf5(&file, &format!("/{name}"), chunks).unwrap();
+            assert_eq!(x.compute().unwrap(), truth(name), "{name}");
+        }
+    }
+    // Chunked, gzip-compressed, in a nested group: blocks follow the stored chunks.
+    let x = Array::from_hdf5(&file, "group/inner/chunked", ChunkSpec::Auto).unwrap();
+    assert_eq!(x.chunks().dims(), [vec![13], vec![3, 3, 1]]);
+    let row = x.index(&[Index::At(12)]).unwrap().compute().unwrap();
+    assert_eq!(row, truth("f64").index_axis(0, 12));
+}
+
+#[test]
+fn hdf5_errors_name_the_file_and_the_dataset() {
+    let file = stored("data.h5");
+    let err = Array::from_hdf5(&file, "/strings", ChunkSpec::Auto)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("data.h5")
+            && err.contains("/strings")
+            && err.contains("unsupported element type"),
+        "{err}"
+    );
+    let err = Array::from_hdf5(&file, "/missing", ChunkSpec::Auto)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("data.h5") && err.contains("/missing"), "{err}");
+    let err = Array::from_hdf5(stored("nope.h5"), "/x", ChunkSpec::Auto)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("nope.h5") && err.contains("no such"), "{err}");
+}
+
+#[test]
+fn zarr_stores_round_trip_every_type_with_uneven_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in NAMES {
+        // Slicing off the first row leaves blocks of uneven lengths, which Zarr's regular grid
+        // cannot hold: they are rechunked on the way out.
+        let x = Array::from_npy(stored(&format!("{name}.npy")), ChunkSpec::Uniform(2))
+            .unwrap()
+            .index(&[Index::Slice {
+                start: Some(1),
+                stop: None,
+                step: 1,
+            }])
+            .unwrap();
+        let path = dir.path().join(format!("{name}.zarr"));
+        x.to_zarr(&path, &Scheduler::threaded()).unwrap();
+        let back = Array::from_zarr(&path, "", ChunkSpec::Auto).unwrap();
+        assert_eq!(back.dtype(), x.dtype());
+        assert_eq!(back.compute().unwrap(), x.compute().unwrap(), "{name}");
+    }
+    let mut expected = NAMES.map(|n| format!("{n}.zarr")).to_vec();
+    expected.sort();
+    assert_eq!(entries(dir.path()), expected);
+}
+
+#[test]
+fn a_failed_zarr_store_leaves_nothing_and_keeps_what_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.zarr");
+    let x = Array::arange(0.0, 100.0, 1.0, DType::Float64, 10).unwrap();
+    x.to_zarr(&path, &Scheduler::synchronous()).unwrap();
+    let err = failing_at(&x.mul(2.0).unwrap(), 5)
+        .to_zarr(&path, &Scheduler::synchronous())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("disk on fire"), "{err}");
+    assert_eq!(entries(dir.path()), ["out.zarr"]);
+    let back = Array::from_zarr(&path, "", ChunkSpec::Auto).unwrap();
+    assert_eq!(back.compute().unwrap(), x.compute().unwrap());
+}
+
+#[test]
+fn hdf5_stores_add_and_replace_datasets_without_touching_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.h5");
+    let x = Array::from_npy(stored("i32.npy"), ChunkSpec::Uniform(4)).unwrap();
+    x.to_hdf5(&file, "/first", &Scheduler::threaded()).unwrap();
+    let y = x.t().mul(3).unwrap();
+    y.to_hdf5(&file, "/deep/er/second", &Scheduler::threaded())
+        .unwrap();
+    let first = Array::from_hdf5(&file, "/first", ChunkSpec::Auto).unwrap();
+    // Stored in chunks of 4 × 4 (the blocks'); read in whole stored chunks, grown along axis 0.
+    assert_eq!(first.chunks().dims(), [vec![6], vec![4, 4, 1]]);
+    assert_eq!(first.compute().unwrap(), truth("i32"));
+    let second = Array::from_hdf5(&file, "/deep/er/second", ChunkSpec::Auto).unwrap();
+    assert_eq!(second.compute().unwrap(), y.compute().unwrap());
+
+    // Replacing a dataset: a failure keeps the old one; success swaps it in.
+    let err = failing_at(&x, 2)
+        .to_hdf5(&file, "/first", &Scheduler::synchronous())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("disk on fire"), "{err}");
+    let first = Array::from_hdf5(&file, "/first", ChunkSpec::Auto).unwrap();
+    assert_eq!(first.compute().unwrap(), truth("i32"));
+    x.add(1)
+        .unwrap()
+        .to_hdf5(&file, "first", &Scheduler::threaded())
+        .unwrap();
+    let first = Array::from_hdf5(&file, "/first", ChunkSpec::Auto).unwrap();
+    assert_eq!(
+        first.compute().unwrap(),
+        x.add(1).unwrap().compute().unwrap()
+    );
+    // Read from and stored into the same file.
+    first
+        .to_hdf5(&file, "/copy", &Scheduler::threaded())
+        .unwrap();
+    let copy = Array::from_hdf5(&file, "/copy", ChunkSpec::Auto).unwrap();
+    assert_eq!(copy.compute().unwrap(), first.compute().unwrap());
+    assert_eq!(entries(dir.path()), ["out.h5"]);
+
+    // Every element type, and a failed store into a new file leaves no file.
+    for name in NAMES {
+        let path = dir.path().join(format!("{name}.h5"));
+        let x = Array::from_npy(stored(&format!("{name}.npy")), ChunkSpec::Uniform(3)).unwrap();
+        x.to_hdf5(&path, "/data", &Scheduler::threaded()).unwrap();
+        let back = Array::from_hdf5(&path, "/data", ChunkSpec::Auto).unwrap();
+        assert_eq!(back.compute().unwrap(), truth(name), "{name}");
+    }
+    let lost = dir.path().join("lost.h5");
+    assert!(
+        failing_at(&x, 1)
+            .to_hdf5(&lost, "/x", &Scheduler::synchronous())
+            .is_err()
+    );
+    assert!(!lost.exists());
+    assert!(!entries(dir.path()).iter().any(|n| n.starts_with('.')));
+}
