@@ -9,6 +9,7 @@
 #   bash bench/run.sh server          # blaze serve under wrk's load (installs Debian's wrk)
 #   bash bench/run.sh tasks           # task scheduler overhead beside dask's threaded scheduler
 #   bash bench/run.sh arrays          # chunked arrays beside numpy and dask.array
+#   bash bench/run.sh ooc             # an out-of-core Zarr sum beside the disk's read rate
 #   ROWS=1000000 RUNS=5 bash bench/run.sh groupby
 #   SCALE=1000000 bash bench/run.sh tasks
 #
@@ -18,15 +19,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all|odo|groupby|pushdown|server|tasks|arrays) ;;
-  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server|tasks|arrays]" >&2; exit 2 ;;
+  all|odo|groupby|pushdown|server|tasks|arrays|ooc) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server|tasks|arrays|ooc]" >&2; exit 2 ;;
 esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
-if [ "$part" != tasks ] && [ "$part" != arrays ]; then
+if [ "$part" != tasks ] && [ "$part" != arrays ] && [ "$part" != ooc ]; then
   # One build of both, so that they share one set of compiled dependencies.
   cargo build --release --quiet -p blaze-cli -p blaze-compute --bins --example datafusion_direct
 fi
@@ -84,10 +85,19 @@ if [ "$part" = all ] || [ "$part" = arrays ]; then
     --runs "${RUNS:-3}" \
     --out bench/results/arrays.md
 fi
+if [ "$part" = all ] || [ "$part" = ooc ]; then
+  cargo build --release --quiet -p blaze-array --example ooc_bench
+  "$venv/bin/python" bench/ooc_bench.py \
+    --bench target/release/examples/ooc_bench \
+    --gb "${OOC_GB:-4}" \
+    --cap-mb "${OOC_CAP_MB:-1024}" \
+    --dask \
+    --out bench/results/ooc.md
+fi
 {
   echo "# Benchmark results"
   for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/server.md \
-      bench/results/tasks.md bench/results/arrays.md; do
+      bench/results/tasks.md bench/results/arrays.md bench/results/ooc.md; do
     if [ -f "$section" ]; then
       echo
       cat "$section"

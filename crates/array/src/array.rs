@@ -58,6 +58,11 @@ pub(crate) enum Op {
         func: BlockFn,
         name: String,
     },
+    /// The elements of a 1-d array where a boolean mask with the same chunks is true.
+    Mask {
+        input: Array,
+        mask: Array,
+    },
 }
 
 pub(crate) struct Node {

@@ -209,3 +209,23 @@ fn parent_group(file: &File, dataset: &str) -> hdf5_metno::Result<Group> {
     }
     Ok(group)
 }
+
+/// The paths of every dataset in the HDF5 file at `path` (`/x`, `/group/y`), in name order.
+pub fn hdf5_datasets(path: &Path) -> Result<Vec<String>> {
+    fn walk(group: &Group, out: &mut Vec<String>) -> hdf5_metno::Result<()> {
+        out.extend(group.datasets()?.iter().map(|d| d.name()));
+        for inner in group.groups()? {
+            walk(&inner, out)?;
+        }
+        Ok(())
+    }
+    if !path.is_file() {
+        return Err(Error::not_found(path, "no such HDF5 file"));
+    }
+    let mut out = Vec::new();
+    File::open(path)
+        .and_then(|f| walk(&f, &mut out))
+        .map_err(|e| Error::format(path, format!("hdf5: {e}")))?;
+    out.sort();
+    Ok(out)
+}

@@ -95,6 +95,7 @@ impl Lower {
             Op::Tensordot(_) => "tensordot".into(),
             Op::Cumulative(c) => c.name().into(),
             Op::MapBlocks { name, .. } => name.clone(),
+            Op::Mask { .. } => "mask".into(),
         };
         let name: Arc<str> = format!("{op_name}-{}", array.0.id).into();
         match &array.0.op {
@@ -126,6 +127,7 @@ impl Lower {
             Op::MapBlocks { input, func, .. } => {
                 crate::map_blocks::lower(self, array, &name, input, func)?;
             }
+            Op::Mask { input, mask } => crate::mask::lower(self, array, &name, input, mask)?,
         }
         self.names.insert(array.0.id, Arc::clone(&name));
         Ok(name)

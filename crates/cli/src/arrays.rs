@@ -1,10 +1,10 @@
 //! `blaze query` over n-d arrays: the result is computed as a blaze-array task graph (with a
 //! progress bar on a terminal) and printed as nested lists, or stored block by block with
-//! `--into out.npy`.
+//! `--into out.npy` (or `out.zarr`, `out.h5::/x`).
 
 use std::io::Write;
 
-use blaze_array::{Array, Block, Index};
+use blaze_array::{Array, Index};
 use blaze_expr::Expr;
 use blaze_tasks::{ProgressBar, Scheduler};
 use serde_json::{Value, json};
@@ -73,7 +73,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
         _ => (array.clone(), false),
     };
     let block = computed.compute_with(&scheduler).map_err(failed)?;
-    let data = nested(&block);
+    let data = blaze_compute::array_json(&block);
     let name = expr.name().unwrap_or("_").to_string();
     let mut out = std::io::stdout().lock();
     let written = match output.format {
@@ -106,7 +106,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
         },
         QueryFormat::Csv => write_csv(&mut out, &data),
         QueryFormat::Arrow => Err(
-            "an n-d array result prints as table, json, ndjson or csv, or goes --into a .npy file"
+            "an n-d array result prints as table, json, ndjson or csv, or goes --into a .npy file, a Zarr store or an HDF5 dataset"
                 .into(),
         ),
     };
@@ -138,53 +138,5 @@ fn write_csv(out: &mut impl Write, data: &Value) -> Result<(), String> {
             Err("CSV holds arrays of one or two dimensions; use --format json".into())
         }
         scalar => writeln!(out, "{scalar}").map_err(|e| e.to_string()),
-    }
-}
-
-/// The block as nested JSON lists (a scalar for a 0-d block); NaN and infinities are `null`.
-pub(crate) fn nested(block: &Block) -> Value {
-    let flat: Vec<Value> = match block {
-        Block::Bool(a) => a.iter().map(|&v| Value::Bool(v)).collect(),
-        Block::UInt8(a) => a.iter().map(|&v| json!(v)).collect(),
-        Block::Int32(a) => a.iter().map(|&v| json!(v)).collect(),
-        Block::Int64(a) => a.iter().map(|&v| json!(v)).collect(),
-        Block::Float32(a) => a.iter().map(|&v| float(f64::from(v))).collect(),
-        Block::Float64(a) => a.iter().map(|&v| float(v)).collect(),
-    };
-    fold(flat, block.shape())
-}
-
-fn float(v: f64) -> Value {
-    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
-}
-
-/// Flat values in C order, grouped into nested lists of `shape`.
-fn fold(values: Vec<Value>, shape: &[usize]) -> Value {
-    fn build(shape: &[usize], values: &mut impl Iterator<Item = Value>) -> Value {
-        match shape {
-            [] => values.next().unwrap_or(Value::Null),
-            [n, rest @ ..] => Value::Array((0..*n).map(|_| build(rest, values)).collect()),
-        }
-    }
-    build(shape, &mut values.into_iter())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blocks_nest_as_numpy_lists() {
-        let b = Block::new(
-            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 3]), vec![1i64, 2, 3, 4, 5, 6])
-                .unwrap(),
-        );
-        assert_eq!(nested(&b), json!([[1, 2, 3], [4, 5, 6]]));
-        let s = Block::new(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), f64::NAN));
-        assert_eq!(nested(&s), Value::Null);
-        let v = Block::new(
-            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), vec![true, false]).unwrap(),
-        );
-        assert_eq!(nested(&v), json!([true, false]));
     }
 }

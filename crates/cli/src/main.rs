@@ -72,8 +72,9 @@ enum Command {
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
     /// result to any odo target. Joins, concat, merge/transform, window functions (shift,
     /// cumsum, rank... with by=), reductions combined with each row (t.a - t.a.mean()), the
-    /// .str and .dt methods, truncate and slices with a step are computed; n-d array nodes
-    /// (x.T, x.dot(y), x.sum(axis=1)) are typed but not computed yet.
+    /// .str and .dt methods, truncate and slices with a step are computed. Names bound to n-d
+    /// arrays (.npy, Zarr, HDF5) compute in blocks: x.T, x[10:20, ::2], x.dot(y),
+    /// x.sum(axis=1), v[v > 0].
     Query(commands::query::Args),
     /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
     ///

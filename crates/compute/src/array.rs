@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use blaze_array::{
-    Array, BinaryOp as ABinary, Index as AIndex, Operand, Reduction as AReduction, Scalar,
+    Array, BinaryOp as ABinary, Block, Index as AIndex, Operand, Reduction as AReduction, Scalar,
     UnaryOp as AUnary,
 };
 use blaze_expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, UnaryOp, Value};
+use serde_json::{Value as Json, json};
 
 use crate::error::{Error, Result};
 
@@ -137,6 +138,11 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             let indices: Vec<AIndex> = indices.iter().map(array_index).collect();
             Term::Array(array(child)?.index(&indices).map_err(failed)?)
         }
+        Op::Selection { child, predicate } => Term::Array(
+            array(child)?
+                .mask(&array(predicate)?, &blaze_tasks::Scheduler::threaded())
+                .map_err(failed)?,
+        ),
         Op::Head { child, n } => {
             let index = AIndex::Slice {
                 start: None,
@@ -251,4 +257,53 @@ fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
             return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
         }
     })
+}
+
+/// A computed array as nested JSON lists, as Blaze answers arrays (a scalar for a 0-d array);
+/// NaN and infinities are `null`.
+pub fn array_json(block: &Block) -> Json {
+    let flat: Vec<Json> = match block {
+        Block::Bool(a) => a.iter().map(|&v| Json::Bool(v)).collect(),
+        Block::UInt8(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Int32(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Int64(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Float32(a) => a.iter().map(|&v| float(f64::from(v))).collect(),
+        Block::Float64(a) => a.iter().map(|&v| float(v)).collect(),
+    };
+    fold(flat, block.shape())
+}
+
+fn float(v: f64) -> Json {
+    serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number)
+}
+
+/// Flat values in C order, grouped into nested lists of `shape`.
+fn fold(values: Vec<Json>, shape: &[usize]) -> Json {
+    fn build(shape: &[usize], values: &mut impl Iterator<Item = Json>) -> Json {
+        match shape {
+            [] => values.next().unwrap_or(Json::Null),
+            [n, rest @ ..] => Json::Array((0..*n).map(|_| build(rest, values)).collect()),
+        }
+    }
+    build(shape, &mut values.into_iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_nest_as_numpy_lists() {
+        let b = Block::new(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 3]), vec![1i64, 2, 3, 4, 5, 6])
+                .unwrap(),
+        );
+        assert_eq!(array_json(&b), json!([[1, 2, 3], [4, 5, 6]]));
+        let s = Block::new(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), f64::NAN));
+        assert_eq!(array_json(&s), Json::Null);
+        let v = Block::new(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), vec![true, false]).unwrap(),
+        );
+        assert_eq!(array_json(&v), json!([true, false]));
+    }
 }

@@ -21,5 +21,6 @@ mod pushdown;
 mod session;
 mod source;
 
+pub use array::array_json;
 pub use error::{Error, Result};
 pub use session::{ResultStream, Session, SessionOptions};

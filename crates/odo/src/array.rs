@@ -1,5 +1,6 @@
-//! N-d array resources: `.npy` files, read and written block by block through blaze-array, so
-//! that an array larger than memory moves in bounded memory.
+//! N-d array resources: `.npy` files, Zarr stores (`data.zarr`, `store.zarr::group/array`) and
+//! HDF5 datasets (`file.h5::/path/to/dataset`), read and written block by block through
+//! blaze-array, so that an array larger than memory moves in bounded memory.
 
 use std::path::Path;
 
@@ -14,19 +15,44 @@ use crate::{Error, Resource, Result};
 pub enum ArrayFormat {
     /// numpy's `.npy` file.
     Npy,
+    /// A Zarr store (v2 or v3; a directory `*.zarr`); written as Zarr v3.
+    Zarr,
+    /// A dataset in an HDF5 file (`*.h5`, `*.hdf5`).
+    Hdf5,
 }
 
 impl ArrayFormat {
     /// The format named by `path`'s extension, if it names an array format.
     pub fn from_path(path: &Path) -> Option<ArrayFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        name.ends_with(".npy").then_some(ArrayFormat::Npy)
+        let (_, extension) = name.rsplit_once('.')?;
+        match extension {
+            "npy" => Some(ArrayFormat::Npy),
+            "zarr" => Some(ArrayFormat::Zarr),
+            "h5" | "hdf5" | "he5" => Some(ArrayFormat::Hdf5),
+            _ => None,
+        }
     }
+
+    /// The format a scheme hint names (`npy://`, `zarr://`, `hdf5://`).
+    pub fn from_scheme(scheme: &str) -> Option<ArrayFormat> {
+        match scheme {
+            "npy" => Some(ArrayFormat::Npy),
+            "zarr" => Some(ArrayFormat::Zarr),
+            "hdf5" | "h5" => Some(ArrayFormat::Hdf5),
+            _ => None,
+        }
+    }
+
+    /// Every array format, for the conversion graph.
+    pub const ALL: [ArrayFormat; 3] = [ArrayFormat::Npy, ArrayFormat::Zarr, ArrayFormat::Hdf5];
 
     /// The format's name, as the conversion graph shows it.
     pub fn name(self) -> &'static str {
         match self {
             ArrayFormat::Npy => ".npy array",
+            ArrayFormat::Zarr => "Zarr array",
+            ArrayFormat::Hdf5 => "HDF5 dataset",
         }
     }
 }
@@ -39,11 +65,84 @@ fn array_error(path: &Path, e: blaze_array::Error) -> Error {
     }
 }
 
-/// The array stored at `path`, lazily: nothing is read until it is computed.
-pub(crate) fn open(path: &Path, format: ArrayFormat) -> Result<Array> {
-    match format {
-        ArrayFormat::Npy => {
-            Array::from_npy(path, ChunkSpec::Auto).map_err(|e| array_error(path, e))
+/// Where an array is: a file or store, its format, and the array inside it (an HDF5 dataset's
+/// path, or a Zarr array's path in its store's groups).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Location<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) format: ArrayFormat,
+    pub(crate) node: Option<&'a str>,
+}
+
+impl Location<'_> {
+    /// The HDF5 dataset named, or the file's only dataset.
+    fn dataset(&self) -> Result<String> {
+        if let Some(node) = self.node {
+            return Ok(node.to_owned());
+        }
+        let datasets =
+            blaze_array::hdf5_datasets(self.path).map_err(|e| array_error(self.path, e))?;
+        match datasets.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(Error::InvalidOption(format!(
+                "{}: the HDF5 file has no datasets",
+                self.path.display()
+            ))),
+            many => Err(Error::InvalidOption(format!(
+                "{}: name the HDF5 dataset, as in {}::{} (it has {})",
+                self.path.display(),
+                self.path.display(),
+                many[0],
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// The array, lazily: nothing is read until it is computed.
+    pub(crate) fn open(&self) -> Result<Array> {
+        let path = self.path;
+        match self.format {
+            ArrayFormat::Npy => Array::from_npy(path, ChunkSpec::Auto),
+            ArrayFormat::Zarr => Array::from_zarr(path, self.node.unwrap_or(""), ChunkSpec::Auto),
+            ArrayFormat::Hdf5 => Array::from_hdf5(path, &self.dataset()?, ChunkSpec::Auto),
+        }
+        .map_err(|e| array_error(path, e))
+    }
+
+    /// Computes `array` into this place block by block.
+    fn store(&self, array: &Array, scheduler: &blaze_tasks::Scheduler<'_>) -> Result<()> {
+        let path = self.path;
+        match (self.format, self.node) {
+            (ArrayFormat::Npy, _) => array.to_npy(path, scheduler),
+            (ArrayFormat::Zarr, None) => array.to_zarr(path, scheduler),
+            (ArrayFormat::Zarr, Some(node)) => {
+                return Err(Error::InvalidOption(format!(
+                    "{}::{node}: arrays are written as the root of a new Zarr store; name the store alone",
+                    path.display()
+                )));
+            }
+            (ArrayFormat::Hdf5, Some(node)) => array.to_hdf5(path, node, scheduler),
+            (ArrayFormat::Hdf5, None) => {
+                return Err(Error::InvalidOption(format!(
+                    "{}: name the dataset to write, as in {}::/data",
+                    path.display(),
+                    path.display()
+                )));
+            }
+        }
+        .map_err(|e| array_error(path, e))
+    }
+
+    /// Whether the array is there already (for an HDF5 dataset, in its file).
+    pub(crate) fn exists(&self) -> bool {
+        match (self.format, self.node) {
+            (ArrayFormat::Hdf5, Some(node)) if self.path.is_file() => {
+                blaze_array::hdf5_datasets(self.path).is_ok_and(|all| {
+                    all.iter()
+                        .any(|d| d.trim_start_matches('/') == node.trim_matches('/'))
+                })
+            }
+            _ => self.path.exists(),
         }
     }
 }
@@ -51,7 +150,12 @@ pub(crate) fn open(path: &Path, format: ArrayFormat) -> Result<Array> {
 /// The array a resource URI names, lazily (for `blaze query` over arrays).
 pub fn open_array(uri: &str) -> Result<Array> {
     match Resource::parse(uri)? {
-        Resource::Array { path, format } => open(&path, format),
+        Resource::Array { path, format, node } => Location {
+            path: &path,
+            format,
+            node: node.as_deref(),
+        }
+        .open(),
         other => Err(Error::InvalidOption(format!("{other} is not an n-d array"))),
     }
 }
@@ -64,10 +168,10 @@ pub(crate) fn datashape(array: &Array, path: &Path) -> Result<DataShape> {
     })
 }
 
-pub(crate) fn discover(path: &Path, format: ArrayFormat) -> Result<Discovery> {
-    let array = open(path, format)?;
+pub(crate) fn discover(at: Location<'_>) -> Result<Discovery> {
+    let array = at.open()?;
     Ok(Discovery {
-        datashape: datashape(&array, path)?,
+        datashape: datashape(&array, at.path)?,
         rows_read: 0,
         complete: true,
         csv: None,
@@ -76,33 +180,17 @@ pub(crate) fn discover(path: &Path, format: ArrayFormat) -> Result<Discovery> {
 
 /// Stores the array at `from` into `to`, block by block; returns the length of its first axis
 /// and its datashape.
-pub(crate) fn copy(
-    from: &Path,
-    from_format: ArrayFormat,
-    to: &Path,
-    to_format: ArrayFormat,
-) -> Result<(u64, DataShape)> {
-    let array = open(from, from_format)?;
-    store(&array, to, to_format, &blaze_tasks::Scheduler::threaded())?;
-    Ok((first_axis(&array), datashape(&array, from)?))
+pub(crate) fn copy(from: Location<'_>, to: Location<'_>) -> Result<(u64, DataShape)> {
+    let array = from.open()?;
+    to.store(&array, &blaze_tasks::Scheduler::threaded())?;
+    Ok((first_axis(&array), datashape(&array, from.path)?))
 }
 
 fn first_axis(array: &Array) -> u64 {
     array.shape().first().copied().unwrap_or(1) as u64
 }
 
-fn store(
-    array: &Array,
-    to: &Path,
-    format: ArrayFormat,
-    scheduler: &blaze_tasks::Scheduler<'_>,
-) -> Result<()> {
-    match format {
-        ArrayFormat::Npy => array.to_npy(to, scheduler).map_err(|e| array_error(to, e)),
-    }
-}
-
-/// Computes `array` into the array resource `target` (`out.npy`) block by block, so that a
+/// Computes `array` into the array resource `target` (`out.npy`, `out.zarr`, `out.h5::/x`) block by block, so that a
 /// result larger than memory is never held whole; the file appears complete or not at all.
 /// Returns the length of the array's first axis.
 pub fn write_array(
@@ -111,12 +199,17 @@ pub fn write_array(
     if_exists: crate::IfExists,
     scheduler: &blaze_tasks::Scheduler<'_>,
 ) -> Result<u64> {
-    let Resource::Array { path, format } = Resource::parse(target)? else {
+    let Resource::Array { path, format, node } = Resource::parse(target)? else {
         return Err(Error::InvalidOption(format!(
-            "{target} is not an array format; an n-d array goes into a .npy file"
+            "{target} is not an array format; an n-d array goes into a .npy file, a Zarr store (.zarr) or an HDF5 dataset (file.h5::/data)"
         )));
     };
-    if path.exists() {
+    let at = Location {
+        path: &path,
+        format,
+        node: node.as_deref(),
+    };
+    if at.exists() {
         match if_exists {
             crate::IfExists::Fail => {
                 return Err(Error::InvalidOption(format!(
@@ -131,6 +224,6 @@ pub fn write_array(
             crate::IfExists::Replace => {}
         }
     }
-    store(array, &path, format, scheduler)?;
+    at.store(array, scheduler)?;
     Ok(first_axis(array))
 }

@@ -218,9 +218,11 @@ impl Default for Graph {
         graph.add_edge(blaze, hub, (Conversion::ReadBlaze, 0.3));
         // N-d arrays move block by block among array formats, never through tables.
         let blocks = graph.add_node(Kind::ArrayBlocks);
-        let npy = graph.add_node(Kind::Array(crate::array::ArrayFormat::Npy));
-        graph.add_edge(npy, blocks, (Conversion::ReadArray, 0.1));
-        graph.add_edge(blocks, npy, (Conversion::WriteArray, 0.2));
+        for format in crate::array::ArrayFormat::ALL {
+            let stored = graph.add_node(Kind::Array(format));
+            graph.add_edge(stored, blocks, (Conversion::ReadArray, 0.1));
+            graph.add_edge(blocks, stored, (Conversion::WriteArray, 0.2));
+        }
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))

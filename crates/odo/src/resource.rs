@@ -39,12 +39,16 @@ pub enum Resource {
         /// How its bytes are compressed.
         compression: Compression,
     },
-    /// An n-d array stored in a file (`data.npy`), read and written block by block.
+    /// An n-d array stored in a file or store (`data.npy`, `data.zarr`, `file.h5::/x`), read
+    /// and written block by block.
     Array {
         /// Its path.
         path: PathBuf,
         /// How it is stored.
         format: crate::array::ArrayFormat,
+        /// The array inside the file or store: an HDF5 dataset's path (`/group/x`), or a Zarr
+        /// array's path among its store's groups.
+        node: Option<String>,
     },
     /// A MongoDB database (`mongodb://host:port/db`), or one of its collections
     /// (`mongodb://host:port/db::collection`).
@@ -180,13 +184,31 @@ impl Resource {
             Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
             None => (None, uri),
         };
-        if hint.as_deref() == Some("npy")
-            || (matches!(hint.as_deref(), None | Some("file"))
-                && crate::array::ArrayFormat::from_path(Path::new(rest)).is_some())
-        {
+        let (file, node) = match rest.split_once("::") {
+            Some((file, node)) => (file, Some(node.to_owned())),
+            None => (rest, None),
+        };
+        let array_format = match hint.as_deref() {
+            Some(scheme) => crate::array::ArrayFormat::from_scheme(scheme),
+            None => None,
+        }
+        .or_else(|| {
+            matches!(hint.as_deref(), None | Some("file"))
+                .then(|| {
+                    crate::array::ArrayFormat::from_path(Path::new(file.trim_end_matches('/')))
+                })
+                .flatten()
+        });
+        if let Some(format) = array_format {
+            if node.is_some() && format == crate::array::ArrayFormat::Npy {
+                return Err(Error::InvalidOption(format!(
+                    "'{uri}': a .npy file holds one array; '::' names an array inside an HDF5 file or a Zarr store"
+                )));
+            }
             return Ok(Resource::Array {
-                path: PathBuf::from(rest),
-                format: crate::array::ArrayFormat::Npy,
+                path: PathBuf::from(file.trim_end_matches('/')),
+                format,
+                node,
             });
         }
         let hinted = match hint.as_deref() {
@@ -201,7 +223,7 @@ impl Resource {
             Some("arrow" | "feather") => Some(FileFormat::ArrowIpc),
             Some(other) => {
                 return Err(Error::InvalidOption(format!(
-                    "'{uri}': unknown scheme '{other}://' (known: local paths, file://, format hints such as csv://, jsonlines://, parquet://; s3://, http(s)://, sqlite:///file.db::table, postgresql://)"
+                    "'{uri}': unknown scheme '{other}://' (known: local paths, file://, format hints such as csv://, jsonlines://, parquet://, npy://, zarr://, hdf5://; s3://, http(s)://, sqlite:///file.db::table, postgresql://)"
                 )));
             }
         };
@@ -290,9 +312,15 @@ impl Resource {
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Resource::File { path, .. } | Resource::Array { path, .. } => {
-                write!(f, "{}", path.display())
-            }
+            Resource::File { path, .. }
+            | Resource::Array {
+                path, node: None, ..
+            } => write!(f, "{}", path.display()),
+            Resource::Array {
+                path,
+                node: Some(node),
+                ..
+            } => write!(f, "{}::{node}", path.display()),
             Resource::Files { .. } => write!(f, "{}", self.location().display()),
             Resource::Remote { url, .. } => f.write_str(url),
             Resource::Sqlite { path, table: None } => write!(f, "sqlite:///{}", path.display()),

@@ -60,10 +60,13 @@ pub(crate) fn start(
             Err(failure) => {
                 let _ = head.send(Err(failure));
             }
-            Ok((expr, stream)) if request.arrow => {
+            Ok(Prepared::Array(expr, array)) => {
+                let _ = head.send(array_json(&expr, &array, &request, deadline, &shared));
+            }
+            Ok(Prepared::Table(expr, stream)) if request.arrow => {
                 stream_arrow(expr, stream, head, &chunks, deadline, &shared);
             }
-            Ok((expr, stream)) => {
+            Ok(Prepared::Table(expr, stream)) => {
                 let _ = head.send(collect_json(&expr, stream, deadline, &shared));
             }
         }
@@ -77,15 +80,69 @@ fn body(chunks: Chunks) -> impl Stream<Item = Result<Bytes, std::io::Error>> + S
     })
 }
 
-/// The expression of `request` and the stream of its result.
-fn prepare(
-    session: &Session,
-    shared: &Shared,
-    request: &Request,
-) -> Result<(Expr, ResultStream), Failure> {
+/// A request's expression, ready to compute.
+enum Prepared {
+    /// Over tables: the stream of its result.
+    Table(Expr, ResultStream),
+    /// Over n-d arrays: the lazy array it is.
+    Array(Expr, blaze_array::Array),
+}
+
+/// The expression of `request`, and its result's stream or array.
+fn prepare(session: &Session, shared: &Shared, request: &Request) -> Result<Prepared, Failure> {
     let expr = expression(session, shared, request)?;
+    if let Some(array) = session.array(&expr).map_err(computation_failure)? {
+        return Ok(Prepared::Array(expr, array));
+    }
     let stream = session.execute(&expr).map_err(computation_failure)?;
-    Ok((expr, stream))
+    Ok(Prepared::Table(expr, stream))
+}
+
+/// An n-d array result as JSON nested lists (`{"datashape": "2 * 3 * float64", "data":
+/// [[...], [...]], "names": [...]}`), if its first axis is within the server's row limit.
+fn array_json(
+    expr: &Expr,
+    array: &blaze_array::Array,
+    request: &Request,
+    deadline: Instant,
+    shared: &Shared,
+) -> Result<Outcome, Failure> {
+    if request.arrow {
+        return Err(Failure::new(
+            StatusCode::NOT_ACCEPTABLE,
+            format!(
+                "{expr} is an n-d array ({}), answered as JSON only",
+                array.datashape()
+            ),
+        ));
+    }
+    let limit = shared.options.max_rows;
+    let rows = array.shape().first().copied().unwrap_or(1);
+    if rows > limit {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the result ({}) has more than {limit} rows, this server's limit for JSON: ask for fewer (x[:n])",
+                array.datashape()
+            ),
+        ));
+    }
+    let block = array
+        .compute()
+        .map_err(|e| computation_failure(Error::Engine(e.to_string())))?;
+    if Instant::now() > deadline {
+        return Err(timed_out(shared.options.timeout));
+    }
+    let body = serde_json::json!({
+        "datashape": array.datashape(),
+        "data": blaze_compute::array_json(&block),
+        "names": [expr.name().unwrap_or("_")],
+    });
+    Ok(Outcome::Json {
+        body: body.to_string(),
+        expr: expr.to_string(),
+        rows,
+    })
 }
 
 /// The expression a request describes. In a tree, the leaf (`":leaf"`, or the first symbol

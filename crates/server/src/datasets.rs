@@ -15,7 +15,8 @@ use crate::config::{Dataset, Settings};
 pub(crate) fn bind(session: &mut Session, dataset: &Dataset) -> Result<DataShape, String> {
     let failed = |e: blaze_compute::Error| format!("{}: {e}", dataset.name);
     let path = Path::new(&dataset.source);
-    let bound = if !dataset.source.contains("://") && path.is_dir() {
+    let is_array = blaze_odo::ArrayFormat::from_path(path).is_some();
+    let bound = if !dataset.source.contains("://") && path.is_dir() && !is_array {
         let files = data_files(path).map_err(|e| format!("{}: {e}", dataset.name))?;
         if files.is_empty() {
             return Err(format!(

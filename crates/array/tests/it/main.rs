@@ -3,6 +3,7 @@
 
 mod errors;
 mod graph;
+mod mask;
 mod numpy;
 mod storage;
 mod stored;

@@ -10,7 +10,8 @@ pub(crate) struct Args {
     /// The data: a file path (CSV/TSV, JSON, JSON lines, Parquet, Arrow; .gz/.zst for text), a
     /// glob or directory of such files, an s3:// or http(s):// URL, a database URI such as
     /// sqlite:///file.db::table (or sqlite:///file.db for all its tables), or an n-d array in a
-    /// .npy file (`1000 * 1000 * float64`).
+    /// .npy file, a Zarr store (data.zarr) or an HDF5 dataset (file.h5::/x)
+    /// (`1000 * 1000 * float64`).
     source: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

@@ -16,7 +16,8 @@ pub(crate) struct Args {
     /// same-shaped files ('logs/2024-*.jsonl.gz') or a directory of them, a SQLite table
     /// sqlite:///file.db::table, a PostgreSQL table postgresql://user:pw@host:port/db::table, a
     /// MongoDB collection mongodb://host:port/db::collection, an s3:// or http(s):// URL, or an
-    /// n-d array in a .npy file (copied block by block into another .npy file).
+    /// n-d array: a .npy file, a Zarr store (data.zarr, store.zarr::group/array) or an HDF5
+    /// dataset (file.h5::/path/to/data), copied block by block into any of the three.
     source: String,
     /// Where it should go, in the same notation. A file is written to a temporary file beside
     /// it and renamed into place when complete; a directory ('out/*.parquet', or

@@ -19,8 +19,9 @@ pub(crate) struct Args {
     /// Data to bind, then the query: `iris=examples/data/iris.csv 'iris.species.nunique()'`.
     /// A bare URI binds under its file stem (or its table's name); a database binds as a
     /// record of its tables (`db.accounts.amount.sum()`; in SQL, the table `"db.accounts"`).
-    /// A .npy file binds as an n-d array (`x=data.npy 'x.sum(axis=0)'`), computed in blocks;
-    /// its results print as nested lists or go --into another .npy file.
+    /// A .npy file, a Zarr store (`data.zarr`) or an HDF5 dataset (`file.h5::/x`) binds as an
+    /// n-d array (`x=data.zarr 'x.sum(axis=0)'`), computed in blocks; its results print as
+    /// nested lists or go --into a .npy file, a Zarr store or an HDF5 dataset.
     #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... QUERY")]
     items: Vec<String>,
     /// Output format; `table` (a preview) on a terminal, `json` otherwise.

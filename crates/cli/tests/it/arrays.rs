@@ -168,3 +168,199 @@ fn the_shell_computes_arrays_and_names_array_expressions() {
         "z :: 6 * 5 * int64\n5 * int64\n18\n18\n18\n18\n18\n1 * 2 * int64\n[3,3]\n"
     );
 }
+
+fn stored(name: &str) -> String {
+    format!("crates/array/tests/fixtures/stored/{name}")
+}
+
+#[test]
+fn zarr_and_hdf5_arrays_are_discovered_and_queried() {
+    for uri in [
+        stored("f64.v2.zarr"),
+        stored("f64.v3.zarr"),
+        stored("group.zarr::inner/data"),
+        stored("data.h5::/f64"),
+        format!("hdf5://{}::group/inner/chunked", stored("data.h5")),
+    ] {
+        let out = blaze(&["discover", &uri]);
+        assert_eq!(
+            stdout(&out),
+            "13 * 7 * float64\n",
+            "{uri}: {}",
+            stderr(&out)
+        );
+        let expected = query_json(&format!("e={}", stored("f64.npy")), "e.sum(axis=0)");
+        assert_close(&query_json(&format!("x={uri}"), "x.sum(axis=0)"), &expected);
+        let expected = query_json(&format!("e={}", stored("f64.npy")), "e[10:, ::2].T");
+        assert_close(&query_json(&format!("x={uri}"), "x[10:, ::2].T"), &expected);
+    }
+    // A file of several datasets needs one named; the message lists them.
+    let out = blaze(&["discover", &stored("data.h5")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("name the HDF5 dataset, as in")
+            && stderr(&out).contains("/group/inner/chunked"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&["discover", &stored("data.h5::/strings")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unsupported element type"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn odo_moves_arrays_among_npy_zarr_and_hdf5() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let steps = [
+        (stored("i32.npy"), at("a.zarr")),
+        (at("a.zarr"), format!("{}::/deep/data", at("b.h5"))),
+        (format!("{}::/deep/data", at("b.h5")), at("c.npy")),
+    ];
+    for (from, to) in &steps {
+        let out = blaze(&["odo", from, to]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{from} -> {to}: {}",
+            stderr(&out)
+        );
+    }
+    let original = query_json(&format!("e={}", stored("i32.npy")), "e");
+    for uri in [
+        at("a.zarr"),
+        format!("{}::/deep/data", at("b.h5")),
+        at("c.npy"),
+    ] {
+        let copied = query_json(&format!("c={uri}"), "c");
+        assert_eq!(copied["datashape"], "6 * 9 * int32", "{uri}");
+        assert_eq!(copied["data"], original["data"], "{uri}");
+    }
+    // A second dataset goes beside the first; an existing one needs --if-exists replace.
+    let second = format!("{}::/t", at("b.h5"));
+    let out = blaze(&[
+        "query",
+        &format!("x={}", stored("i32.npy")),
+        "x.T * 2",
+        "--into",
+        &second,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doubled = query_json(&format!("e={}", stored("i32.npy")), "e.T * 2");
+    assert_eq!(
+        query_json(&format!("t={second}"), "t")["data"],
+        doubled["data"]
+    );
+    let out = blaze(&["odo", &stored("i32.npy"), &second]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    let out = blaze(&["odo", &stored("i32.npy"), &at("d.h5")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("name the dataset to write"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn boolean_masks_select_elements_of_1d_arrays() {
+    let x = format!("x={}", stored("i64.npy"));
+    let all = query_json(&x, "x");
+    let kept: Vec<i64> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .filter(|&v| v > 0)
+        .collect();
+    let got = query_json(&x, "x[x > 0]");
+    assert_eq!(got["data"], serde_json::json!(kept));
+    assert_eq!(got["datashape"], format!("{} * int64", kept.len()));
+    let sum = query_json(&x, "x[x > 0].sum()");
+    assert_eq!(sum["data"], serde_json::json!(kept.iter().sum::<i64>()));
+}
+
+/// Runs `blaze ARGS` with its address space capped at `cap_mib` (`ulimit -v`), and one malloc
+/// arena per thread at most two, so that the cap measures the data it holds.
+fn blaze_capped(cap_mib: u64, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {} && exec \"$0\" \"$@\"",
+            cap_mib * 1024
+        ))
+        .arg(env!("CARGO_BIN_EXE_blaze"))
+        .args(args)
+        .env("MALLOC_ARENA_MAX", "2")
+        .output()
+        .unwrap()
+}
+
+/// A `.npy` file of `rows × cols` float64 zeros, sparse on disk (only its header is written).
+fn sparse_npy(path: &std::path::Path, rows: usize, cols: usize) {
+    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    let unpadded = 10 + dict.len() + 1;
+    let header = format!(
+        "{dict}{}\n",
+        " ".repeat(unpadded.next_multiple_of(64) - unpadded)
+    );
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    std::fs::write(path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_len((bytes.len() + rows * cols * 8) as u64)
+        .unwrap();
+}
+
+#[test]
+fn arrays_larger_than_the_memory_cap_are_stored_and_reduced_block_by_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.npy");
+    // 2 GiB of float64 under a 1 GiB cap on the whole process.
+    sparse_npy(&big, 16_384, 16_384);
+    let x = format!("x={}", big.display());
+    let cap = 1024;
+
+    // Holding the whole result is refused under the cap: the cap is real.
+    let whole = blaze_capped(cap, &["query", &x, "x + 1", "--format", "json"]);
+    assert_ne!(whole.status.code(), Some(0));
+    assert!(
+        stderr(&whole).contains("memory allocation"),
+        "{}",
+        stderr(&whole)
+    );
+
+    // Stored block by block into Zarr and into HDF5 (2 GiB each, every value 1).
+    let zarr = dir.path().join("out.zarr");
+    let out = blaze_capped(
+        cap,
+        &["query", &x, "x + 1", "--into", zarr.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let h5 = format!("{}::/ones", dir.path().join("out.h5").display());
+    let out = blaze_capped(cap, &["odo", zarr.to_str().unwrap(), &h5]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Reduced block by block, also under the cap.
+    for uri in [zarr.display().to_string(), h5] {
+        let out = blaze_capped(
+            cap,
+            &[
+                "query",
+                &format!("y={uri}"),
+                "y.sum(axis=0)[-2:]",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{uri}: {}", stderr(&out));
+        let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(got["data"], serde_json::json!([16384.0, 16384.0]), "{uri}");
+    }
+}

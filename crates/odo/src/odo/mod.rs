@@ -241,10 +241,11 @@ fn run(
             conversion: Conversion::ReadArray,
             ..
         }),
-        Input::Resource(Resource::Array { path, format }),
+        Input::Resource(Resource::Array { path, format, node }),
         Resource::Array {
             path: to_path,
             format: to_format,
+            node: to_node,
         },
     ) = (plan.steps.first(), from, to)
     {
@@ -253,7 +254,18 @@ fn run(
                 "{to}: arrays cannot be appended to; use --if-exists replace"
             )));
         }
-        let (rows, shape) = crate::array::copy(path, *format, to_path, *to_format)?;
+        let (rows, shape) = crate::array::copy(
+            crate::array::Location {
+                path,
+                format: *format,
+                node: node.as_deref(),
+            },
+            crate::array::Location {
+                path: to_path,
+                format: *to_format,
+                node: to_node.as_deref(),
+            },
+        )?;
         report(options, rows);
         return Ok((rows, shape));
     }
@@ -469,7 +481,13 @@ fn require_table<'a>(resource: &Resource, table: &'a Option<String>) -> Result<&
 
 fn target_exists(resource: &Resource) -> Result<bool> {
     match resource {
-        Resource::File { path, .. } | Resource::Array { path, .. } => Ok(path.exists()),
+        Resource::File { path, .. } => Ok(path.exists()),
+        Resource::Array { path, format, node } => Ok(crate::array::Location {
+            path,
+            format: *format,
+            node: node.as_deref(),
+        }
+        .exists()),
         Resource::Files { set, format, .. } => {
             let dir = fileset::target_directory(set)?;
             Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())

@@ -180,7 +180,11 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             complete: true,
             csv: None,
         }),
-        Resource::Array { path, format } => crate::array::discover(&path, format),
+        Resource::Array { path, format, node } => crate::array::discover(crate::array::Location {
+            path: &path,
+            format,
+            node: node.as_deref(),
+        }),
         Resource::Blaze { url, dataset } => {
             let served = blaze_server::datashape(&url, uri)?;
             let datashape = match dataset {

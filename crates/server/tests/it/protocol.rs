@@ -325,3 +325,70 @@ fn the_page_is_served_at_the_root() {
     );
     assert!(response.text().contains("<title>Blaze server</title>"));
 }
+
+#[test]
+fn n_d_arrays_are_served_as_nested_lists() {
+    let stored = |name: &str| {
+        format!(
+            "{}/../array/tests/fixtures/stored/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let yaml = format!(
+        "x:\n  source: {}\nz:\n  source: {}\n",
+        stored("i32.npy"),
+        stored("f64.v3.zarr")
+    );
+    let server = Running::start(&yaml, std::path::Path::new("."), Options::default());
+    let response = server.request(Request::get("/datashape"));
+    assert_eq!(
+        response.text(),
+        "{\n  x: 6 * 9 * int32,\n  z: 13 * 7 * float64\n  }"
+    );
+
+    // The first column of x, by text and as a tree.
+    let column = server.request(Request::compute(&json!({"expr": "x[:, 0]"})));
+    assert_eq!(column.status, 200, "{}", column.text());
+    let whole = server
+        .request(Request::compute(&json!({"expr": "x"})))
+        .json();
+    let first: Vec<Value> = whole["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(
+        column.json(),
+        json!({"datashape": "6 * int32", "data": first, "names": ["x"]})
+    );
+    let tree = json!({"op": "sum", "args": [{"op": "Field", "args": [":leaf", "z"]}, [0], false]});
+    let sum = server
+        .request(Request::compute(&json!({"expr": tree})))
+        .json();
+    assert_eq!(sum["datashape"], "7 * float64");
+    assert_eq!(sum["names"], json!(["z_sum"]));
+    assert_eq!(sum["data"].as_array().unwrap().len(), 7);
+
+    // Arrays are answered as JSON only, and within the row limit.
+    let arrow = server.request(
+        Request::compute(&json!({"expr": "x"}))
+            .header("accept", "application/vnd.apache.arrow.stream"),
+    );
+    assert_eq!(arrow.status, 406, "{}", arrow.text());
+    let small = Running::start(
+        &yaml,
+        std::path::Path::new("."),
+        Options {
+            max_rows: 5,
+            ..Options::default()
+        },
+    );
+    let response = small.request(Request::compute(&json!({"expr": "x"})));
+    assert_eq!(response.status, 422);
+    assert!(
+        response.text().contains("more than 5 rows"),
+        "{}",
+        response.text()
+    );
+}
