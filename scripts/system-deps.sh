@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the C libraries the build links against, from Debian's packages, when missing:
-#   libhdf5-dev  HDF5 datasets in blaze-array (hdf5-metno links the system's libhdf5)
+#   libhdf5-dev      HDF5 datasets in blaze-array (hdf5-metno links the system's libhdf5)
+#   libopenblas-dev  CBLAS for blaze-array's matrix products (ndarray's `blas` feature)
 # Run before building (scripts/test.sh does); a no-op when they are already installed.
 set -euo pipefail
 
-packages=(libhdf5-dev pkg-config)
+packages=(libhdf5-dev libopenblas-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
