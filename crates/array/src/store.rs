@@ -3,7 +3,7 @@
 //! leaves nothing behind.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use blaze_tasks::{BoxError, Key, Scheduler};
@@ -69,7 +69,7 @@ pub(crate) fn write_then_rename(
     outcome
 }
 
-fn remove(path: &PathBuf) {
+fn remove(path: &Path) {
     if path.is_dir() {
         let _ = std::fs::remove_dir_all(path);
     } else {

@@ -61,7 +61,7 @@ pub(crate) fn start(
                 let _ = head.send(Err(failure));
             }
             Ok(Prepared::Array(expr, array)) => {
-                let _ = head.send(array_json(&expr, &array, &request, deadline, &shared));
+                let _ = head.send(array_outcome(&expr, &array, &request, deadline, &shared));
             }
             Ok(Prepared::Table(expr, stream)) if request.arrow => {
                 stream_arrow(expr, stream, head, &chunks, deadline, &shared);
@@ -100,7 +100,7 @@ fn prepare(session: &Session, shared: &Shared, request: &Request) -> Result<Prep
 
 /// An n-d array result as JSON nested lists (`{"datashape": "2 * 3 * float64", "data":
 /// [[...], [...]], "names": [...]}`), if its first axis is within the server's row limit.
-fn array_json(
+fn array_outcome(
     expr: &Expr,
     array: &blaze_array::Array,
     request: &Request,
