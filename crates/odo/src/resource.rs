@@ -189,16 +189,11 @@ impl Resource {
             None => (rest, None),
         };
         let array_format = match hint.as_deref() {
+            None | Some("file") => {
+                crate::array::ArrayFormat::from_path(Path::new(file.trim_end_matches('/')))
+            }
             Some(scheme) => crate::array::ArrayFormat::from_scheme(scheme),
-            None => None,
-        }
-        .or_else(|| {
-            matches!(hint.as_deref(), None | Some("file"))
-                .then(|| {
-                    crate::array::ArrayFormat::from_path(Path::new(file.trim_end_matches('/')))
-                })
-                .flatten()
-        });
+        };
         if let Some(format) = array_format {
             if node.is_some() && format == crate::array::ArrayFormat::Npy {
                 return Err(Error::InvalidOption(format!(
