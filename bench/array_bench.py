@@ -9,8 +9,9 @@
                       1024 x 1024 blocks, each product by OpenBLAS
 
 Both sides use 2 threads (blaze's scheduler, dask's threaded scheduler, numpy's BLAS through
-OPENBLAS_NUM_THREADS=2). blaze's blocked matmul calls the system's OpenBLAS (Debian's
-libopenblas-dev) for each pair of blocks, two at a time, each with OPENBLAS_NUM_THREADS=1. Times are medians of the runs of the timed call only. blaze's side is
+OPENBLAS_NUM_THREADS=2). blaze's blocked matmul calls OpenBLAS (Debian's single-threaded
+libopenblas-serial-dev, linked statically) for each pair of blocks, two at a time. Times are
+medians of the runs of the timed call only. blaze's side is
 crates/array/examples/array_bench.rs, run as its own process. Writes a Markdown section.
 """
 import argparse
@@ -38,8 +39,6 @@ def main():
     ours = subprocess.run(
         [a.bench, "--gb", str(a.gb), "--n", str(a.n), "--matmul", str(a.matmul), "--runs", str(a.runs), "--workers", "2"],
         check=True, capture_output=True, text=True,
-        # blaze multiplies blocks in parallel, one per worker: one OpenBLAS thread per call.
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
     ).stdout
     ours = {r["case"]: r["seconds"] for r in map(json.loads, ours.splitlines())}
 
