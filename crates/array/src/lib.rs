@@ -53,5 +53,5 @@ pub use elementwise::{BinaryOp, Operand, UnaryOp, binary, where_};
 pub use error::{Error, Result};
 pub use hdf5::hdf5_datasets;
 pub use index::Index;
-pub use npy::{NpyHeader, read_npy_header};
+pub use npy::{NpyHeader, NpyWriter, read_npy_header};
 pub use reduce::Reduction;

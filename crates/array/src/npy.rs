@@ -108,6 +108,12 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
         let at = text.find(&format!("'{name}'"))? + name.len() + 2;
         Some(text[at..].trim_start().strip_prefix(':')?.trim_start())
     };
+    if field("descr").is_some_and(|v| v.starts_with('[')) {
+        return Err(Error::format(
+            path,
+            "a structured (record) .npy file; arrays of one element type (bool, uint8, int32, int64, float32, float64) are read",
+        ));
+    }
     let d = field("descr")
         .and_then(|v| v.strip_prefix('\'')?.split('\'').next())
         .ok_or_else(|| Error::format(path, "the .npy header has no 'descr'"))?;
@@ -138,6 +144,12 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
 
 /// A version 1.0 header for `dtype` and `shape`, padded to a multiple of 64 bytes.
 fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
+    header_bytes_at_least(dtype, shape, 0)
+}
+
+/// A version 1.0 header for `dtype` and `shape`, padded with spaces to a multiple of 64
+/// bytes and to at least `len` bytes.
+fn header_bytes_at_least(dtype: DType, shape: &[usize], len: usize) -> Vec<u8> {
     let shape = match shape {
         [n] => format!("({n},)"),
         s => format!(
@@ -153,7 +165,8 @@ fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
         descr(dtype)
     );
     let unpadded = 10 + dict.len() + 1;
-    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    let total = unpadded.next_multiple_of(64).max(len);
+    dict.push_str(&" ".repeat(total - unpadded));
     dict.push('\n');
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
@@ -304,6 +317,108 @@ impl Array {
     }
 }
 
+/// Writes a `.npy` file whose length along the first axis is not known in advance: blocks
+/// are appended along that axis, and [`finish`](NpyWriter::finish) writes the final shape into
+/// the header and renames the file into place. Until then the file has a temporary name, which
+/// is removed if the writer is dropped unfinished, so a failed write leaves nothing behind.
+pub struct NpyWriter {
+    file: File,
+    path: PathBuf,
+    tmp: PathBuf,
+    dtype: DType,
+    /// The shape after the first axis.
+    trailing: Vec<usize>,
+    rows: usize,
+    header_len: usize,
+    finished: bool,
+}
+
+impl NpyWriter {
+    /// Starts `path` for elements of `dtype`, each row (one index along the first axis) of
+    /// shape `trailing`.
+    pub fn create(path: impl AsRef<Path>, dtype: DType, trailing: &[usize]) -> Result<NpyWriter> {
+        let path = path.as_ref().to_path_buf();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        // Room for any final length: the header is rewritten in place by `finish`.
+        let widest: Vec<usize> = std::iter::once(usize::MAX)
+            .chain(trailing.iter().copied())
+            .collect();
+        let header = header_bytes(dtype, &widest);
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let writer = NpyWriter {
+            file,
+            path,
+            tmp,
+            dtype,
+            trailing: trailing.to_vec(),
+            rows: 0,
+            header_len: header.len(),
+            finished: false,
+        };
+        writer
+            .file
+            .write_all_at(&header, 0)
+            .map_err(|e| Error::io(&writer.tmp, e))?;
+        Ok(writer)
+    }
+
+    /// Appends `block`, of this writer's element type and shape `[n, trailing...]`.
+    pub fn append(&mut self, block: &Block) -> Result<()> {
+        let shape = block.shape();
+        if block.dtype() != self.dtype || shape.get(1..) != Some(&self.trailing[..]) {
+            return Err(Error::Internal(format!(
+                "appending a {} block of shape {shape:?} to a .npy file of {} rows of shape {:?}",
+                block.dtype().name(),
+                self.dtype.name(),
+                self.trailing
+            )));
+        }
+        let mut bytes = Vec::new();
+        with_block!(block, a => encode_standard(a, &mut bytes));
+        let row_bytes = self.trailing.iter().product::<usize>() * self.dtype.size();
+        let at = self.header_len + self.rows * row_bytes;
+        self.file
+            .write_all_at(&bytes, at as u64)
+            .map_err(|e| Error::io(&self.tmp, e))?;
+        self.rows += shape[0];
+        Ok(())
+    }
+
+    /// The rows appended so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Writes the final shape into the header, syncs the file and renames it into place
+    /// (replacing a file there).
+    pub fn finish(mut self) -> Result<()> {
+        let shape: Vec<usize> = std::iter::once(self.rows)
+            .chain(self.trailing.iter().copied())
+            .collect();
+        let header = header_bytes_at_least(self.dtype, &shape, self.header_len);
+        debug_assert_eq!(header.len(), self.header_len);
+        self.file
+            .write_all_at(&header, 0)
+            .and_then(|()| self.file.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path))
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for NpyWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 fn encode_standard<T: Bytes>(a: &ndarray::ArcArray<T, IxDyn>, out: &mut Vec<u8>) {
     out.reserve(a.len() * size_of::<T>());
     T::encode(a.iter().copied(), out);
@@ -319,6 +434,40 @@ mod tests {
         assert_eq!(h.len() % 64, 0);
         assert!(String::from_utf8_lossy(&h).contains("'shape': (3, 4), "));
         assert_eq!(header_bytes(DType::Int32, &[5]).len() % 64, 0);
+    }
+
+    #[test]
+    fn appended_rows_read_back_with_their_final_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.npy");
+        let mut writer = NpyWriter::create(&path, DType::Int64, &[2]).unwrap();
+        for start in [0i64, 6] {
+            let rows =
+                ArrayD::from_shape_vec(IxDyn(&[3, 2]), (start..start + 6).collect()).unwrap();
+            writer.append(&Block::new(rows)).unwrap();
+        }
+        assert!(!path.exists(), "the file appears only when finished");
+        writer.finish().unwrap();
+        let header = read_npy_header(&path).unwrap();
+        assert_eq!(header.shape, [6, 2]);
+        assert_eq!(header.offset % 64, 0);
+        let back = Array::from_npy(&path, ChunkSpec::Auto)
+            .unwrap()
+            .compute()
+            .unwrap();
+        let expected = ArrayD::from_shape_vec(IxDyn(&[6, 2]), (0i64..12).collect()).unwrap();
+        assert_eq!(back, Block::new(expected));
+    }
+
+    #[test]
+    fn an_unfinished_writer_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.npy");
+        let mut writer = NpyWriter::create(&path, DType::Float64, &[]).unwrap();
+        let wrong = Block::new(ArrayD::from_shape_vec(IxDyn(&[2]), vec![1i32, 2]).unwrap());
+        assert!(writer.append(&wrong).is_err());
+        drop(writer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
