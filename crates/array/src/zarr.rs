@@ -34,6 +34,35 @@ fn node_path(node: &str) -> String {
     format!("/{}", node.trim_matches('/'))
 }
 
+/// Whether `dir` holds a Zarr group (v3's `zarr.json` of node type group, or v2's `.zgroup`).
+fn is_group(dir: &Path) -> bool {
+    dir.join(".zgroup").is_file()
+        || std::fs::read_to_string(dir.join("zarr.json"))
+            .is_ok_and(|text| text.contains("\"group\""))
+}
+
+/// The paths of the arrays under the group directory `dir`, each prefixed by `prefix`, in name
+/// order.
+fn arrays_in(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut children: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    children.sort();
+    for child in children {
+        let name = child.file_name().unwrap_or_default().to_string_lossy();
+        let path = format!("{prefix}{name}");
+        if is_group(&child) {
+            arrays_in(&child, &format!("{path}/"), out);
+        } else if child.join(".zarray").is_file() || child.join("zarr.json").is_file() {
+            out.push(path);
+        }
+    }
+}
+
 fn store_error(store: &Path, e: impl std::fmt::Display) -> Error {
     Error::format(store, format!("zarr: {e}"))
 }
@@ -85,8 +114,31 @@ impl Array {
             return Err(Error::not_found(store, "no such Zarr store (a directory)"));
         }
         let fs = FilesystemStore::new(store).map_err(|e| store_error(store, e))?;
-        let array =
-            ZarrArray::open(Arc::new(fs), &node_path(node)).map_err(|e| store_error(store, e))?;
+        let array = ZarrArray::open(Arc::new(fs), &node_path(node)).map_err(|e| {
+            let group = store.join(node.trim_matches('/'));
+            if !is_group(&group) {
+                return store_error(store, e);
+            }
+            let node = node.trim_matches('/');
+            let (named, prefix) = if node.is_empty() {
+                ("the store".to_owned(), String::new())
+            } else {
+                (format!("'{node}'"), format!("{node}/"))
+            };
+            let mut arrays = Vec::new();
+            arrays_in(&group, &prefix, &mut arrays);
+            match arrays.first() {
+                Some(first) => Error::format(
+                    store,
+                    format!(
+                        "{named} is a Zarr group; name an array in it, as in {}::{first} (it has {})",
+                        store.display(),
+                        arrays.join(", ")
+                    ),
+                ),
+                None => Error::format(store, format!("{named} is a Zarr group without arrays")),
+            }
+        })?;
         let dtype = DType::ALL
             .into_iter()
             .find(|&t| zarr_type(t) == *array.data_type())

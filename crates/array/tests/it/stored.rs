@@ -81,6 +81,20 @@ fn an_array_inside_a_zarr_group_is_named_by_its_path() {
         .unwrap()
         .to_string();
     assert!(err.contains("group.zarr") && err.contains("zarr"), "{err}");
+    // A group is not an array: the error lists the arrays it holds.
+    for (node, named) in [("", "the store"), ("inner", "'inner'")] {
+        let err = Array::from_zarr(stored("group.zarr"), node, ChunkSpec::Auto)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.ends_with(&format!(
+                "{named} is a Zarr group; name an array in it, as in {}::inner/data (it has inner/data)",
+                stored("group.zarr").display()
+            )),
+            "{err}"
+        );
+    }
 }
 
 #[test]
