@@ -1,6 +1,7 @@
 //! `blaze query` over n-d arrays: the result is computed as a blaze-array task graph (with a
 //! progress bar on a terminal) and printed as nested lists, or stored block by block with
-//! `--into out.npy` (or `out.zarr`, `out.h5::/x`).
+//! `--into out.npy` (or `out.zarr`, `out.h5::/x`); a 1-d or 2-d result goes `--into` a table
+//! target (`out.csv`, `db.sqlite::t`, …) a block of rows at a time, columns `f0`, `f1`, ….
 
 use std::io::Write;
 
@@ -44,6 +45,22 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
     let progress = ProgressBar::new();
     let scheduler = Scheduler::threaded().with_callback(&progress);
     if let Some(target) = output.into {
+        if !matches!(
+            blaze_odo::Resource::parse(target),
+            Ok(blaze_odo::Resource::Array { .. })
+        ) {
+            // A table target: the array's rows, a block of rows at a time.
+            let rows =
+                blaze_odo::array_as_table(array, &expr.to_string()).map_err(Failure::from_odo)?;
+            let options = blaze_odo::OdoOptions {
+                if_exists: output.if_exists,
+                ..Default::default()
+            };
+            let summary =
+                blaze_odo::odo_batches(rows, target, &options).map_err(Failure::from_odo)?;
+            println!("{summary}");
+            return Ok(());
+        }
         let rows = blaze_odo::write_array(array, target, output.if_exists, &scheduler)
             .map_err(Failure::from_odo)?;
         println!(

@@ -57,11 +57,13 @@ impl ArrayFormat {
     }
 }
 
-fn array_error(path: &Path, e: blaze_array::Error) -> Error {
+/// An array error as odo's, naming `what` (a file, or an expression) unless the error names
+/// its file itself.
+pub(crate) fn array_error(what: impl std::fmt::Display, e: blaze_array::Error) -> Error {
     match e {
         blaze_array::Error::Io { path, source } => Error::Io { path, source },
         e @ blaze_array::Error::Format { .. } => Error::InvalidOption(e.to_string()),
-        other => Error::InvalidOption(format!("{}: {other}", path.display())),
+        other => Error::InvalidOption(format!("{what}: {other}")),
     }
 }
 
@@ -80,8 +82,8 @@ impl Location<'_> {
         if let Some(node) = self.node {
             return Ok(node.to_owned());
         }
-        let datasets =
-            blaze_array::hdf5_datasets(self.path).map_err(|e| array_error(self.path, e))?;
+        let datasets = blaze_array::hdf5_datasets(self.path)
+            .map_err(|e| array_error(self.path.display(), e))?;
         match datasets.as_slice() {
             [only] => Ok(only.clone()),
             [] => Err(Error::InvalidOption(format!(
@@ -106,11 +108,15 @@ impl Location<'_> {
             ArrayFormat::Zarr => Array::from_zarr(path, self.node.unwrap_or(""), ChunkSpec::Auto),
             ArrayFormat::Hdf5 => Array::from_hdf5(path, &self.dataset()?, ChunkSpec::Auto),
         }
-        .map_err(|e| array_error(path, e))
+        .map_err(|e| array_error(path.display(), e))
     }
 
     /// Computes `array` into this place block by block.
-    fn store(&self, array: &Array, scheduler: &blaze_tasks::Scheduler<'_>) -> Result<()> {
+    pub(crate) fn store(
+        &self,
+        array: &Array,
+        scheduler: &blaze_tasks::Scheduler<'_>,
+    ) -> Result<()> {
         let path = self.path;
         match (self.format, self.node) {
             (ArrayFormat::Npy, _) => array.to_npy(path, scheduler),
@@ -130,7 +136,7 @@ impl Location<'_> {
                 )));
             }
         }
-        .map_err(|e| array_error(path, e))
+        .map_err(|e| array_error(path.display(), e))
     }
 
     /// Whether the array is there already (for an HDF5 dataset, in its file).

@@ -88,6 +88,12 @@ pub enum Conversion {
     /// Write an n-d array block by block as each is computed (to a temporary file, renamed
     /// into place).
     WriteArray,
+    /// Read a 1-d or 2-d array's rows as record batches (columns `f0`, `f1`, …), a block of
+    /// rows at a time.
+    ArrayToTable,
+    /// Gather numeric columns into a 2-d array of their common type (1-d for one column), a
+    /// batch at a time.
+    TableToArray,
     /// Insert record batches into a new MongoDB collection, renamed over the target when
     /// complete.
     WriteMongo,
@@ -117,6 +123,10 @@ impl Conversion {
             Conversion::ReadArray => "read blocks as they are needed",
             Conversion::WriteArray => {
                 "write each block where it belongs as it is computed, rename into place"
+            }
+            Conversion::ArrayToTable => "rows of a 1-d or 2-d array, columns f0, f1, …",
+            Conversion::TableToArray => {
+                "numeric columns as rows × columns of their common type, a batch at a time"
             }
             Conversion::WriteMongo => {
                 "insert_many into a temporary collection, renamed over the target"
@@ -216,8 +226,11 @@ impl Default for Graph {
         // A Blaze server streams Arrow: no parsing, but a network in between.
         let blaze = graph.add_node(Kind::BlazeServer);
         graph.add_edge(blaze, hub, (Conversion::ReadBlaze, 0.3));
-        // N-d arrays move block by block among array formats, never through tables.
+        // N-d arrays move block by block among array formats; a table of numbers and an array
+        // of one or two dimensions convert into each other, row by row.
         let blocks = graph.add_node(Kind::ArrayBlocks);
+        graph.add_edge(blocks, hub, (Conversion::ArrayToTable, 0.3));
+        graph.add_edge(hub, blocks, (Conversion::TableToArray, 0.3));
         for format in crate::array::ArrayFormat::ALL {
             let stored = graph.add_node(Kind::Array(format));
             graph.add_edge(stored, blocks, (Conversion::ReadArray, 0.1));

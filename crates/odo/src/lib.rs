@@ -11,8 +11,9 @@
 //!   and streams its rows back as Arrow batches (Blaze's pushdown sends its SQL through it);
 //!   [`aggregate`] runs a MongoDB aggregation pipeline the same way.
 //! * Resources: files (one, a glob, or a directory of parts), S3 objects and HTTP files, SQLite
-//!   and PostgreSQL tables, MongoDB collections, n-d arrays in `.npy` files ([`Resource`];
-//!   [`open_array`] opens an array lazily).
+//!   and PostgreSQL tables, MongoDB collections, n-d arrays in `.npy` files, Zarr stores and
+//!   HDF5 datasets ([`Resource`]; [`open_array`] opens an array lazily). A 1-d or 2-d array
+//!   reads as a table and a table of numbers writes as an array ([`array_as_table`]).
 //!
 //! ```no_run
 //! use blaze_odo::{DiscoverOptions, discover_path};
@@ -21,6 +22,7 @@
 //! ```
 
 mod array;
+mod array_table;
 mod blaze_server;
 mod csv_chunks;
 mod csv_file;
@@ -43,6 +45,7 @@ mod sqlite;
 mod target;
 
 pub use array::{ArrayFormat, open_array, write_array};
+pub use array_table::array_as_table;
 pub use blaze_server::compute as compute_on_server;
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};
 pub use error::{Error, Result};

@@ -17,7 +17,9 @@ pub(crate) struct Args {
     /// sqlite:///file.db::table, a PostgreSQL table postgresql://user:pw@host:port/db::table, a
     /// MongoDB collection mongodb://host:port/db::collection, an s3:// or http(s):// URL, or an
     /// n-d array: a .npy file, a Zarr store (data.zarr, store.zarr::group/array) or an HDF5
-    /// dataset (file.h5::/path/to/data), copied block by block into any of the three.
+    /// dataset (file.h5::/path/to/data), copied block by block into any of the three. A 1-d or
+    /// 2-d array also moves into any table target (columns f0, f1, …), and a table of numeric
+    /// columns into an array (rows × columns of their common type; 1-d for one column).
     source: String,
     /// Where it should go, in the same notation. A file is written to a temporary file beside
     /// it and renamed into place when complete; a directory ('out/*.parquet', or

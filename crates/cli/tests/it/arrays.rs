@@ -118,14 +118,168 @@ fn results_go_into_npy_files_and_odo_copies_arrays() {
     let original = numpy("in_i");
     assert_eq!(copied["datashape"], "6 * 5 * int32");
     assert_eq!(copied["data"], original["data"]);
+}
+
+/// `blaze odo FROM TO`, which must succeed.
+fn odo_ok(from: &str, to: &str) {
+    let out = blaze(&["odo", from, to]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{from} → {to}: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn arrays_and_tables_convert_into_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+
+    // A 2-d array is a table with a column per array column, f0 … f4, row by row.
+    odo_ok(&fixture("in_i"), &at("i.csv"));
+    let text = std::fs::read_to_string(at("i.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("f0,f1,f2,f3,f4"));
+    let rows: Vec<Value> = lines
+        .map(|l| {
+            Value::Array(
+                l.split(',')
+                    .map(|v| v.parse::<i64>().unwrap().into())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(Value::Array(rows), numpy("in_i")["data"]);
+
+    // And back: the CSV's int64 columns become a 6 × 5 int64 array of the same values.
+    odo_ok(&at("i.csv"), &at("back.npy"));
+    let back = query_json(&format!("b={}", at("back.npy")), "b");
+    assert_eq!(back["datashape"], "6 * 5 * int64");
+    assert_eq!(back["data"], numpy("in_i")["data"]);
+
+    // A 1-d array is one column; through Parquet into Zarr and back.
+    odo_ok(&fixture("in_v"), &at("v.parquet"));
+    let sum = query_json(&format!("v={}", at("v.parquet")), "v.f0.sum()");
+    assert_close(
+        &sum,
+        &query_json(&format!("v={}", fixture("in_v")), "v.sum()"),
+    );
+    odo_ok(&at("v.parquet"), &at("v.zarr"));
+    assert_close(
+        &query_json(&format!("v={}", at("v.zarr")), "v"),
+        &numpy("in_v"),
+    );
+
+    // NaN survives the trip through CSV text, as NaN (null in JSON).
+    odo_ok(&fixture("in_n"), &at("n.csv"));
+    odo_ok(&at("n.csv"), &format!("{}::/n", at("n.h5")));
+    let n = query_json(&format!("n={}::/n", at("n.h5")), "n");
+    assert_eq!(n["data"], numpy("in_n")["data"]);
+
+    // Booleans stay booleans; a table of one column is a 1-d array.
+    odo_ok(&fixture("in_b"), &at("b.csv"));
+    odo_ok(&at("b.csv"), &at("b.npy"));
+    assert_eq!(
+        query_json(&format!("b={}", at("b.npy")), "b")["data"],
+        numpy("in_b")["data"]
+    );
+
+    // Mixed integer and float columns share float64; a missing float is NaN.
+    std::fs::write(at("mixed.csv"), "a,b\n1,2.5\n2,\n").unwrap();
+    odo_ok(&at("mixed.csv"), &at("mixed.npy"));
+    let mixed = query_json(&format!("m={}", at("mixed.npy")), "m");
+    assert_eq!(mixed["datashape"], "2 * 2 * float64");
+    assert_eq!(mixed["data"], serde_json::json!([[1.0, 2.5], [2.0, null]]));
+}
+
+#[test]
+fn array_results_go_into_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rows.csv");
+    let out = blaze(&["query", X, "x[2:6].T", "--into", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back = query_json(&format!("r={}", csv.display()), "r");
+    let expected = numpy("cli_x_rows_t");
+    let (mut got, mut want) = (Vec::new(), Vec::new());
+    for row in back["data"].as_array().unwrap() {
+        flatten(row, &mut got);
+    }
+    flatten(&expected["data"], &mut want);
+    assert_eq!(got, want);
+    assert_eq!(back["names"], serde_json::json!(["f0", "f1", "f2", "f3"]));
+
+    // Into a SQLite table, then out of it into an array again.
+    let db = format!("sqlite:///{}::t", dir.path().join("out.db").display());
+    let out = blaze(&["query", X, "x * 2", "--into", &db]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let total = query_json(&format!("t={db}"), "t.f8.sum()");
+    assert_close(&total, &query_json(X, "(x * 2)[:, 8].sum()"));
+    let npy = dir.path().join("again.npy");
+    odo_ok(&db, npy.to_str().unwrap());
+    assert_close(
+        &query_json(&format!("a={}", npy.display()), "a"),
+        &query_json(X, "x * 2"),
+    );
+}
+
+#[test]
+fn tables_that_are_not_arrays_are_refused_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.npy");
+    let refused = |from: &str, message: &str| {
+        let out = blaze(&["odo", from, target.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{from}");
+        assert!(stderr(&out).contains(message), "{from}: {}", stderr(&out));
+        assert!(!target.exists(), "{from}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{from} left a file"
+        );
+    };
+    refused(
+        "examples/data/iris.csv",
+        "column 'species' is string; only numeric and boolean columns become an n-d array",
+    );
+    // Rows of integers are written before the missing value is met.
+    let gaps = dir.path().join("gaps.csv");
+    let mut text = String::from("id,n\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("{i},{i}\n"));
+    }
+    text.push_str("100000,\n");
+    std::fs::write(&gaps, text).unwrap();
     let out = blaze(&[
         "odo",
-        &fixture("in_i"),
-        &dir.path().join("t.csv").display().to_string(),
+        gaps.to_str().unwrap(),
+        target.to_str().unwrap(),
+        "--dshape",
+        "var * {id: int64, n: ?int64}",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no conversion from .npy array to CSV"),
+        stderr(&out).contains("column 'n' is missing a value in row 100001 of the table, which an array of int64 cannot hold"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only gaps.csv is left"
+    );
+
+    let out = blaze(&[
+        "odo",
+        &fixture("in_a3"),
+        dir.path().join("a3.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "is a 3-d array (3 * 4 * 5 * float64); a table holds arrays of one or two dimensions"
+        ),
         "{}",
         stderr(&out)
     );

@@ -354,7 +354,19 @@ fn run(
             unreachable!("remote targets and collections are staged in a local file above")
         }
         Resource::Blaze { .. } => unreachable!("no conversion writes to a Blaze server"),
-        Resource::Array { .. } => unreachable!("arrays are written by the array path above"),
+        Resource::Array { path, format, node } => {
+            if mode == LoadMode::Append {
+                return Err(Error::InvalidOption(format!(
+                    "{to}: arrays cannot be appended to; use --if-exists replace"
+                )));
+            }
+            let at = crate::array::Location {
+                path,
+                format: *format,
+                node: node.as_deref(),
+            };
+            crate::array_table::write_table(&schema, batches, at, &progress)?
+        }
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;
             let shape = existing.as_ref().unwrap_or(&input.datashape);

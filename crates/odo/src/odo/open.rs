@@ -77,9 +77,15 @@ pub(crate) fn open_source(
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
         }
-        Resource::Array { .. } => Err(Error::InvalidOption(format!(
-            "{resource} is an n-d array, not a table; arrays move to array formats (.npy)"
-        ))),
+        Resource::Array { path, format, node } => crate::array_table::array_as_table(
+            &crate::array::Location {
+                path,
+                format: *format,
+                node: node.as_deref(),
+            }
+            .open()?,
+            &resource.to_string(),
+        ),
         Resource::Blaze { url, dataset } => {
             let name = dataset.as_deref().ok_or_else(|| {
                 Error::InvalidOption(format!(
