@@ -60,11 +60,37 @@ pub(crate) fn start(
             Err(failure) => {
                 let _ = head.send(Err(failure));
             }
+            Ok(Prepared::Array(expr, array)) if request.arrow => {
+                // A 1-d or 2-d array streams as its rows (columns f0, f1, …).
+                match blaze_odo::array_as_table(&array, &expr.to_string()) {
+                    Ok(rows) => {
+                        let batches = rows
+                            .batches
+                            .map(|b| b.map_err(|e| Error::Engine(e.to_string())));
+                        stream_arrow(
+                            expr,
+                            &rows.schema,
+                            batches,
+                            head,
+                            &chunks,
+                            deadline,
+                            &shared,
+                        );
+                    }
+                    Err(e) => {
+                        let _ = head.send(Err(Failure::new(
+                            StatusCode::NOT_ACCEPTABLE,
+                            format!("{e}; ask for JSON instead"),
+                        )));
+                    }
+                }
+            }
             Ok(Prepared::Array(expr, array)) => {
-                let _ = head.send(array_outcome(&expr, &array, &request, deadline, &shared));
+                let _ = head.send(array_outcome(&expr, &array, deadline, &shared));
             }
             Ok(Prepared::Table(expr, stream)) if request.arrow => {
-                stream_arrow(expr, stream, head, &chunks, deadline, &shared);
+                let schema = stream.schema();
+                stream_arrow(expr, &schema, stream, head, &chunks, deadline, &shared);
             }
             Ok(Prepared::Table(expr, stream)) => {
                 let _ = head.send(collect_json(&expr, stream, deadline, &shared));
@@ -103,19 +129,9 @@ fn prepare(session: &Session, shared: &Shared, request: &Request) -> Result<Prep
 fn array_outcome(
     expr: &Expr,
     array: &blaze_array::Array,
-    request: &Request,
     deadline: Instant,
     shared: &Shared,
 ) -> Result<Outcome, Failure> {
-    if request.arrow {
-        return Err(Failure::new(
-            StatusCode::NOT_ACCEPTABLE,
-            format!(
-                "{expr} is an n-d array ({}), answered as JSON only",
-                array.datashape()
-            ),
-        ));
-    }
     let limit = shared.options.max_rows;
     let rows = array.shape().first().copied().unwrap_or(1);
     if rows > limit {
@@ -302,7 +318,8 @@ fn collect_json(
 /// then cut short, which readers report as an error).
 fn stream_arrow(
     expr: Expr,
-    mut stream: ResultStream,
+    schema: &arrow::datatypes::Schema,
+    mut stream: impl Iterator<Item = Result<RecordBatch, Error>>,
     head: oneshot::Sender<Result<Outcome, Failure>>,
     chunks: &mpsc::Sender<Result<Bytes, std::io::Error>>,
     deadline: Instant,
@@ -315,7 +332,7 @@ fn stream_arrow(
             return;
         }
     };
-    let mut writer = match StreamWriter::try_new(Vec::new(), &stream.schema()) {
+    let mut writer = match StreamWriter::try_new(Vec::new(), schema) {
         Ok(writer) => writer,
         Err(e) => {
             let _ = head.send(Err(computation_failure(Error::Engine(e.to_string()))));

@@ -335,15 +335,16 @@ fn n_d_arrays_are_served_as_nested_lists() {
         )
     };
     let yaml = format!(
-        "x:\n  source: {}\nz:\n  source: {}\n",
+        "x:\n  source: {}\nz:\n  source: {}\nc:\n  source: {}\n",
         stored("i32.npy"),
-        stored("f64.v3.zarr")
+        stored("f64.v3.zarr"),
+        stored("f32.npy")
     );
     let server = Running::start(&yaml, std::path::Path::new("."), Options::default());
     let response = server.request(Request::get("/datashape"));
     assert_eq!(
         response.text(),
-        "{\n  x: 6 * 9 * int32,\n  z: 13 * 7 * float64\n  }"
+        "{\n  x: 6 * 9 * int32,\n  z: 13 * 7 * float64,\n  c: 5 * 4 * 3 * float32\n  }"
     );
 
     // The first column of x, by text and as a tree.
@@ -370,12 +371,49 @@ fn n_d_arrays_are_served_as_nested_lists() {
     assert_eq!(sum["names"], json!(["z_sum"]));
     assert_eq!(sum["data"].as_array().unwrap().len(), 7);
 
-    // Arrays are answered as JSON only, and within the row limit.
-    let arrow = server.request(
-        Request::compute(&json!({"expr": "x"}))
-            .header("accept", "application/vnd.apache.arrow.stream"),
-    );
-    assert_eq!(arrow.status, 406, "{}", arrow.text());
+    // As Arrow, a 2-d array streams as its rows: a column per array column, f0 … f8.
+    let arrow = |expr: &str| {
+        server.request(
+            Request::compute(&json!({ "expr": expr }))
+                .header("accept", "application/vnd.apache.arrow.stream"),
+        )
+    };
+    let response = arrow("x * 2");
+    assert_eq!(response.status, 200, "{}", response.text());
+    let reader =
+        arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(response.body), None)
+            .unwrap();
+    let names: Vec<String> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, (0..9).map(|i| format!("f{i}")).collect::<Vec<_>>());
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let rows: Vec<Value> = batches
+        .iter()
+        .flat_map(|b| {
+            (0..b.num_rows()).map(|r| {
+                let row: Vec<Value> = b
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        let text = arrow::util::display::array_value_to_string(c, r).unwrap();
+                        json!(text.parse::<i64>().unwrap())
+                    })
+                    .collect();
+                Value::Array(row)
+            })
+        })
+        .collect();
+    let doubled = server
+        .request(Request::compute(&json!({"expr": "x * 2"})))
+        .json();
+    assert_eq!(Value::Array(rows), doubled["data"]);
+    // A 3-d array has no rows to stream.
+    let response = arrow("c");
+    assert_eq!(response.status, 406, "{}", response.text());
     let small = Running::start(
         &yaml,
         std::path::Path::new("."),
