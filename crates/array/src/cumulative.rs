@@ -99,7 +99,13 @@ fn running<T: Element + ndarray::LinalgScalar>(
     product: bool,
 ) -> Result<ArcArray<T, IxDyn>, BoxError> {
     let mut out = a.to_owned();
-    let op = |x: T, y: T| if product { x * y } else { x + y };
+    let op = |x: T, y: T| {
+        if product {
+            crate::reduce::mul(x, y)
+        } else {
+            crate::reduce::add(x, y)
+        }
+    };
     if let Some(carry) = carry {
         let c = carry.expect::<T>()?;
         let n = c.shape()[axis];

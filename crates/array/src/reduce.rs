@@ -308,7 +308,10 @@ fn chunk(
         Reduction::Sum => {
             let cast = block.cast(out);
             Partial::Block(match &cast {
-                Block::Int64(a) => Block::new(fold_axes(a, axes, |v, axis| v.sum_axis(axis))),
+                // Integers wrap on overflow, as numpy's do (and as a release build would).
+                Block::Int64(a) => Block::new(fold_axes(a, axes, |v, axis| {
+                    v.fold_axis(axis, 0, |&acc, &x| acc.wrapping_add(x))
+                })),
                 Block::Float32(a) => Block::new(fold_axes(a, axes, |v, axis| v.sum_axis(axis))),
                 Block::Float64(a) => Block::new(fold_axes(a, axes, |v, axis| v.sum_axis(axis))),
                 other => return Err(Error::Internal(format!("a sum of {}", other.dtype())).into()),
@@ -375,7 +378,8 @@ fn one_of<T: Element>(_: &ArcArray<T, IxDyn>) -> T {
     T::from_i64(1)
 }
 
-fn mul<T: Element>(a: T, b: T) -> T {
+/// `a * b`, wrapping for integers as numpy's multiplication does.
+pub(crate) fn mul<T: Element>(a: T, b: T) -> T {
     if T::DTYPE.is_float() {
         T::from_f64(a.to_f64() * b.to_f64())
     } else {
@@ -576,7 +580,8 @@ fn merge(kind: Reduction, acc: Partial, p: &Partial) -> Result<Partial, BoxError
     })
 }
 
-fn add<T: Element>(a: T, b: T) -> T {
+/// `a + b`, wrapping for integers as numpy's addition does.
+pub(crate) fn add<T: Element>(a: T, b: T) -> T {
     if T::DTYPE.is_float() {
         T::from_f64(a.to_f64() + b.to_f64())
     } else {

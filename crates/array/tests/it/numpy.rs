@@ -261,3 +261,32 @@ case!(x_dot_v, |t| t.x.dot(&t.v));
 case!(v_dot_v, |t| t.v.dot(&t.v));
 case!(i_matmul, |t| t.i.t().matmul(&t.i));
 case!(tensordot_a3_b3, |t| t.a3.tensordot(&t.b3, &[1, 2], &[0, 1]));
+
+#[test]
+fn integer_sums_wrap_on_overflow_as_numpys_do() {
+    // numpy: np.array([2**63 - 1, 1, 1]).sum() == -2**63 + 1; cumsum wraps at the second step.
+    let values =
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3]), vec![i64::MAX, 1, 1]).unwrap();
+    for chunks in [1, 3] {
+        let x = Array::from_ndarray(values.clone(), chunks).unwrap();
+        let sum = x.sum(None, false).unwrap().compute().unwrap();
+        assert_eq!(
+            sum.as_array::<i64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            [i64::MIN + 1]
+        );
+        let running = x.cumsum(0).unwrap().compute().unwrap();
+        assert_eq!(
+            running
+                .as_array::<i64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            [i64::MAX, i64::MIN, i64::MIN + 1]
+        );
+    }
+}
