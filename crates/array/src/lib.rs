@@ -43,6 +43,7 @@ mod reduce;
 mod reshape;
 mod store;
 mod zarr;
+mod zarr_direct;
 
 pub use array::{Array, BlockFn, Source};
 pub use block::Block;

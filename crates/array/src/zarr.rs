@@ -14,6 +14,7 @@ use zarrs::filesystem::FilesystemStore;
 use crate::array::Source;
 use crate::block::{with_block, with_dtype};
 use crate::store::write_then_rename;
+use crate::zarr_direct::{Encoding, chunk_path, chunks_of, read_chunks};
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
 
 type ZarrArray = zarrs::array::Array<FilesystemStore>;
@@ -80,6 +81,8 @@ struct ZarrSource {
     store: PathBuf,
     array: ZarrArray,
     dtype: DType,
+    /// The encoding and regular chunk shape, when whole chunks are read without zarrs.
+    direct: Option<(Encoding, Vec<usize>)>,
 }
 
 impl Source for ZarrSource {
@@ -88,6 +91,18 @@ impl Source for ZarrSource {
     }
 
     fn read(&self, ranges: &[Range<usize>]) -> Result<Block, BoxError> {
+        if let Some((encoding, chunk)) = &self.direct
+            && let Some(chunks) = chunks_of(ranges, chunk)
+        {
+            let paths: Vec<PathBuf> = chunks
+                .iter()
+                .map(|indices| chunk_path(&self.store, self.array.chunk_key(indices).as_str()))
+                .collect();
+            let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
+            if let Some(block) = read_chunks(&paths, *encoding, self.dtype, &shape)? {
+                return Ok(block);
+            }
+        }
         let subset = subset(ranges);
         let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
         Ok(with_dtype!(self.dtype, T => {
@@ -166,11 +181,17 @@ impl Array {
             spec => spec,
         };
         let chunks = Chunks::from_spec(&spec, &shape, dtype)?;
+        let direct = Encoding::of(&array.metadata().to_string_pretty(), dtype).and_then(|e| {
+            let origin = vec![0; shape.len()];
+            let chunk = array.chunk_shape(&origin).ok()?;
+            Some((e, chunk.iter().map(|c| c.get() as usize).collect()))
+        });
         Ok(Array::from_source(
             Arc::new(ZarrSource {
                 store: store.to_path_buf(),
                 array,
                 dtype,
+                direct,
             }),
             dtype,
             chunks,

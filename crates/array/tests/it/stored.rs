@@ -7,6 +7,8 @@ use blaze_array::{Array, Block, ChunkSpec, DType, Index};
 use blaze_tasks::Scheduler;
 
 const NAMES: [&str; 6] = ["f64", "f32", "i64", "i32", "u8", "b"];
+/// The chunk shapes make_stored.py stored them in.
+const CHUNKS: [&[usize]; 6] = [&[4, 3], &[2, 4, 2], &[5], &[6, 4], &[3, 3], &[4, 2]];
 
 fn stored(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,13 +47,21 @@ fn failing_at(x: &Array, bad: usize) -> Array {
 
 #[test]
 fn zarr_v2_and_v3_written_by_zarr_python_read_back_exactly() {
-    for name in NAMES {
+    for (name, stored_chunks) in NAMES.into_iter().zip(CHUNKS) {
         for format in [2, 3] {
             let path = stored(&format!("{name}.v{format}.zarr"));
             for chunks in [
                 ChunkSpec::Auto,
                 ChunkSpec::Uniform(2),
                 ChunkSpec::Uniform(5),
+                // Blocks that are whole stored chunks, or runs of them along the first axis,
+                // are read without zarrs' buffers.
+                ChunkSpec::from(stored_chunks),
+                ChunkSpec::Shape(
+                    std::iter::once(Some(stored_chunks[0] * 2))
+                        .chain(stored_chunks[1..].iter().map(|&c| Some(c)))
+                        .collect(),
+                ),
             ] {
                 let x = Array::from_zarr(&path, "", chunks.clone()).unwrap();
                 assert_eq!(
@@ -60,6 +70,51 @@ fn zarr_v2_and_v3_written_by_zarr_python_read_back_exactly() {
                     "{name} v{format} {chunks:?}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn uncompressed_zarr_chunks_and_unwritten_ones_read_back_exactly() {
+    // Chunk (1, 1) is all zeros, which zarr-python does not write: it reads as the fill value.
+    for format in [2, 3] {
+        let path = stored(&format!("f64_sparse.raw.v{format}.zarr"));
+        for chunks in [ChunkSpec::Auto, ChunkSpec::from(&[4usize, 3][..])] {
+            let x = Array::from_zarr(&path, "", chunks.clone()).unwrap();
+            assert_eq!(
+                x.compute().unwrap(),
+                truth("f64_sparse"),
+                "v{format} {chunks:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_truncated_chunk_is_an_error_naming_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("raw.zarr");
+    copy_dir(&stored("f64_sparse.raw.v3.zarr"), &store);
+    let chunk = store.join("c/0/0");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..bytes.len() - 8]).unwrap();
+    let x = Array::from_zarr(&store, "", ChunkSpec::from(&[4usize, 3][..])).unwrap();
+    let err = x.compute().unwrap_err().to_string();
+    assert!(
+        err.contains("c/0/0") && err.contains("the chunk holds 88 bytes, not the 96 of its shape"),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }
