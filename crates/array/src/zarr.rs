@@ -64,6 +64,57 @@ fn arrays_in(dir: &Path, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Makes `dir` a Zarr v3 group unless it is one (recording it in `created` if it was not
+/// there); an array or a Zarr v2 node there is an error naming `store`.
+fn ensure_group(store: &Path, dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    let node = dir
+        .strip_prefix(store)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let named = if node.is_empty() {
+        "the store".to_owned()
+    } else {
+        format!("'{node}'")
+    };
+    if dir.join(".zgroup").is_file() || dir.join(".zarray").is_file() {
+        return Err(Error::format(
+            store,
+            format!("{named} is Zarr v2; arrays are written into Zarr v3 stores only"),
+        ));
+    }
+    if dir.join("zarr.json").is_file() {
+        return if is_group(dir) {
+            Ok(())
+        } else {
+            Err(Error::format(
+                store,
+                format!("{named} is an array, not a group to write into"),
+            ))
+        };
+    }
+    if dir.exists()
+        && dir
+            .read_dir()
+            .map_err(|e| Error::io(dir, e))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::format(
+            store,
+            format!("{named} is a directory that is not a Zarr group"),
+        ));
+    }
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        created.push(dir.to_path_buf());
+    }
+    std::fs::write(
+        dir.join("zarr.json"),
+        "{\n  \"zarr_format\": 3,\n  \"node_type\": \"group\",\n  \"attributes\": {}\n}\n",
+    )
+    .map_err(|e| Error::io(dir, e))
+}
+
 fn store_error(store: &Path, e: impl std::fmt::Display) -> Error {
     Error::format(store, format!("zarr: {e}"))
 }
@@ -205,6 +256,58 @@ impl Array {
     pub fn to_zarr(&self, store: impl AsRef<Path>, scheduler: &Scheduler<'_>) -> Result<()> {
         let array = self.regular()?;
         write_then_rename(store.as_ref(), |tmp| array.write_zarr(tmp, scheduler))
+    }
+
+    /// Computes the array into the Zarr v3 store `store` as the array at `node` (`group/name`),
+    /// creating the store and the groups on the way that are not there yet. The array's
+    /// directory appears complete or not at all, replacing an array already at `node`; groups
+    /// created for it are removed again if writing fails. A store whose root is an array, a
+    /// Zarr v2 store and a path through an array are errors.
+    pub fn to_zarr_node(
+        &self,
+        store: impl AsRef<Path>,
+        node: &str,
+        scheduler: &Scheduler<'_>,
+    ) -> Result<()> {
+        let store = store.as_ref();
+        let parts: Vec<&str> = node.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() {
+            return self.to_zarr(store, scheduler);
+        }
+        if let Some(bad) = parts
+            .iter()
+            .find(|p| p.starts_with('.') || p.contains('\\'))
+        {
+            return Err(Error::format(
+                store,
+                format!("'{bad}' cannot name a Zarr node (names do not start with '.')"),
+            ));
+        }
+        let array = self.regular()?;
+        let mut created = Vec::new();
+        let mut groups = std::iter::once(store.to_path_buf())
+            .chain((1..parts.len()).map(|n| store.join(parts[..n].join("/"))));
+        let outcome = groups
+            .try_for_each(|dir| ensure_group(store, &dir, &mut created))
+            .and_then(|()| {
+                let target = store.join(parts.join("/"));
+                if target.is_dir() && is_group(&target) {
+                    return Err(Error::format(
+                        store,
+                        format!(
+                            "'{}' is a group; an array does not replace it",
+                            parts.join("/")
+                        ),
+                    ));
+                }
+                write_then_rename(&target, |tmp| array.write_zarr(tmp, scheduler))
+            });
+        if outcome.is_err() {
+            for dir in created.iter().rev() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        outcome
     }
 
     /// This array if its blocks are even along every axis (all the length of the first but the

@@ -15,7 +15,8 @@ use crate::{Error, Resource, Result};
 pub enum ArrayFormat {
     /// numpy's `.npy` file.
     Npy,
-    /// A Zarr store (v2 or v3; a directory `*.zarr`); written as Zarr v3.
+    /// A Zarr store (v2 or v3; a directory `*.zarr`), or an array in its groups; written as Zarr
+    /// v3.
     Zarr,
     /// A dataset in an HDF5 file (`*.h5`, `*.hdf5`).
     Hdf5,
@@ -121,12 +122,7 @@ impl Location<'_> {
         match (self.format, self.node) {
             (ArrayFormat::Npy, _) => array.to_npy(path, scheduler),
             (ArrayFormat::Zarr, None) => array.to_zarr(path, scheduler),
-            (ArrayFormat::Zarr, Some(node)) => {
-                return Err(Error::InvalidOption(format!(
-                    "{}::{node}: arrays are written as the root of a new Zarr store; name the store alone",
-                    path.display()
-                )));
-            }
+            (ArrayFormat::Zarr, Some(node)) => array.to_zarr_node(path, node, scheduler),
             (ArrayFormat::Hdf5, Some(node)) => array.to_hdf5(path, node, scheduler),
             (ArrayFormat::Hdf5, None) => {
                 return Err(Error::InvalidOption(format!(
@@ -148,6 +144,7 @@ impl Location<'_> {
                         .any(|d| d.trim_start_matches('/') == node.trim_matches('/'))
                 })
             }
+            (ArrayFormat::Zarr, Some(node)) => self.path.join(node.trim_matches('/')).exists(),
             _ => self.path.exists(),
         }
     }

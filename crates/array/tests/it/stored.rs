@@ -235,6 +235,63 @@ fn a_failed_zarr_store_leaves_nothing_and_keeps_what_was_there() {
 }
 
 #[test]
+fn arrays_are_written_into_groups_of_a_zarr_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.zarr");
+    let x = Array::from_npy(stored("i32.npy"), ChunkSpec::Uniform(4)).unwrap();
+    let y = x.t().mul(3).unwrap();
+    let run = Scheduler::threaded();
+    x.to_zarr_node(&store, "a/b/x", &run).unwrap();
+    y.to_zarr_node(&store, "/a/y", &run).unwrap();
+    let read = |node: &str| {
+        Array::from_zarr(&store, node, ChunkSpec::Auto)
+            .unwrap()
+            .compute()
+            .unwrap()
+    };
+    assert_eq!(read("a/b/x"), truth("i32"));
+    assert_eq!(read("a/y"), y.compute().unwrap());
+    assert_eq!(entries(&store), ["a", "zarr.json"]);
+    assert_eq!(entries(&store.join("a")), ["b", "y", "zarr.json"]);
+
+    // Replacing an array keeps its neighbours; a failure keeps the array that was there and
+    // removes the groups it created.
+    y.to_zarr_node(&store, "a/b/x", &run).unwrap();
+    assert_eq!(read("a/b/x"), y.compute().unwrap());
+    let err = failing_at(&x.mul(2).unwrap(), 1)
+        .to_zarr_node(&store, "a/b/x", &Scheduler::synchronous())
+        .unwrap_err();
+    assert!(err.to_string().contains("disk on fire"), "{err}");
+    assert_eq!(read("a/b/x"), y.compute().unwrap());
+    assert!(
+        failing_at(&x, 1)
+            .to_zarr_node(&store, "new/deeper/z", &Scheduler::synchronous())
+            .is_err()
+    );
+    assert_eq!(entries(&store), ["a", "zarr.json"]);
+    assert_eq!(entries(&store.join("a/b")), ["x", "zarr.json"]);
+
+    // Not into an array, a v2 store, or over a group.
+    let cases = [
+        ("a/b/x/z", "'a/b/x' is an array, not a group to write into"),
+        ("a", "'a' is a group; an array does not replace it"),
+        ("a/.hidden", "'.hidden' cannot name a Zarr node"),
+    ];
+    for (node, message) in cases {
+        let err = x.to_zarr_node(&store, node, &run).unwrap_err().to_string();
+        assert!(err.contains(message), "{node}: {err}");
+    }
+    let err = x
+        .to_zarr_node(stored("f64.v2.zarr"), "x", &run)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the store is an array, not a group") || err.contains("Zarr v2"),
+        "{err}"
+    );
+}
+
+#[test]
 fn hdf5_stores_add_and_replace_datasets_without_touching_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("out.h5");

@@ -194,6 +194,35 @@ fn arrays_and_tables_convert_into_each_other() {
 }
 
 #[test]
+fn arrays_go_into_groups_of_a_zarr_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.zarr");
+    let node = |path: &str| format!("{}::{path}", store.display());
+    odo_ok(&fixture("in_i"), &node("raw/i"));
+    let out = blaze(&["query", X, "x.T", "--into", &node("derived/x_t")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        query_json(&format!("i={}", node("raw/i")), "i")["data"],
+        numpy("in_i")["data"]
+    );
+    assert_close(
+        &query_json(&format!("t={}", node("derived/x_t")), "t"),
+        &numpy("x_t"),
+    );
+    // The store names its arrays when asked for itself.
+    let out = blaze(&["discover", store.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("the store is a Zarr group; name an array in it")
+            && stderr(&out).contains("(it has derived/x_t, raw/i)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&["odo", &fixture("in_i"), &node("raw/i")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}
+
+#[test]
 fn array_results_go_into_tables() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("rows.csv");
