@@ -20,6 +20,8 @@ pub(crate) struct ArrayOutput<'a> {
     pub(crate) into: Option<&'a str>,
     pub(crate) if_exists: blaze_odo::IfExists,
     pub(crate) explain: bool,
+    /// The user's memory limit (`--memory-limit`), if any.
+    pub(crate) memory_limit: Option<u64>,
 }
 
 fn failed(e: impl std::fmt::Display) -> Failure {
@@ -89,6 +91,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
         }
         _ => (array.clone(), false),
     };
+    blaze_compute::check_printable(&computed, output.memory_limit).map_err(Failure::invalid)?;
     let block = computed.compute_with(&scheduler).map_err(failed)?;
     let data = blaze_compute::array_json(&block);
     let name = expr.name().unwrap_or("_").to_string();

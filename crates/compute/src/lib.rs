@@ -17,10 +17,12 @@ mod array;
 mod compile;
 mod engine;
 mod error;
+mod memory;
 mod pushdown;
 mod session;
 mod source;
 
 pub use array::array_json;
 pub use error::{Error, Result};
+pub use memory::check_printable;
 pub use session::{ResultStream, Session, SessionOptions};

@@ -143,6 +143,8 @@ fn array_outcome(
             ),
         ));
     }
+    blaze_compute::check_printable(array, None)
+        .map_err(|message| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, message))?;
     let block = array
         .compute()
         .map_err(|e| computation_failure(Error::Engine(e.to_string())))?;

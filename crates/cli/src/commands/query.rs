@@ -38,7 +38,9 @@ pub(crate) struct Args {
     #[arg(long)]
     explain: bool,
     /// Memory for sorts, group-bys and joins before they spill to disk; suffixes K, M, G
-    /// (default: unlimited).
+    /// (default: unlimited). An n-d array result printed whole must fit in it too (and, either
+    /// way, in the memory the system leaves the process); otherwise it is refused before it is
+    /// computed, and goes --into a file instead.
     #[arg(long, value_parser = parse_bytes)]
     memory_limit: Option<u64>,
     /// Compute everything locally, reading whole tables out of SQL databases, rather than
@@ -105,6 +107,7 @@ pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
             into: args.into.as_deref(),
             if_exists: args.if_exists.into(),
             explain: args.explain,
+            memory_limit: args.memory_limit,
         };
         return crate::arrays::run(expr, &array, &output);
     }

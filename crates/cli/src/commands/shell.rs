@@ -114,6 +114,8 @@ fn evaluate(session: &mut Session, line: &str, rows: u64) -> Result<(), Failure>
             into: None,
             if_exists: blaze_odo::IfExists::Fail,
             explain: false,
+            // A preview holds a few rows; the system's memory is still checked.
+            memory_limit: None,
         };
         return crate::arrays::run(&expr, &array, &output);
     }

@@ -338,6 +338,35 @@ fn array_errors_are_clear() {
 }
 
 #[test]
+fn an_array_result_larger_than_the_memory_limit_is_refused_before_it_is_computed() {
+    let out = blaze(&[
+        "query",
+        X,
+        "x * 2",
+        "--memory-limit",
+        "1K",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: the result (7 * 9 * float64) needs about 5.4 KiB of memory to print, more than the 1.0 KiB available; store it block by block with --into (out.npy, out.zarr, out.h5::/x) or print part of it\n"
+    );
+    // Part of it fits.
+    let out = blaze(&[
+        "query",
+        X,
+        "(x * 2)[:1, :2]",
+        "--memory-limit",
+        "1K",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn the_shell_computes_arrays_and_names_array_expressions() {
     let state = tempfile::tempdir().unwrap();
     let out = super::shell(
@@ -510,14 +539,25 @@ fn arrays_larger_than_the_memory_cap_are_stored_and_reduced_block_by_block() {
     let x = format!("x={}", big.display());
     let cap = 1024;
 
-    // Holding the whole result is refused under the cap: the cap is real.
+    // Printing the whole result is refused before it is computed, with the memory the cap
+    // leaves (less than the cap: the cap is real), instead of an abort half-way through.
     let whole = blaze_capped(cap, &["query", &x, "x + 1", "--format", "json"]);
-    assert_ne!(whole.status.code(), Some(0));
+    assert_eq!(whole.status.code(), Some(2), "{}", stderr(&whole));
+    let message = stderr(&whole);
     assert!(
-        stderr(&whole).contains("memory allocation"),
-        "{}",
-        stderr(&whole)
+        message.starts_with("error: the result (16384 * 16384 * float64) needs about ")
+            && message.contains(" of memory to print, more than the ")
+            && message.contains(" available; store it block by block with --into"),
+        "{message}"
     );
+    let available = message
+        .split(" more than the ")
+        .nth(1)
+        .and_then(|rest| rest.split(" available").next())
+        .unwrap();
+    assert!(available.ends_with(" MiB"), "{available}");
+    let mib: f64 = available.trim_end_matches(" MiB").parse().unwrap();
+    assert!(mib < cap as f64, "{available}");
 
     // Stored block by block into Zarr and into HDF5 (2 GiB each, every value 1).
     let zarr = dir.path().join("out.zarr");
