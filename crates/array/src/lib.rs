@@ -56,3 +56,4 @@ pub use hdf5::hdf5_datasets;
 pub use index::Index;
 pub use npy::{NpyHeader, NpyWriter, read_npy_header};
 pub use reduce::Reduction;
+pub use zarr::zarr_arrays;

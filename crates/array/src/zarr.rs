@@ -35,6 +35,16 @@ fn node_path(node: &str) -> String {
     format!("/{}", node.trim_matches('/'))
 }
 
+/// The paths of the arrays in the Zarr store `store` (`group/name`, in name order) when its
+/// root is a group; empty when it is an array.
+pub fn zarr_arrays(store: &Path) -> Vec<String> {
+    let mut arrays = Vec::new();
+    if is_group(store) {
+        arrays_in(store, "", &mut arrays);
+    }
+    arrays
+}
+
 /// Whether `dir` holds a Zarr group (v3's `zarr.json` of node type group, or v2's `.zgroup`).
 fn is_group(dir: &Path) -> bool {
     dir.join(".zgroup").is_file()

@@ -51,8 +51,14 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             _ => None,
         })
         .collect();
+    let is_array = |n: &str| {
+        arrays.contains_key(n)
+            || arrays
+                .keys()
+                .any(|k| k.strip_prefix(n).is_some_and(|rest| rest.starts_with('.')))
+    };
     let (array_names, table_names): (Vec<&str>, Vec<&str>) =
-        names.iter().partition(|n| arrays.contains_key(**n));
+        names.iter().partition(|n| is_array(n));
     match (array_names.first(), table_names.first()) {
         (None, _) => Ok(None),
         (Some(a), Some(t)) => Err(Error::Unsupported(format!(
@@ -73,15 +79,27 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
     }
 }
 
+/// `d.group.x` for a chain of fields of a symbol.
+fn member_path(expr: &Expr) -> Option<String> {
+    match expr.op() {
+        Op::Symbol { name } => Some(name.clone()),
+        Op::Field { child, field } => Some(format!("{}.{field}", member_path(child)?)),
+        _ => None,
+    }
+}
+
 fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
     let array = |e: &Expr| term(e, arrays)?.array(e);
+    if let Some(path) = member_path(expr) {
+        return match arrays.get(&path) {
+            Some(array) => Ok(Term::Array(array.clone())),
+            None => Err(Error::Binding(format!(
+                "'{path}' is a group of arrays ({}); name one of them",
+                expr.dshape()
+            ))),
+        };
+    }
     Ok(match expr.op() {
-        Op::Symbol { name } => Term::Array(
-            arrays
-                .get(name)
-                .cloned()
-                .ok_or_else(|| Error::Binding(format!("'{name}' is not bound to an array")))?,
-        ),
         Op::Literal(Value::Int(i)) => Term::Scalar(Scalar::Int(*i)),
         Op::Literal(Value::Float(f)) => Term::Scalar(Scalar::Float(*f)),
         Op::Literal(Value::Bool(b)) => Term::Scalar(Scalar::Bool(*b)),

@@ -38,6 +38,13 @@ pub struct SessionOptions {
     pub no_pushdown: bool,
 }
 
+/// Whether the array key `key` is a member of the file or store bound as `name`
+/// (`name.group.x`).
+fn is_member_of(key: &str, name: &str) -> bool {
+    key.strip_prefix(name)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
 /// Bound data and the engine that computes expressions over it.
 pub struct Session {
     runtime: Arc<tokio::runtime::Runtime>,
@@ -47,7 +54,8 @@ pub struct Session {
     /// The bound tables that are in SQL databases, where expressions over them are computed.
     tables: DatabaseTables,
     no_pushdown: bool,
-    /// The names bound to n-d arrays, computed by blaze-array rather than the table engine.
+    /// The names bound to n-d arrays, computed by blaze-array rather than the table engine; the
+    /// arrays of a file or store of several are keyed by their path (`d.group.x`).
     arrays: HashMap<String, blaze_array::Array>,
 }
 
@@ -101,7 +109,18 @@ impl Session {
     /// are then not discovered, and a value that does not fit stops the computation reading
     /// it), else as discovered.
     pub fn bind_as(&mut self, name: &str, uri: &str, dshape: Option<DataShape>) -> Result<&Expr> {
-        if let blaze_odo::Resource::Array { .. } = blaze_odo::Resource::parse(uri)? {
+        if let blaze_odo::Resource::Array { path, .. } = blaze_odo::Resource::parse(uri)? {
+            self.arrays.retain(|key, _| !is_member_of(key, name));
+            if let Some(members) = blaze_odo::array_members(uri)? {
+                // A file or store of several arrays: a record of them (`d.group.x`).
+                let dshape = blaze_odo::members_datashape(&members, &path)?;
+                for (member, array) in members {
+                    let key = format!("{name}.{}", member.replace('/', "."));
+                    self.arrays.insert(key, array);
+                }
+                self.namespace.bind(name, symbol(name, dshape));
+                return Ok(self.namespace.get(name).expect("just bound"));
+            }
             let array = blaze_odo::open_array(uri)?;
             let dshape = blaze_datashape::parse(&array.datashape())
                 .map_err(|e| Error::Binding(format!("{uri}: {e}")))?;
@@ -109,7 +128,8 @@ impl Session {
             self.namespace.bind(name, symbol(name, dshape));
             return Ok(self.namespace.get(name).expect("just bound"));
         }
-        self.arrays.remove(name);
+        self.arrays
+            .retain(|key, _| key != name && !is_member_of(key, name));
         let dshape = match dshape {
             Some(dshape) => dshape,
             None => blaze_odo::discover(uri, &self.read)?.datashape,

@@ -171,7 +171,90 @@ pub(crate) fn datashape(array: &Array, path: &Path) -> Result<DataShape> {
     })
 }
 
+/// The arrays of a file or store that holds several (an HDF5 file of more than one dataset, a
+/// Zarr store whose root is a group), each with its path (`group/name`), lazily; `None` when
+/// `uri` names one array. Datasets of element types blaze-array does not read (strings,
+/// records) are left out.
+pub fn array_members(uri: &str) -> Result<Option<Vec<(String, Array)>>> {
+    let Resource::Array { path, format, node } = Resource::parse(uri)? else {
+        return Ok(None);
+    };
+    if node.is_some() {
+        return Ok(None);
+    }
+    members(&path, format)
+}
+
+fn members(path: &Path, format: ArrayFormat) -> Result<Option<Vec<(String, Array)>>> {
+    let names: Vec<String> = match format {
+        ArrayFormat::Npy => return Ok(None),
+        ArrayFormat::Hdf5 => {
+            blaze_array::hdf5_datasets(path).map_err(|e| array_error(path.display(), e))?
+        }
+        ArrayFormat::Zarr => blaze_array::zarr_arrays(path),
+    };
+    if names.len() < 2 && (format == ArrayFormat::Hdf5 || names.is_empty()) {
+        return Ok(None);
+    }
+    let arrays = names
+        .iter()
+        .filter_map(|name| {
+            let at = Location {
+                path,
+                format,
+                node: Some(name),
+            };
+            Some((name.trim_start_matches('/').to_owned(), at.open().ok()?))
+        })
+        .collect();
+    Ok(Some(arrays))
+}
+
+/// The datashape of several arrays by path: a record with a field per array, nested by group
+/// (`{raw: {x: 10 * float64}, y: 5 * int64}`).
+pub fn members_datashape(members: &[(String, Array)], path: &Path) -> Result<DataShape> {
+    fn record(entries: &[(Vec<&str>, DataShape)]) -> blaze_datashape::Result<DataShape> {
+        let mut fields: Vec<(String, DataShape)> = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let (parts, shape) = &entries[i];
+            let head = parts[0];
+            if parts.len() == 1 {
+                fields.push((head.to_owned(), shape.clone()));
+                i += 1;
+                continue;
+            }
+            let group: Vec<(Vec<&str>, DataShape)> = entries[i..]
+                .iter()
+                .take_while(|(p, _)| p.len() > 1 && p[0] == head)
+                .map(|(p, s)| (p[1..].to_vec(), s.clone()))
+                .collect();
+            i += group.len();
+            fields.push((head.to_owned(), record(&group)?));
+        }
+        DataShape::record(fields)
+    }
+    let entries = members
+        .iter()
+        .map(|(name, array)| Ok((name.split('/').collect(), datashape(array, path)?)))
+        .collect::<Result<Vec<_>>>()?;
+    record(&entries).map_err(|source| Error::Datashape {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 pub(crate) fn discover(at: Location<'_>) -> Result<Discovery> {
+    if at.node.is_none()
+        && let Some(members) = members(at.path, at.format)?
+    {
+        return Ok(Discovery {
+            datashape: members_datashape(&members, at.path)?,
+            rows_read: 0,
+            complete: true,
+            csv: None,
+        });
+    }
     let array = at.open()?;
     Ok(Discovery {
         datashape: datashape(&array, at.path)?,

@@ -44,7 +44,7 @@ mod source;
 mod sqlite;
 mod target;
 
-pub use array::{ArrayFormat, open_array, write_array};
+pub use array::{ArrayFormat, array_members, members_datashape, open_array, write_array};
 pub use array_table::array_as_table;
 pub use blaze_server::compute as compute_on_server;
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};

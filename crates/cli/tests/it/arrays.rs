@@ -209,8 +209,19 @@ fn arrays_go_into_groups_of_a_zarr_store() {
         &query_json(&format!("t={}", node("derived/x_t")), "t"),
         &numpy("x_t"),
     );
-    // The store names its arrays when asked for itself.
+    // The store is a record of its arrays; moved as one array, it names them.
     let out = blaze(&["discover", store.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        "{derived: {x_t: 9 * 7 * float64}, raw: {i: 6 * 5 * int32}}\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&[
+        "odo",
+        store.to_str().unwrap(),
+        dir.path().join("one.npy").to_str().unwrap(),
+    ]);
     assert!(
         stderr(&out).contains("the store is a Zarr group; name an array in it")
             && stderr(&out).contains("(it has derived/x_t, raw/i)"),
@@ -220,6 +231,42 @@ fn arrays_go_into_groups_of_a_zarr_store() {
     let out = blaze(&["odo", &fixture("in_i"), &node("raw/i")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_of_several_arrays_binds_as_a_record_of_them() {
+    let h5 = stored("data.h5");
+    let out = blaze(&["discover", &h5]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The strings dataset has no array element type here and is left out.
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<String>(),
+        "{b:9*2*bool,f32:5*4*3*float32,f64:13*7*float64,group:{inner:{chunked:13*7*float64}},\
+         i32:6*9*int32,i64:11*int64,u8:4*10*uint8}"
+    );
+    let d = format!("d={h5}");
+    let nested = query_json(&d, "d.group.inner.chunked");
+    assert_eq!(nested["datashape"], "13 * 7 * float64");
+    assert_eq!(
+        nested["data"],
+        query_json(&format!("f={h5}::/f64"), "f")["data"]
+    );
+    let doubled = query_json(&d, "d.i64 * 2");
+    let single = query_json(&format!("i={h5}::/i64"), "i * 2");
+    assert_eq!(doubled["data"], single["data"]);
+
+    let out = blaze(&["query", &d, "d.group", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "'d.group' is a group of arrays ({inner: {chunked: 13 * 7 * float64}}); name one of them"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // A Zarr store whose root is a group, too.
+    let g = format!("g={}", stored("group.zarr"));
+    assert_eq!(query_json(&g, "g.inner.data")["data"], nested["data"]);
 }
 
 #[test]
@@ -406,8 +453,13 @@ fn zarr_and_hdf5_arrays_are_discovered_and_queried() {
         let expected = query_json(&format!("e={}", stored("f64.npy")), "e[10:, ::2].T");
         assert_close(&query_json(&format!("x={uri}"), "x[10:, ::2].T"), &expected);
     }
-    // A file of several datasets needs one named; the message lists them.
-    let out = blaze(&["discover", &stored("data.h5")]);
+    // Moving a file of several datasets needs one named; the message lists them.
+    let dir = tempfile::tempdir().unwrap();
+    let out = blaze(&[
+        "odo",
+        &stored("data.h5"),
+        dir.path().join("one.npy").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("name the HDF5 dataset, as in")
