@@ -109,7 +109,9 @@ impl Session {
     /// are then not discovered, and a value that does not fit stops the computation reading
     /// it), else as discovered.
     pub fn bind_as(&mut self, name: &str, uri: &str, dshape: Option<DataShape>) -> Result<&Expr> {
-        if let blaze_odo::Resource::Array { path, .. } = blaze_odo::Resource::parse(uri)? {
+        if let blaze_odo::Resource::Array { path, .. } = blaze_odo::Resource::parse(uri)?
+            && !blaze_odo::holds_records(uri)?
+        {
             self.arrays.retain(|key, _| !is_member_of(key, name));
             if let Some(members) = blaze_odo::array_members(uri)? {
                 // A file or store of several arrays: a record of them (`d.group.x`).

@@ -244,7 +244,28 @@ pub fn members_datashape(members: &[(String, Array)], path: &Path) -> Result<Dat
     })
 }
 
+/// Whether the array resource at `uri` holds records (a `.npy` file of a structured dtype, as
+/// numpy saves a record array): it is then a table, one column per field.
+pub fn holds_records(uri: &str) -> Result<bool> {
+    Ok(match Resource::parse(uri)? {
+        Resource::Array {
+            path,
+            format: ArrayFormat::Npy,
+            ..
+        } => crate::npy_records::is_record_npy(&path),
+        _ => false,
+    })
+}
+
 pub(crate) fn discover(at: Location<'_>) -> Result<Discovery> {
+    if at.format == ArrayFormat::Npy && crate::npy_records::is_record_npy(at.path) {
+        return Ok(Discovery {
+            datashape: crate::npy_records::discover(at.path)?,
+            rows_read: 0,
+            complete: true,
+            csv: None,
+        });
+    }
     if at.node.is_none()
         && let Some(members) = members(at.path, at.format)?
     {

@@ -75,7 +75,7 @@ pub fn array_as_table(array: &Array, what: &str) -> Result<BatchSource> {
             .map(|i| Field::new(column_name(i), arrow_type(array.dtype()), false))
             .collect::<Vec<_>>(),
     ));
-    let datashape = table_datashape(&schema, shape[0], what)?;
+    let datashape = table_datashape(&schema, shape[0], Path::new(what))?;
     let slabs: Vec<[usize; 2]> = array
         .chunks()
         .bounds(0)
@@ -113,10 +113,10 @@ pub fn array_as_table(array: &Array, what: &str) -> Result<BatchSource> {
     })
 }
 
-/// `rows * {f0: T, ...}`.
-fn table_datashape(schema: &Schema, rows: usize, what: &str) -> Result<DataShape> {
+/// The datashape of `rows` rows of `schema`: `rows * {f0: T, ...}`; errors name `what`.
+pub(crate) fn table_datashape(schema: &Schema, rows: usize, what: &Path) -> Result<DataShape> {
     let datashape_error = |source| Error::Datashape {
-        path: what.into(),
+        path: what.to_path_buf(),
         source,
     };
     let (_, measure) = blaze_datashape::arrow::from_arrow_schema(schema)

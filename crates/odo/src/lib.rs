@@ -32,6 +32,7 @@ mod fileset;
 mod format;
 mod graph;
 mod mongo;
+mod npy_records;
 mod odo;
 mod parquet_encoder;
 mod postgres;
@@ -44,7 +45,9 @@ mod source;
 mod sqlite;
 mod target;
 
-pub use array::{ArrayFormat, array_members, members_datashape, open_array, write_array};
+pub use array::{
+    ArrayFormat, array_members, holds_records, members_datashape, open_array, write_array,
+};
 pub use array_table::array_as_table;
 pub use blaze_server::compute as compute_on_server;
 pub use discover::{CsvDialect, CsvOptions, DiscoverOptions, Discovery, discover_path};

@@ -270,6 +270,35 @@ fn a_file_of_several_arrays_binds_as_a_record_of_them() {
 }
 
 #[test]
+fn record_arrays_saved_by_numpy_are_tables() {
+    let records = stored("records.npy");
+    let out = blaze(&["discover", &records]);
+    assert_eq!(
+        stdout(&out),
+        "3 * {id: int32, amount: float64, name: string, code: string, ok: bool}\n",
+        "{}",
+        stderr(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("records.csv");
+    odo_ok(&records, csv.to_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "id,amount,name,code,ok\n1,2.5,alice,x,true\n2,-1.0,bob,yy,false\n3,0.0,ω,,true\n"
+    );
+    let r = format!("r={records}");
+    assert_eq!(query_json(&r, "r[r.ok].amount.sum()")["data"], 2.5);
+    assert_eq!(
+        query_json(&r, "r.name")["data"],
+        serde_json::json!(["alice", "bob", "ω"])
+    );
+    // Padding between aligned fields is skipped.
+    let aligned = query_json(&format!("a={}", stored("records_aligned.npy")), "a");
+    assert_eq!(aligned["datashape"], "1 * {a: int8, b: float64}");
+    assert_eq!(aligned["data"], serde_json::json!([[7, 1.5]]));
+}
+
+#[test]
 fn array_results_go_into_tables() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("rows.csv");

@@ -77,6 +77,11 @@ pub(crate) fn open_source(
         Resource::Sqlite { path, table } => {
             sqlite::read(path, require_table(resource, table)?, dshape, batch_rows)
         }
+        Resource::Array {
+            path,
+            format: crate::array::ArrayFormat::Npy,
+            ..
+        } if crate::npy_records::is_record_npy(path) => crate::npy_records::open(path, batch_rows),
         Resource::Array { path, format, node } => crate::array_table::array_as_table(
             &crate::array::Location {
                 path,
