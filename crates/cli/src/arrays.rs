@@ -91,6 +91,9 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
         }
         _ => (array.clone(), false),
     };
+    if matches!(output.format, QueryFormat::Arrow) {
+        return write_arrow_rows(expr, &computed);
+    }
     blaze_compute::check_printable(&computed, output.memory_limit).map_err(Failure::invalid)?;
     let block = computed.compute_with(&scheduler).map_err(failed)?;
     let data = blaze_compute::array_json(&block);
@@ -125,14 +128,25 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
             scalar => writeln!(out, "{scalar}").map_err(|e| e.to_string()),
         },
         QueryFormat::Csv => write_csv(&mut out, &data),
-        QueryFormat::Arrow => Err(
-            "an n-d array result prints as table, json, ndjson or csv, or goes --into a .npy file, a Zarr store or an HDF5 dataset"
-                .into(),
-        ),
+        QueryFormat::Arrow => unreachable!("Arrow streams are written above"),
     };
     written
         .and_then(|()| out.flush().map_err(|e| e.to_string()))
         .map_err(Failure::invalid)
+}
+
+/// The rows of a 1-d or 2-d array (columns f0, f1, …) as an Arrow IPC stream on stdout, a block
+/// of rows at a time, so that the whole array is never held.
+fn write_arrow_rows(expr: &Expr, array: &Array) -> Result<(), Failure> {
+    let rows = blaze_odo::array_as_table(array, &expr.to_string()).map_err(Failure::from_odo)?;
+    let mut out = std::io::stdout().lock();
+    let mut writer = arrow::ipc::writer::StreamWriter::try_new(&mut out, &rows.schema)
+        .map_err(Failure::failed)?;
+    for batch in rows.batches {
+        let batch = batch.map_err(Failure::from_odo)?;
+        writer.write(&batch).map_err(Failure::failed)?;
+    }
+    writer.finish().map_err(Failure::failed)
 }
 
 /// One line per element of a 1-d array, one line per row of a 2-d one.

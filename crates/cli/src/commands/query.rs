@@ -65,7 +65,7 @@ pub(crate) enum QueryFormat {
     Ndjson,
     /// CSV with a header.
     Csv,
-    /// An Arrow IPC stream.
+    /// An Arrow IPC stream (an n-d array of one or two dimensions: its rows, columns f0, f1, …).
     Arrow,
 }
 

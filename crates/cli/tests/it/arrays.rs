@@ -299,6 +299,47 @@ fn record_arrays_saved_by_numpy_are_tables() {
 }
 
 #[test]
+fn array_results_stream_as_arrow_rows() {
+    let out = blaze(&["query", X, "x[2:6].T", "--format", "arrow"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reader =
+        arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(out.stdout), None).unwrap();
+    let names: Vec<String> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["f0", "f1", "f2", "f3"]);
+    let mut got = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for row in 0..batch.num_rows() {
+            for column in batch.columns() {
+                let text = arrow::util::display::array_value_to_string(column, row).unwrap();
+                got.push(text.parse::<f64>().unwrap());
+            }
+        }
+    }
+    let mut want = Vec::new();
+    flatten(&numpy("cli_x_rows_t")["data"], &mut want);
+    assert_eq!(got, want);
+    let out = blaze(&[
+        "query",
+        &format!("a={}", fixture("in_a3")),
+        "a",
+        "--format",
+        "arrow",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a table holds arrays of one or two dimensions"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn array_results_go_into_tables() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("rows.csv");
