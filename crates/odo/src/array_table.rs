@@ -230,7 +230,7 @@ fn common_type(schema: &Schema, path: &Path) -> Result<DType> {
             let ty = blaze_datashape::arrow::from_arrow_type(field.data_type())
                 .map_or_else(|_| field.data_type().to_string(), |d| d.to_string());
             Error::InvalidOption(format!(
-                "{}: column '{}' is {ty}; only numeric and boolean columns become an n-d array",
+                "{}: column '{}' is {ty}; only numeric and boolean columns become an n-d array (select those, or write a table format such as .parquet)",
                 path.display(),
                 field.name(),
             ))
