@@ -48,8 +48,10 @@ pub fn zarr_arrays(store: &Path) -> Vec<String> {
 /// Whether `dir` holds a Zarr group (v3's `zarr.json` of node type group, or v2's `.zgroup`).
 fn is_group(dir: &Path) -> bool {
     dir.join(".zgroup").is_file()
-        || std::fs::read_to_string(dir.join("zarr.json"))
-            .is_ok_and(|text| text.contains("\"group\""))
+        || std::fs::read_to_string(dir.join("zarr.json")).is_ok_and(|text| {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .is_ok_and(|meta| meta.get("node_type").is_some_and(|t| t == "group"))
+        })
 }
 
 /// The paths of the arrays under the group directory `dir`, each prefixed by `prefix`, in name

@@ -271,6 +271,27 @@ fn arrays_are_written_into_groups_of_a_zarr_store() {
     assert_eq!(entries(&store), ["a", "zarr.json"]);
     assert_eq!(entries(&store.join("a/b")), ["x", "zarr.json"]);
 
+    // An array whose attributes mention "group" is still an array.
+    let tagged = dir.path().join("tagged.zarr");
+    x.to_zarr(&tagged, &run).unwrap();
+    let meta = std::fs::read_to_string(tagged.join("zarr.json")).unwrap();
+    let meta = meta.replacen(
+        "\"attributes\": {",
+        "\"attributes\": {\"kind\": \"group\",",
+        1,
+    );
+    assert!(meta.contains("\"kind\": \"group\""), "{meta}");
+    std::fs::write(tagged.join("zarr.json"), meta).unwrap();
+    assert!(blaze_array::zarr_arrays(&tagged).is_empty());
+    let err = x
+        .to_zarr_node(&tagged, "inner", &run)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the store is an array, not a group to write into"),
+        "{err}"
+    );
+
     // Not into an array, a v2 store, or over a group.
     let cases = [
         ("a/b/x/z", "'a/b/x' is an array, not a group to write into"),
