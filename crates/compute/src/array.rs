@@ -41,6 +41,13 @@ fn failed(e: blaze_array::Error) -> Error {
     Error::Engine(e.to_string())
 }
 
+/// Whether the array key `key` is a member of the file or store bound as `name`
+/// (`name.group.x`).
+pub(crate) fn is_member_of(key: &str, name: &str) -> bool {
+    key.strip_prefix(name)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
 /// `expr` as a lazy array over `arrays` (name → array), or `None` when it uses no array.
 pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Option<Array>> {
     let names: Vec<&str> = expr
@@ -51,12 +58,7 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             _ => None,
         })
         .collect();
-    let is_array = |n: &str| {
-        arrays.contains_key(n)
-            || arrays
-                .keys()
-                .any(|k| k.strip_prefix(n).is_some_and(|rest| rest.starts_with('.')))
-    };
+    let is_array = |n: &str| arrays.contains_key(n) || arrays.keys().any(|k| is_member_of(k, n));
     let (array_names, table_names): (Vec<&str>, Vec<&str>) =
         names.iter().partition(|n| is_array(n));
     match (array_names.first(), table_names.first()) {

@@ -38,13 +38,6 @@ pub struct SessionOptions {
     pub no_pushdown: bool,
 }
 
-/// Whether the array key `key` is a member of the file or store bound as `name`
-/// (`name.group.x`).
-fn is_member_of(key: &str, name: &str) -> bool {
-    key.strip_prefix(name)
-        .is_some_and(|rest| rest.starts_with('.'))
-}
-
 /// Bound data and the engine that computes expressions over it.
 pub struct Session {
     runtime: Arc<tokio::runtime::Runtime>,
@@ -112,7 +105,8 @@ impl Session {
         if let blaze_odo::Resource::Array { path, .. } = blaze_odo::Resource::parse(uri)?
             && !blaze_odo::holds_records(uri)?
         {
-            self.arrays.retain(|key, _| !is_member_of(key, name));
+            self.arrays
+                .retain(|key, _| !crate::array::is_member_of(key, name));
             if let Some(members) = blaze_odo::array_members(uri)? {
                 // A file or store of several arrays: a record of them (`d.group.x`).
                 let dshape = blaze_odo::members_datashape(&members, &path)?;
@@ -131,7 +125,7 @@ impl Session {
             return Ok(self.namespace.get(name).expect("just bound"));
         }
         self.arrays
-            .retain(|key, _| key != name && !is_member_of(key, name));
+            .retain(|key, _| key != name && !crate::array::is_member_of(key, name));
         let dshape = match dshape {
             Some(dshape) => dshape,
             None => blaze_odo::discover(uri, &self.read)?.datashape,
