@@ -186,41 +186,61 @@ impl<'a> Compiler<'a> {
         if !depends_on_positions(expr) {
             return Ok(frame);
         }
-        // Parquet files are read in pieces in parallel, and the pieces' rows interleave: where
-        // positions matter (windows, head, slices), each file is read whole, in order.
+        // Where positions matter (windows, head, slices), batches are not dealt out to be
+        // worked on in parallel, which would interleave them. Files are read in partitions,
+        // consecutive runs of rows (no partition takes another's files when it runs out),
+        // that only [`TopPerGroup`] knows to take in turn: for anything else the rows are
+        // read as one partition, in order.
         let (mut state, plan) = frame.into_parts();
-        state
-            .config_mut()
-            .options_mut()
-            .optimizer
-            .repartition_file_scans = false;
+        let options = state.config_mut().options_mut();
+        options.optimizer.enable_round_robin_repartition = false;
+        options.execution.enable_file_stream_work_stealing = false;
+        if self.needs_rows_in_one_stream(expr) {
+            options.execution.target_partitions = 1;
+        }
         Ok(DataFrame::new(state, plan))
     }
 
-    /// The rows of `frame` (the frame of `rows`) that satisfy `predicate` computed as "the
-    /// first `n` of each group" by [`TopPerGroup`], where the predicate has that form
-    /// (`t.v.rank(method='first', by=t.g) <= n`, or `<`, either way round) and the operator
-    /// can compute it: memory is not limited (it cannot spill) and the rows' order is the
-    /// order they are read in (not a sort's, which the engine may leave out).
-    fn first_per_group(
+    /// Whether `expr` depends on the positions of rows other than through selections that
+    /// [`TopPerGroup`] computes (see [`Compiler::first_per_group_form`]).
+    fn needs_rows_in_one_stream(&self, expr: &Expr) -> bool {
+        match expr.op() {
+            Op::Selection { child, predicate }
+                if self.first_per_group_form(predicate, child).is_some() =>
+            {
+                // The predicate reads only columns of `child`, and no windows.
+                self.needs_rows_in_one_stream(child)
+            }
+            Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. } => true,
+            _ => expr
+                .children()
+                .into_iter()
+                .any(|child| self.needs_rows_in_one_stream(child)),
+        }
+    }
+
+    /// `predicate`, a selection's of `rows`, as "the first `n` of each group", where it has
+    /// that form (`t.v.rank(method='first', by=t.g) <= n`, or `<`, either way round) and
+    /// [`TopPerGroup`] can compute it: memory is not limited (it cannot spill) and the rows'
+    /// order is the order they are read in (not a sort's, which the engine may leave out).
+    fn first_per_group_form<'e>(
         &self,
-        predicate: &Expr,
+        predicate: &'e Expr,
         rows: &Expr,
-        frame: &DataFrame,
-    ) -> Result<Option<DataFrame>> {
+    ) -> Option<FirstPerGroup<'e>> {
         let limited = !matches!(
             self.ctx.runtime_env().memory_pool.memory_limit(),
             MemoryLimit::Infinite
         );
         let Op::Binary { op, lhs, rhs } = predicate.op() else {
-            return Ok(None);
+            return None;
         };
         let (rank, n) = match (op, lhs.op(), rhs.op()) {
             (BinaryOp::Le, _, Op::Literal(Value::Int(n))) => (lhs, *n),
             (BinaryOp::Lt, _, Op::Literal(Value::Int(n))) => (lhs, n.saturating_sub(1)),
             (BinaryOp::Ge, Op::Literal(Value::Int(n)), _) => (rhs, *n),
             (BinaryOp::Gt, Op::Literal(Value::Int(n)), _) => (rhs, n.saturating_sub(1)),
-            _ => return Ok(None),
+            _ => return None,
         };
         let Op::Window {
             func:
@@ -232,22 +252,41 @@ impl<'a> Compiler<'a> {
             by,
         } = rank.op()
         else {
-            return Ok(None);
+            return None;
         };
         if limited || sorted(rows) || child.has_window() || by.iter().any(Expr::has_window) {
-            return Ok(None);
+            return None;
         }
-        let keys = by
+        Some(FirstPerGroup {
+            value: child,
+            by,
+            ascending: *ascending,
+            n: usize::try_from(n).unwrap_or(0),
+        })
+    }
+
+    /// The rows of `frame` (the frame of `rows`) that satisfy `predicate`, computed by
+    /// [`TopPerGroup`] where [`Compiler::first_per_group_form`] says it can.
+    fn first_per_group(
+        &self,
+        predicate: &Expr,
+        rows: &Expr,
+        frame: &DataFrame,
+    ) -> Result<Option<DataFrame>> {
+        let Some(first) = self.first_per_group_form(predicate, rows) else {
+            return Ok(None);
+        };
+        let keys = first
+            .by
             .iter()
             .map(|key| column(key, rows))
             .collect::<Result<Vec<_>>>()?;
         let order = Order {
-            ascending: *ascending,
-            nulls_first: !ascending,
+            ascending: first.ascending,
+            nulls_first: !first.ascending,
         };
-        let n = usize::try_from(n).unwrap_or(0);
         let (state, plan) = frame.clone().into_parts();
-        let node = TopPerGroup::new(plan, keys, column(child, rows)?, order, n);
+        let node = TopPerGroup::new(plan, keys, column(first.value, rows)?, order, first.n);
         let plan = LogicalPlan::Extension(Extension {
             node: Arc::new(node),
         });
@@ -614,6 +653,15 @@ fn depends_on_positions(expr: &Expr) -> bool {
         expr.op(),
         Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. }
     ) || expr.children().into_iter().any(depends_on_positions)
+}
+
+/// A selection's predicate "among the first `n` of its group (rows of equal `by`) ordered by
+/// `value`", ties ranked in row order.
+struct FirstPerGroup<'e> {
+    value: &'e Expr,
+    by: &'e [Expr],
+    ascending: bool,
+    n: usize,
 }
 
 /// Whether `expr`'s rows are in an order made by sorting (a sort or a sample) rather than the

@@ -2,11 +2,15 @@
 //! `t[t.v.rank(ascending=False, method='first', by=t.g) <= n]` asks for.
 //!
 //! The engine computes that predicate as a window function, which sorts every row by group
-//! and value. [`TopPerGroup`] instead reads the rows once, in their order, and keeps for each
-//! group the `n` best so far (a new row displaces the worst only when strictly better, so
-//! equal values keep row order, as 'first' ranks them). The rows kept come out in their
-//! original order, as a selection's do. It keeps `n` rows per group in memory and cannot
-//! spill, so the compiler uses it only where memory is not limited.
+//! and value. [`TopPerGroup`] instead reads the rows once and keeps for each group the `n`
+//! best so far (a new row displaces the worst only when strictly better, so equal values keep
+//! row order, as 'first' ranks them). Each partition of its input is read by a task of its
+//! own; the rows each keeps are then read again, partition after partition, to keep the `n`
+//! best of all. That is the rows' order when partitions are consecutive runs of rows in order,
+//! as the pieces of a file scan are (the compiler turns off the round-robin repartitioning
+//! that would deal batches out instead, and the scan's stealing of another partition's files). The rows kept come out in their original order, as
+//! a selection's do. It keeps `n` rows per group per partition in memory and cannot spill, so
+//! the compiler uses it only where memory is not limited.
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,8 +20,9 @@ use arrow::compute::{SortOptions, interleave};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use arrow::row::{RowConverter, SortField};
+use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{DFSchemaRef, Result, internal_err};
+use datafusion::common::{DFSchemaRef, DataFusionError, Result, internal_err};
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan, UserDefinedLogicalNodeCore};
@@ -126,7 +131,8 @@ impl UserDefinedLogicalNodeCore for TopPerGroup {
     }
 }
 
-/// The operator [`TopPerGroup`] plans to. It reads one stream, in order.
+/// The operator [`TopPerGroup`] plans to. It reads every partition of its input, each in
+/// order, and writes one.
 #[derive(Debug)]
 pub(crate) struct TopPerGroupExec {
     input: Arc<dyn ExecutionPlan>,
@@ -198,9 +204,10 @@ impl ExecutionPlan for TopPerGroupExec {
         vec![&self.input]
     }
 
-    /// One stream, so that rows arrive in their order (ties are kept in row order).
+    /// Any partitions: each is read in order, and they are taken to follow one another (see
+    /// the module's documentation).
     fn required_input_distribution(&self) -> Vec<Distribution> {
-        vec![Distribution::SinglePartition]
+        vec![Distribution::UnspecifiedDistribution]
     }
 
     fn maintains_input_order(&self) -> Vec<bool> {
@@ -265,23 +272,46 @@ impl ExecutionPlan for TopPerGroupExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 || self.input.output_partitioning().partition_count() != 1 {
-            return internal_err!("TopPerGroupExec reads and writes one partition");
+        if partition != 0 {
+            return internal_err!("TopPerGroupExec writes one partition");
         }
-        let schema = self.schema();
-        let mut input = self.input.execute(0, Arc::clone(&context))?;
-        let reservation = MemoryConsumer::new("TopPerGroup").register(context.memory_pool());
-        let mut tops = Tops::new(self, reservation)?;
         let batch_size = context.session_config().batch_size();
+        let reservation = |part: String| {
+            MemoryConsumer::new(format!("TopPerGroup{part}")).register(context.memory_pool())
+        };
+        let partitions = self.input.output_partitioning().partition_count();
+        let mut inputs = Vec::with_capacity(partitions);
+        for part in 0..partitions {
+            let input = self.input.execute(part, Arc::clone(&context))?;
+            inputs.push((input, Tops::new(self, reservation(format!("[{part}]")))?));
+        }
+        // The rows each partition kept, read again in partition order, when there are several.
+        let mut all = (partitions > 1)
+            .then(|| Tops::new(self, reservation(String::new())))
+            .transpose()?;
         let kept = stream::once(async move {
-            while let Some(batch) = input.next().await {
-                tops.push(batch?)?;
+            let tasks: Vec<_> = inputs
+                .into_iter()
+                .map(|(input, tops)| SpawnedTask::spawn(tops.read(input, batch_size)))
+                .collect();
+            let mut batches = Vec::new();
+            for task in tasks {
+                let kept = task
+                    .join_unwind()
+                    .await
+                    .map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))??;
+                match &mut all {
+                    Some(all) => kept.into_iter().try_for_each(|batch| all.push(batch))?,
+                    None => batches = kept,
+                }
             }
-            let batches = tops.finish(batch_size)?;
-            Ok::<_, datafusion::error::DataFusionError>(stream::iter(batches.into_iter().map(Ok)))
+            if let Some(all) = all {
+                batches = all.finish(batch_size)?;
+            }
+            Ok::<_, DataFusionError>(stream::iter(batches.into_iter().map(Ok)))
         })
         .try_flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, kept)))
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), kept)))
     }
 }
 
@@ -359,6 +389,18 @@ impl Tops {
             spare: Vec::new(),
             reservation,
         })
+    }
+
+    /// Reads all of `input`; the rows kept, in the order they were read.
+    async fn read(
+        mut self,
+        mut input: SendableRecordBatchStream,
+        batch_size: usize,
+    ) -> Result<Vec<RecordBatch>> {
+        while let Some(batch) = input.next().await {
+            self.push(batch?)?;
+        }
+        self.finish(batch_size)
     }
 
     /// Offers each row of `batch` to its group.

@@ -133,3 +133,111 @@ fn agrees_with_the_window_function_over_many_batches() {
         );
     }
 }
+
+/// The ids of the rows among the first `n` of their group (`g`) by `v`, greatest first,
+/// equal values in row order, of those rows of `table` (g, id, v) that `keep` keeps; in row
+/// order.
+fn first_per_group(table: &[(u64, u64, u64)], keep: impl Fn(u64) -> bool, n: usize) -> Vec<u64> {
+    let mut groups: std::collections::BTreeMap<u64, Vec<(u64, u64)>> = Default::default();
+    for &(g, id, v) in table.iter().filter(|row| keep(row.2)) {
+        groups.entry(g).or_default().push((v, id));
+    }
+    let mut ids: Vec<u64> = groups
+        .into_values()
+        .flat_map(|mut rows| {
+            // A stable sort: equal values stay in row order.
+            rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+            rows.into_iter().take(n).map(|(_, id)| id)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn reads_the_files_of_a_glob_in_parallel_and_keeps_their_order() {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, RecordBatch, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::parquet::arrow::ArrowWriter;
+
+    // Three Parquet files of 20,000 rows (the engine reads them as two partitions on two
+    // cores), values from 0 to 4 so that nearly every group's first rows tie across files.
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("g", DataType::Utf8, false),
+        Field::new("id", DataType::Int64, false),
+        Field::new("v", DataType::Int64, false),
+    ]));
+    let mut table = Vec::new();
+    let mut x: u64 = 987654321;
+    for file in 0..3 {
+        let start = table.len();
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            table.push(((x >> 33) % 50, table.len() as u64, (x >> 45) % 5));
+        }
+        let rows = &table[start..];
+        let columns: Vec<arrow::array::ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| format!("g{}", r.0)),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.1 as i64),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.2 as i64),
+            )),
+        ];
+        let path = dir.path().join(format!("part-{file}.parquet"));
+        let mut writer =
+            ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema.clone(), None)
+                .unwrap();
+        writer
+            .write(&RecordBatch::try_new(schema.clone(), columns).unwrap())
+            .unwrap();
+        writer.close().unwrap();
+    }
+    let pattern = format!("{}/*.parquet", dir.path().display());
+    let s = super::session(&[("t", &pattern)]);
+    let ids = |text: &str| -> Vec<u64> {
+        rows(&s, text)
+            .iter()
+            .map(|row| row[0].parse().unwrap())
+            .collect()
+    };
+
+    let text = "t[t.v.rank(ascending=False, method='first', by=t.g) <= 3].id";
+    let explained = s.explain(&s.parse(text).unwrap()).unwrap();
+    assert!(explained.contains("TopPerGroupExec"), "{explained}");
+    assert_eq!(
+        ids(text),
+        first_per_group(&table, |_| true, 3),
+        "{explained}"
+    );
+
+    // Over a selection: the filter is not dealt batches round-robin, which would interleave
+    // them.
+    let text = "t[t.v > 0][t[t.v > 0].v.rank(ascending=False, method='first', by=t[t.v > 0].g) \
+                <= 2].id";
+    let explained = s.explain(&s.parse(text).unwrap()).unwrap();
+    assert!(explained.contains("TopPerGroupExec"), "{explained}");
+    assert!(!explained.contains("RoundRobin"), "{explained}");
+    assert_eq!(ids(text), first_per_group(&table, |v| v > 0, 2));
+
+    // Other expressions that depend on positions read the rows as one stream, in order.
+    let text = "t[t.v > 3].id.head(5)";
+    let explained = s.explain(&s.parse(text).unwrap()).unwrap();
+    assert!(!explained.contains("RoundRobin"), "{explained}");
+    assert!(!explained.contains("CoalescePartitions"), "{explained}");
+    let want: Vec<u64> = table
+        .iter()
+        .filter(|r| r.2 > 3)
+        .map(|r| r.1)
+        .take(5)
+        .collect();
+    assert_eq!(ids(text), want);
+}
