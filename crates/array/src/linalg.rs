@@ -181,9 +181,9 @@ impl Tensordot {
                     pairs.push((a.reshape(&[rows, k])?, b.reshape(&[k, cols])?));
                 }
                 let block = match dtype {
-                    DType::UInt8 => product::<u8>(&pairs, rows, cols)?,
-                    DType::Int32 => product::<i32>(&pairs, rows, cols)?,
-                    DType::Int64 => product::<i64>(&pairs, rows, cols)?,
+                    DType::UInt8 => integer_product::<u8>(&pairs, rows, cols)?,
+                    DType::Int32 => integer_product::<i32>(&pairs, rows, cols)?,
+                    DType::Int64 => integer_product::<i64>(&pairs, rows, cols)?,
                     DType::Float32 => product::<f32>(&pairs, rows, cols)?,
                     DType::Float64 => product::<f64>(&pairs, rows, cols)?,
                     DType::Bool => {
@@ -197,7 +197,8 @@ impl Tensordot {
     }
 }
 
-/// The sum of `a · b` over the pairs, each `a` `rows × k`, each `b` `k × cols`.
+/// The sum of `a · b` over the pairs, each `a` `rows × k`, each `b` `k × cols` (floats, by
+/// matrixmultiply's or BLAS's kernels).
 fn product<T: Element + LinalgScalar>(
     pairs: &[(Block, Block)],
     rows: usize,
@@ -210,4 +211,33 @@ fn product<T: Element + LinalgScalar>(
         general_mat_mul(T::one(), &a, &b, T::one(), &mut out);
     }
     Ok(Block::new(out.into_dyn()))
+}
+
+/// [`product`] for integers, wrapping on overflow as numpy's does: computed in `i64`, whose
+/// wrapping sums and products agree with a narrower type's modulo its width.
+fn integer_product<T: Element>(
+    pairs: &[(Block, Block)],
+    rows: usize,
+    cols: usize,
+) -> Result<Block, BoxError> {
+    let mut out = vec![0i64; rows * cols];
+    for (a, b) in pairs {
+        let a = a.expect::<T>()?.view().into_dimensionality::<Ix2>()?;
+        let b = b.expect::<T>()?.view().into_dimensionality::<Ix2>()?;
+        for (a_row, out_row) in a.rows().into_iter().zip(out.chunks_exact_mut(cols.max(1))) {
+            for (&x, b_row) in a_row.iter().zip(b.rows()) {
+                let x = x.to_i64();
+                if x == 0 {
+                    continue;
+                }
+                for (o, &y) in out_row.iter_mut().zip(b_row) {
+                    *o = o.wrapping_add(x.wrapping_mul(y.to_i64()));
+                }
+            }
+        }
+    }
+    let values = out.into_iter().map(T::from_i64).collect();
+    Ok(Block::new(
+        ndarray::Array2::from_shape_vec((rows, cols), values)?.into_dyn(),
+    ))
 }

@@ -290,3 +290,23 @@ fn integer_sums_wrap_on_overflow_as_numpys_do() {
         );
     }
 }
+
+#[test]
+fn integer_matrix_products_wrap_on_overflow_as_numpys_do() {
+    // numpy: np.array([[2**62, 3]]) @ np.array([[4], [5]]) == [[15]] (2**64 + 15 wraps), the
+    // same in int32 with 2**30, and np.array([[200, 100]], np.uint8) @ [[2], [3]] == [[188]].
+    fn product<T: blaze_array::Element>(a: [T; 2], b: [T; 2], chunks: usize) -> Vec<T> {
+        let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[1, 2]), a.to_vec()).unwrap();
+        let b = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 1]), b.to_vec()).unwrap();
+        let a = Array::from_ndarray(a, chunks).unwrap();
+        let b = Array::from_ndarray(b, chunks).unwrap();
+        let out = a.matmul(&b).unwrap().compute().unwrap();
+        out.as_array::<T>().unwrap().iter().copied().collect()
+    }
+    for chunks in [1, 2] {
+        assert_eq!(product::<i64>([1 << 62, 3], [4, 5], chunks), [15]);
+        assert_eq!(product::<i32>([1 << 30, 3], [4, 5], chunks), [15]);
+        assert_eq!(product::<u8>([200, 100], [2, 3], chunks), [188]);
+        assert_eq!(product::<i64>([-7, 3], [4, -5], chunks), [-43]);
+    }
+}
