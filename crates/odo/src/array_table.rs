@@ -7,6 +7,8 @@
 //!   common type, as pandas' `to_numpy` makes it; a table of one column is a 1-d array. A
 //!   missing value becomes NaN in a float array and is an error in any other, naming the
 //!   column and the row: a value is never invented.
+//! - A table with text columns written to a `.npy` file becomes a numpy record array, a field
+//!   per column ([`crate::npy_records`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -162,6 +164,10 @@ pub(crate) fn write_table(
     to: Location<'_>,
     progress: &dyn Fn(u64),
 ) -> Result<u64> {
+    let numeric = |f: &Arc<Field>| element_type(f.data_type()).is_some();
+    if to.format == ArrayFormat::Npy && !schema.fields().iter().all(numeric) {
+        return crate::npy_records::write(schema, batches, to.path, progress);
+    }
     let dtype = common_type(schema, to.path)?;
     let trailing: &[usize] = match schema.fields().len() {
         1 => &[],
@@ -230,7 +236,7 @@ fn common_type(schema: &Schema, path: &Path) -> Result<DType> {
             let ty = blaze_datashape::arrow::from_arrow_type(field.data_type())
                 .map_or_else(|_| field.data_type().to_string(), |d| d.to_string());
             Error::InvalidOption(format!(
-                "{}: column '{}' is {ty}; only numeric and boolean columns become an n-d array (select those, or write a table format such as .parquet)",
+                "{}: column '{}' is {ty}; only numeric and boolean columns become an n-d array (select those, write a .npy file, which holds text as a record array, or write a table format such as .parquet)",
                 path.display(),
                 field.name(),
             ))

@@ -29,6 +29,8 @@ pub enum Kind {
     Array(crate::array::ArrayFormat),
     /// The blocks of an n-d array, computed as a task graph: the arrays' hub.
     ArrayBlocks,
+    /// A numpy record array in a `.npy` file (a structured dtype): a table.
+    NpyRecords,
 }
 
 impl Kind {
@@ -56,6 +58,7 @@ impl fmt::Display for Kind {
             Kind::Array(format) => format.name(),
             Kind::ArrayBlocks => "n-d array blocks",
             Kind::ArrowBatches => "Arrow record batches",
+            Kind::NpyRecords => ".npy record array",
         };
         f.write_str(name)
     }
@@ -94,6 +97,8 @@ pub enum Conversion {
     /// Gather numeric columns into a 2-d array of their common type (1-d for one column), a
     /// batch at a time.
     TableToArray,
+    /// Read a numpy record array's fields as columns, a batch of records at a time.
+    ReadNpyRecords,
     /// Insert record batches into a new MongoDB collection, renamed over the target when
     /// complete.
     WriteMongo,
@@ -126,8 +131,9 @@ impl Conversion {
             }
             Conversion::ArrayToTable => "rows of a 1-d or 2-d array, columns f0, f1, …",
             Conversion::TableToArray => {
-                "numeric columns as rows × columns of their common type, a batch at a time"
+                "numeric columns as rows × columns of their common type, a batch at a time; a table with text goes into a .npy file as a record array instead"
             }
+            Conversion::ReadNpyRecords => "fields as columns, a batch of records at a time",
             Conversion::WriteMongo => {
                 "insert_many into a temporary collection, renamed over the target"
             }
@@ -236,6 +242,9 @@ impl Default for Graph {
             graph.add_edge(stored, blocks, (Conversion::ReadArray, 0.1));
             graph.add_edge(blocks, stored, (Conversion::WriteArray, 0.2));
         }
+        // A numpy record array is a table (written by TableToArray, which knows the columns).
+        let records = graph.add_node(Kind::NpyRecords);
+        graph.add_edge(records, hub, (Conversion::ReadNpyRecords, 0.2));
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))

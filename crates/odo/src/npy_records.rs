@@ -1,20 +1,29 @@
 //! numpy record arrays in `.npy` files (a structured dtype, as `np.save` writes a recarray or
-//! `df.to_records()`) read as tables: one column per field, a batch of records at a time.
+//! `df.to_records()`) read as tables, one column per field, a batch of records at a time; and
+//! tables with text written as them.
 //!
 //! Fields of booleans, integers, floats, fixed-width byte strings (`S`) and unicode strings
 //! (`U`) are read; padding fields (unnamed `V`) are skipped. Other field types, sub-array
-//! fields and Fortran order are errors that name the field.
+//! fields and Fortran order are errors that name the field. Written files have a field per
+//! column: numbers and booleans of the column's type, text as unicode (`U`) as wide as its
+//! longest value.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
-    Int64Array, RecordBatch, StringArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+    Array as _, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array,
+    Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt16Array, UInt32Array,
+    UInt64Array,
 };
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{
+    DataType, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, Schema,
+    SchemaRef, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow::ipc::reader::FileReader;
+use arrow::ipc::writer::FileWriter;
 use blaze_datashape::DataShape;
 
 use crate::array_table::table_datashape;
@@ -349,6 +358,273 @@ fn column(bytes: &[u8], itemsize: usize, f: &RecordField) -> ArrayRef {
                 .collect::<String>()
         }))),
     }
+}
+
+/// Writes a table as a numpy record array at `path` (as `np.save(df.to_records(index=False))`
+/// would); returns the rows written. The header states the row count and each text field's
+/// width, so the rows are first staged in an Arrow IPC file beside `path`; the `.npy` file is
+/// written under a temporary name and renamed into place, so a failure leaves nothing behind.
+pub(crate) fn write(
+    schema: &Schema,
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    path: &Path,
+    progress: &dyn Fn(u64),
+) -> Result<u64> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut fields = schema
+        .fields()
+        .iter()
+        .map(|f| record_field(f, path))
+        .collect::<Result<Vec<_>>>()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let staged = tempfile::Builder::new()
+        .prefix(".blaze-records.")
+        .tempfile_in(parent)
+        .map_err(io)?;
+    let ipc_error = |e: arrow::error::ArrowError| format_error(path, e.to_string());
+    let mut rows = 0;
+    let mut stage =
+        FileWriter::try_new(BufWriter::new(staged.as_file()), schema).map_err(ipc_error)?;
+    for batch in batches {
+        let batch = batch?;
+        for (field, column) in fields.iter_mut().zip(batch.columns()) {
+            check_complete(column, field, rows, path)?;
+            if field.kind == Kind::Unicode {
+                field.size = field.size.max(4 * longest_text(column).map_err(ipc_error)?);
+            }
+        }
+        rows += batch.num_rows();
+        stage.write(&batch).map_err(ipc_error)?;
+        progress(rows as u64);
+    }
+    stage.finish().map_err(ipc_error)?;
+    drop(stage);
+
+    let mut itemsize = 0;
+    for field in &mut fields {
+        // numpy has no zero-width strings: `<U1` holds the empty ones.
+        field.size = field.size.max(1);
+        if field.kind == Kind::Unicode {
+            field.size = field.size.next_multiple_of(4);
+        }
+        field.offset = itemsize;
+        itemsize += field.size;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .tempfile_in(parent)
+        .map_err(io)?;
+    let mut writer = BufWriter::new(out.as_file());
+    writer
+        .write_all(&record_header(&fields, rows))
+        .map_err(io)?;
+    let staged =
+        FileReader::try_new(File::open(staged.path()).map_err(io)?, None).map_err(ipc_error)?;
+    let mut bytes = Vec::new();
+    for batch in staged {
+        let batch = batch.map_err(ipc_error)?;
+        bytes.clear();
+        bytes.resize(batch.num_rows() * itemsize, 0);
+        for (field, column) in fields.iter().zip(batch.columns()) {
+            encode(column, field, itemsize, &mut bytes).map_err(ipc_error)?;
+        }
+        writer.write_all(&bytes).map_err(io)?;
+    }
+    writer.flush().map_err(io)?;
+    drop(writer);
+    out.as_file().sync_all().map_err(io)?;
+    out.persist(path).map_err(|e| io(e.error))?;
+    Ok(rows as u64)
+}
+
+/// The field column `field` becomes (a text field's width is found as the rows are read), or
+/// an error naming a column of a type numpy records are not written with here.
+fn record_field(field: &Field, path: &Path) -> Result<RecordField> {
+    let (kind, size) = match field.data_type() {
+        DataType::Boolean => (Kind::Bool, 1),
+        DataType::Int8 => (Kind::Int, 1),
+        DataType::Int16 => (Kind::Int, 2),
+        DataType::Int32 => (Kind::Int, 4),
+        DataType::Int64 => (Kind::Int, 8),
+        DataType::UInt8 => (Kind::UInt, 1),
+        DataType::UInt16 => (Kind::UInt, 2),
+        DataType::UInt32 => (Kind::UInt, 4),
+        DataType::UInt64 => (Kind::UInt, 8),
+        DataType::Float32 => (Kind::Float, 4),
+        DataType::Float64 => (Kind::Float, 8),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => (Kind::Unicode, 0),
+        other => {
+            let ty = blaze_datashape::arrow::from_arrow_type(other)
+                .map_or_else(|_| other.to_string(), |d| d.to_string());
+            return Err(Error::InvalidOption(format!(
+                "{}: column '{}' is {ty}; a numpy record array is written with numbers, booleans and text (cast the column to a string, or write a table format such as .parquet)",
+                path.display(),
+                field.name()
+            )));
+        }
+    };
+    Ok(RecordField {
+        name: field.name().clone(),
+        kind,
+        size,
+        offset: 0,
+    })
+}
+
+/// An error if `column` misses a value where `field` cannot hold one (only floats can, as
+/// NaN): a value is never invented. `rows_before` places the row.
+fn check_complete(
+    column: &ArrayRef,
+    field: &RecordField,
+    rows_before: usize,
+    path: &Path,
+) -> Result<()> {
+    if field.kind == Kind::Float || column.null_count() == 0 {
+        return Ok(());
+    }
+    let row = (0..column.len()).find(|&i| column.is_null(i)).unwrap_or(0);
+    Err(Error::InvalidOption(format!(
+        "{}: column '{}' is missing a value in row {} of the table, which a numpy record array cannot hold (fill the missing values first, or write a table format such as .parquet)",
+        path.display(),
+        field.name,
+        rows_before + row + 1
+    )))
+}
+
+/// The number of characters in the longest text of `column`.
+fn longest_text(column: &ArrayRef) -> arrow::error::Result<usize> {
+    let text = arrow::compute::cast(column, &DataType::Utf8)?;
+    Ok(text
+        .as_string::<i32>()
+        .iter()
+        .flatten()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0))
+}
+
+/// A version 1.0 header (2.0 when there are too many fields for 1.0) for `fields` and `rows`,
+/// padded to a multiple of 64 bytes.
+fn record_header(fields: &[RecordField], rows: usize) -> Vec<u8> {
+    let descr: Vec<String> = fields
+        .iter()
+        .map(|f| format!("({}, '{}')", python_str(&f.name), numpy_type(f)))
+        .collect();
+    let mut dict = format!(
+        "{{'descr': [{}], 'fortran_order': False, 'shape': ({rows},), }}",
+        descr.join(", ")
+    );
+    // Version 1.0 counts the header's bytes (with up to 63 of padding and a newline) in 16 bits.
+    let (version, prefix) = if dict.len() + 64 <= usize::from(u16::MAX) {
+        (1u8, 10)
+    } else {
+        (2, 12)
+    };
+    let unpadded = prefix + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY".to_vec();
+    out.extend_from_slice(&[version, 0]);
+    if version == 1 {
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// numpy's name for a field's type: `<i8`, `|b1`, `<U5`.
+fn numpy_type(field: &RecordField) -> String {
+    let size = field.size;
+    match field.kind {
+        Kind::Bool => "|b1".to_owned(),
+        Kind::Int | Kind::UInt | Kind::Float => {
+            let code = match field.kind {
+                Kind::Int => 'i',
+                Kind::UInt => 'u',
+                _ => 'f',
+            };
+            let order = if size == 1 { '|' } else { '<' };
+            format!("{order}{code}{size}")
+        }
+        Kind::Unicode => format!("<U{}", size / 4),
+        Kind::Bytes => format!("|S{size}"),
+        Kind::Void => format!("|V{size}"),
+    }
+}
+
+/// `text` as a Python string literal (single-quoted, escaped, non-ASCII as `\u` escapes).
+fn python_str(text: &str) -> String {
+    let mut out = String::from("'");
+    for c in text.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c if u32::from(c) <= 0xffff => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Writes `column`'s values into field `field` of `bytes`, records of `itemsize` bytes.
+fn encode(
+    column: &ArrayRef,
+    field: &RecordField,
+    itemsize: usize,
+    bytes: &mut [u8],
+) -> arrow::error::Result<()> {
+    let cells = bytes
+        .chunks_exact_mut(itemsize)
+        .map(|record| &mut record[field.offset..field.offset + field.size]);
+    macro_rules! numbers {
+        ($type:ty, $missing:expr) => {
+            for (cell, value) in cells.zip(column.as_primitive::<$type>().iter()) {
+                cell.copy_from_slice(&value.unwrap_or($missing).to_le_bytes());
+            }
+        };
+    }
+    match column.data_type() {
+        DataType::Boolean => {
+            for (cell, value) in cells.zip(column.as_boolean().iter()) {
+                cell[0] = u8::from(value.unwrap_or(false));
+            }
+        }
+        DataType::Int8 => numbers!(Int8Type, 0),
+        DataType::Int16 => numbers!(Int16Type, 0),
+        DataType::Int32 => numbers!(Int32Type, 0),
+        DataType::Int64 => numbers!(Int64Type, 0),
+        DataType::UInt8 => numbers!(UInt8Type, 0),
+        DataType::UInt16 => numbers!(UInt16Type, 0),
+        DataType::UInt32 => numbers!(UInt32Type, 0),
+        DataType::UInt64 => numbers!(UInt64Type, 0),
+        DataType::Float32 => numbers!(Float32Type, f32::NAN),
+        DataType::Float64 => numbers!(Float64Type, f64::NAN),
+        _ => {
+            let text = arrow::compute::cast(column, &DataType::Utf8)?;
+            for (cell, value) in cells.zip(text.as_string::<i32>().iter()) {
+                for (unit, c) in cell.chunks_exact_mut(4).zip(value.unwrap_or("").chars()) {
+                    unit.copy_from_slice(&u32::from(c).to_le_bytes());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

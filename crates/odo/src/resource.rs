@@ -278,6 +278,11 @@ impl Resource {
             Resource::Postgres { .. } => crate::graph::Kind::Postgres,
             Resource::Mongo { .. } => crate::graph::Kind::Mongo,
             Resource::Blaze { .. } => crate::graph::Kind::BlazeServer,
+            Resource::Array {
+                path,
+                format: crate::array::ArrayFormat::Npy,
+                ..
+            } if crate::npy_records::is_record_npy(path) => crate::graph::Kind::NpyRecords,
             Resource::Array { format, .. } => crate::graph::Kind::Array(*format),
         }
     }

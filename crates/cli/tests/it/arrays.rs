@@ -299,6 +299,80 @@ fn record_arrays_saved_by_numpy_are_tables() {
 }
 
 #[test]
+fn tables_with_text_are_written_as_record_arrays() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = dir.path().join("iris.npy");
+    odo_ok("examples/data/iris.csv", iris.to_str().unwrap());
+    let bytes = std::fs::read(&iris).unwrap();
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    assert_eq!((10 + header_len) % 64, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&bytes[10..10 + header_len]).trim_end(),
+        "{'descr': [('sepal_length', '<f8'), ('sepal_width', '<f8'), ('petal_length', '<f8'), \
+         ('petal_width', '<f8'), ('species', '<U15')], 'fortran_order': False, 'shape': (150,), }"
+    );
+    // 4 floats and 15 UCS-4 characters (Iris-versicolor) per record.
+    assert_eq!(bytes.len(), 10 + header_len + 150 * (4 * 8 + 15 * 4));
+    let out = blaze(&["discover", iris.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out).replace(['\n', ' '], ""),
+        "150*{sepal_length:float64,sepal_width:float64,petal_length:float64,petal_width:float64,species:string}"
+    );
+    let i = format!("i={}", iris.display());
+    assert_eq!(
+        query_json(&i, "i[i.species == 'Iris-versicolor'].petal_length.max()")["data"],
+        5.1
+    );
+    assert_eq!(query_json(&i, "i.species.nunique()")["data"], 3);
+
+    // numpy's own record array, through a table and back, keeps its values (its byte string
+    // field comes back as unicode text).
+    let again = dir.path().join("again.npy");
+    odo_ok(&stored("records.npy"), again.to_str().unwrap());
+    let out = blaze(&["discover", again.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        "3 * {id: int32, amount: float64, name: string, code: string, ok: bool}\n"
+    );
+    let csv = dir.path().join("again.csv");
+    odo_ok(again.to_str().unwrap(), csv.to_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "id,amount,name,code,ok\n1,2.5,alice,x,true\n2,-1.0,bob,yy,false\n3,0.0,ω,,true\n"
+    );
+
+    // A missing text value cannot be held, and nothing is left behind.
+    let gaps = dir.path().join("gaps.csv");
+    std::fs::write(&gaps, "id,name\n1,a\n2,\n").unwrap();
+    let target = dir.path().join("gaps.npy");
+    let out = blaze(&[
+        "odo",
+        gaps.to_str().unwrap(),
+        target.to_str().unwrap(),
+        "--dshape",
+        "var * {id: int64, name: ?string}",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "column 'name' is missing a value in row 2 of the table, which a numpy record array cannot hold"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "left behind: {names:?}"
+    );
+}
+
+#[test]
 fn array_results_stream_as_arrow_rows() {
     let out = blaze(&["query", X, "x[2:6].T", "--format", "arrow"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -373,11 +447,12 @@ fn array_results_go_into_tables() {
 fn tables_that_are_not_arrays_are_refused_and_leave_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.npy");
-    let refused = |from: &str, message: &str| {
-        let out = blaze(&["odo", from, target.to_str().unwrap()]);
+    let refused = |from: &str, to: &str, message: &str| {
+        let to = dir.path().join(to);
+        let out = blaze(&["odo", from, to.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{from}");
         assert!(stderr(&out).contains(message), "{from}: {}", stderr(&out));
-        assert!(!target.exists(), "{from}");
+        assert!(!to.exists(), "{from}");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             0,
@@ -386,7 +461,14 @@ fn tables_that_are_not_arrays_are_refused_and_leave_nothing() {
     };
     refused(
         "examples/data/iris.csv",
+        "out.zarr",
         "column 'species' is string; only numeric and boolean columns become an n-d array",
+    );
+    // A .npy file takes text as a record array, but not times.
+    refused(
+        "examples/data/events.jsonl",
+        "out.npy",
+        "column 'when' is datetime[tz='UTC']; a numpy record array is written with numbers, booleans and text",
     );
     // Rows of integers are written before the missing value is met.
     let gaps = dir.path().join("gaps.csv");
