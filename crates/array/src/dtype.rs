@@ -47,6 +47,19 @@ impl DType {
         }
     }
 
+    /// numpy's type string for it, little-endian, as `.npy` headers and Zarr v2 metadata give
+    /// it: `<f8`, `|b1`.
+    pub(crate) fn numpy_descr(self) -> &'static str {
+        match self {
+            DType::Bool => "|b1",
+            DType::UInt8 => "|u1",
+            DType::Int32 => "<i4",
+            DType::Int64 => "<i8",
+            DType::Float32 => "<f4",
+            DType::Float64 => "<f8",
+        }
+    }
+
     /// The type named `name` (`float64`, `int32`, …), if it is one of the six.
     pub fn from_name(name: &str) -> Option<DType> {
         DType::ALL.into_iter().find(|d| d.name() == name)

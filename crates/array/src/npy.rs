@@ -56,17 +56,6 @@ impl Bytes for bool {
     }
 }
 
-fn descr(dtype: DType) -> &'static str {
-    match dtype {
-        DType::Bool => "|b1",
-        DType::UInt8 => "|u1",
-        DType::Int32 => "<i4",
-        DType::Int64 => "<i8",
-        DType::Float32 => "<f4",
-        DType::Float64 => "<f8",
-    }
-}
-
 /// What a `.npy` header says: element type, shape, and where the data starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NpyHeader {
@@ -119,7 +108,7 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
         .ok_or_else(|| Error::format(path, "the .npy header has no 'descr'"))?;
     let dtype = DType::ALL
         .into_iter()
-        .find(|&t| descr(t) == d || descr(t).trim_start_matches(['<', '|']) == d.trim_start_matches(['<', '|', '=']))
+        .find(|&t| t.numpy_descr() == d || t.numpy_descr().trim_start_matches(['<', '|']) == d.trim_start_matches(['<', '|', '=']))
         .ok_or_else(|| Error::format(path, format!("unsupported element type '{d}' (bool, uint8, int32, int64, float32 and float64 are)")))?;
     let fortran_order = field("fortran_order").is_some_and(|v| v.starts_with("True"));
     let shape_text = field("shape")
@@ -162,7 +151,7 @@ fn header_bytes_at_least(dtype: DType, shape: &[usize], len: usize) -> Vec<u8> {
     };
     let mut dict = format!(
         "{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
-        descr(dtype)
+        dtype.numpy_descr()
     );
     let unpadded = 10 + dict.len() + 1;
     let total = unpadded.next_multiple_of(64).max(len);

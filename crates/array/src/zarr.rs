@@ -76,9 +76,65 @@ fn arrays_in(dir: &Path, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Makes `dir` a Zarr v3 group unless it is one (recording it in `created` if it was not
-/// there); an array or a Zarr v2 node there is an error naming `store`.
-fn ensure_group(store: &Path, dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+/// The Zarr format of a store written into: that of its root group (v3 for a new store).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    V2,
+    V3,
+}
+
+impl Format {
+    fn of_store(store: &Path) -> Format {
+        if store.join(".zgroup").is_file() || store.join(".zarray").is_file() {
+            Format::V2
+        } else {
+            Format::V3
+        }
+    }
+
+    /// Whether `dir` holds a node's metadata in this format.
+    fn marks(self, dir: &Path) -> bool {
+        match self {
+            Format::V2 => dir.join(".zgroup").is_file() || dir.join(".zarray").is_file(),
+            Format::V3 => dir.join("zarr.json").is_file(),
+        }
+    }
+
+    fn other(self) -> Format {
+        match self {
+            Format::V2 => Format::V3,
+            Format::V3 => Format::V2,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::V2 => "Zarr v2",
+            Format::V3 => "Zarr v3",
+        }
+    }
+
+    /// A new group's metadata: its file name and text.
+    fn group_metadata(self) -> (&'static str, &'static str) {
+        match self {
+            Format::V2 => (".zgroup", "{\n  \"zarr_format\": 2\n}\n"),
+            Format::V3 => (
+                "zarr.json",
+                "{\n  \"zarr_format\": 3,\n  \"node_type\": \"group\",\n  \"attributes\": {}\n}\n",
+            ),
+        }
+    }
+}
+
+/// Makes `dir` a group of the store's `format` unless it is one (recording it in `created` if
+/// it was not there); an array, or a node of the other format, there is an error naming
+/// `store`.
+fn ensure_group(
+    store: &Path,
+    dir: &Path,
+    format: Format,
+    created: &mut Vec<PathBuf>,
+) -> Result<()> {
     let node = dir
         .strip_prefix(store)
         .map(|p| p.display().to_string())
@@ -88,13 +144,17 @@ fn ensure_group(store: &Path, dir: &Path, created: &mut Vec<PathBuf>) -> Result<
     } else {
         format!("'{node}'")
     };
-    if dir.join(".zgroup").is_file() || dir.join(".zarray").is_file() {
+    if format.other().marks(dir) {
         return Err(Error::format(
             store,
-            format!("{named} is Zarr v2; arrays are written into Zarr v3 stores only"),
+            format!(
+                "{named} is {} in a {} store; a store's nodes are written in its format",
+                format.other().name(),
+                format.name()
+            ),
         ));
     }
-    if dir.join("zarr.json").is_file() {
+    if format.marks(dir) {
         return if is_group(dir) {
             Ok(())
         } else {
@@ -120,11 +180,8 @@ fn ensure_group(store: &Path, dir: &Path, created: &mut Vec<PathBuf>) -> Result<
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         created.push(dir.to_path_buf());
     }
-    std::fs::write(
-        dir.join("zarr.json"),
-        "{\n  \"zarr_format\": 3,\n  \"node_type\": \"group\",\n  \"attributes\": {}\n}\n",
-    )
-    .map_err(|e| Error::io(dir, e))
+    let (file, text) = format.group_metadata();
+    std::fs::write(dir.join(file), text).map_err(|e| Error::io(dir, e))
 }
 
 fn store_error(store: &Path, e: impl std::fmt::Display) -> Error {
@@ -267,14 +324,17 @@ impl Array {
     /// store appears complete or not at all (it is written under a temporary name and renamed).
     pub fn to_zarr(&self, store: impl AsRef<Path>, scheduler: &Scheduler<'_>) -> Result<()> {
         let array = self.regular()?;
-        write_then_rename(store.as_ref(), |tmp| array.write_zarr(tmp, scheduler))
+        write_then_rename(store.as_ref(), |tmp| {
+            array.write_zarr(tmp, Format::V3, scheduler)
+        })
     }
 
-    /// Computes the array into the Zarr v3 store `store` as the array at `node` (`group/name`),
-    /// creating the store and the groups on the way that are not there yet. The array's
-    /// directory appears complete or not at all, replacing an array already at `node`; groups
-    /// created for it are removed again if writing fails. A store whose root is an array, a
-    /// Zarr v2 store and a path through an array are errors.
+    /// Computes the array into the Zarr store `store` as the array at `node` (`group/name`),
+    /// creating the store (Zarr v3) and the groups on the way that are not there yet; in a
+    /// Zarr v2 store (as zarr-python 2 writes them) the groups and the array are written in
+    /// v2. The array's directory appears complete or not at all, replacing an array already at
+    /// `node`; groups created for it are removed again if writing fails. A store whose root is
+    /// an array and a path through an array are errors.
     pub fn to_zarr_node(
         &self,
         store: impl AsRef<Path>,
@@ -296,11 +356,12 @@ impl Array {
             ));
         }
         let array = self.regular()?;
+        let format = Format::of_store(store);
         let mut created = Vec::new();
         let mut groups = std::iter::once(store.to_path_buf())
             .chain((1..parts.len()).map(|n| store.join(parts[..n].join("/"))));
         let outcome = groups
-            .try_for_each(|dir| ensure_group(store, &dir, &mut created))
+            .try_for_each(|dir| ensure_group(store, &dir, format, &mut created))
             .and_then(|()| {
                 let target = store.join(parts.join("/"));
                 if target.is_dir() && is_group(&target) {
@@ -312,7 +373,7 @@ impl Array {
                         ),
                     ));
                 }
-                write_then_rename(&target, |tmp| array.write_zarr(tmp, scheduler))
+                write_then_rename(&target, |tmp| array.write_zarr(tmp, format, scheduler))
             });
         if outcome.is_err() {
             for dir in created.iter().rev() {
@@ -339,9 +400,11 @@ impl Array {
         self.rechunk(ChunkSpec::Shape(lengths))
     }
 
-    fn write_zarr(&self, dir: &Path, scheduler: &Scheduler<'_>) -> Result<()> {
+    /// Writes the array into `dir` as a Zarr array of `format`, zstd-compressed (level 1), one
+    /// chunk per block.
+    fn write_zarr(&self, dir: &Path, format: Format, scheduler: &Scheduler<'_>) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let fs = FilesystemStore::new(dir).map_err(|e| store_error(dir, e))?;
+        let fs = Arc::new(FilesystemStore::new(dir).map_err(|e| store_error(dir, e))?);
         let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
         let chunk: Vec<u64> = self
             .chunks()
@@ -349,18 +412,44 @@ impl Array {
             .iter()
             .map(|d| d.first().copied().unwrap_or(1).max(1) as u64)
             .collect();
-        let zarr = ArrayBuilder::new(
-            shape,
-            chunk,
-            zarr_type(self.dtype()),
-            FillValue::from(vec![0u8; self.dtype().size()]),
-        )
-        .bytes_to_bytes_codecs(vec![Arc::new(zarrs::array::codec::ZstdCodec::new(
-            1, false,
-        ))])
-        .build(Arc::new(fs), "/")
-        .map_err(|e| store_error(dir, e))?;
-        zarr.store_metadata().map_err(|e| store_error(dir, e))?;
+        let zarr = match format {
+            Format::V3 => ArrayBuilder::new(
+                shape,
+                chunk,
+                zarr_type(self.dtype()),
+                FillValue::from(vec![0u8; self.dtype().size()]),
+            )
+            .bytes_to_bytes_codecs(vec![Arc::new(zarrs::array::codec::ZstdCodec::new(
+                1, false,
+            ))])
+            .build(fs, "/")
+            .map_err(|e| store_error(dir, e))?,
+            Format::V2 => {
+                // As zarr-python 2 writes them, with numcodecs' zstd.
+                let metadata = serde_json::json!({
+                    "zarr_format": 2,
+                    "shape": shape,
+                    "chunks": chunk,
+                    "dtype": self.dtype().numpy_descr(),
+                    "fill_value": if self.dtype() == DType::Bool {
+                        serde_json::json!(false)
+                    } else {
+                        serde_json::json!(0)
+                    },
+                    "order": "C",
+                    "filters": null,
+                    "dimension_separator": ".",
+                    "compressor": {"id": "zstd", "level": 1},
+                });
+                let text = serde_json::to_string_pretty(&metadata)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                std::fs::write(dir.join(".zarray"), text).map_err(|e| Error::io(dir, e))?;
+                ZarrArray::open(fs, "/").map_err(|e| store_error(dir, e))?
+            }
+        };
+        if format == Format::V3 {
+            zarr.store_metadata().map_err(|e| store_error(dir, e))?;
+        }
         let (zarr, at) = (Arc::new(zarr), dir.to_path_buf());
         let write = move |ranges: &[Range<usize>], block: &Block| -> Result<(), BoxError> {
             let subset = subset(ranges);

@@ -292,7 +292,7 @@ fn arrays_are_written_into_groups_of_a_zarr_store() {
         "{err}"
     );
 
-    // Not into an array, a v2 store, or over a group.
+    // Not into an array, over a group, or as a v2 node in a v3 store.
     let cases = [
         ("a/b/x/z", "'a/b/x' is an array, not a group to write into"),
         ("a", "'a' is a group; an array does not replace it"),
@@ -310,6 +310,58 @@ fn arrays_are_written_into_groups_of_a_zarr_store() {
         err.contains("the store is an array, not a group") || err.contains("Zarr v2"),
         "{err}"
     );
+}
+
+#[test]
+fn arrays_are_written_into_zarr_v2_stores_in_v2() {
+    // A store as zarr-python 2 writes one: a root group holding an array it wrote.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("v2.zarr");
+    std::fs::create_dir_all(store.join("old")).unwrap();
+    std::fs::write(store.join(".zgroup"), "{\"zarr_format\": 2}").unwrap();
+    for file in std::fs::read_dir(stored("i32.v2.zarr")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), store.join("old").join(file.file_name())).unwrap();
+    }
+    let x = Array::from_npy(stored("i32.npy"), ChunkSpec::Uniform(4)).unwrap();
+    let y = x.t().mul(3).unwrap().astype(DType::Float64).unwrap();
+    let run = Scheduler::threaded();
+    y.to_zarr_node(&store, "new/y", &run).unwrap();
+    assert_eq!(entries(&store), [".zgroup", "new", "old"]);
+    assert_eq!(entries(&store.join("new")), [".zgroup", "y"]);
+    let metadata: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(store.join("new/y/.zarray")).unwrap())
+            .unwrap();
+    assert_eq!(metadata["zarr_format"], 2);
+    assert_eq!(metadata["dtype"], "<f8");
+    assert_eq!(metadata["compressor"]["id"], "zstd");
+    let read = |node: &str| {
+        Array::from_zarr(&store, node, ChunkSpec::Auto)
+            .unwrap()
+            .compute()
+            .unwrap()
+    };
+    assert_eq!(read("new/y"), y.compute().unwrap());
+    assert_eq!(read("old"), truth("i32"));
+    assert_eq!(
+        blaze_array::zarr_arrays(&store),
+        ["new/y".to_owned(), "old".to_owned()]
+    );
+    // Replacing keeps the neighbours; a v3 node inside is refused.
+    x.to_zarr_node(&store, "new/y", &run).unwrap();
+    assert_eq!(read("new/y"), truth("i32"));
+    assert_eq!(read("old"), truth("i32"));
+    std::fs::create_dir(store.join("v3")).unwrap();
+    std::fs::write(
+        store.join("v3/zarr.json"),
+        "{\"zarr_format\": 3, \"node_type\": \"group\"}",
+    )
+    .unwrap();
+    let err = x
+        .to_zarr_node(&store, "v3/x", &run)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'v3' is Zarr v3 in a Zarr v2 store"), "{err}");
 }
 
 #[test]
