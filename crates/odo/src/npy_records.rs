@@ -146,6 +146,7 @@ fn parse_header(path: &Path) -> Result<Header> {
                 ),
             ));
         };
+        let name = &python_unescape(name);
         let field = field_type(name, ty, offset_in_record)
             .ok_or_else(|| format_error(path, format!("field '{name}' has type '{ty}', which is not read (booleans, integers, floats and S/U strings are)")))?;
         offset_in_record += field.size;
@@ -582,6 +583,48 @@ fn python_str(text: &str) -> String {
     out
 }
 
+/// The body of a Python string literal with its escapes decoded (`\\`, `\'`, `\"`, `\xXX`,
+/// `\uXXXX`, `\UXXXXXXXX`; any other backslash is kept).
+fn python_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let width = match chars.clone().next() {
+            Some('x') => 2,
+            Some('u') => 4,
+            Some('U') => 8,
+            Some(quoted @ ('\\' | '\'' | '"')) => {
+                chars.next();
+                out.push(quoted);
+                continue;
+            }
+            _ => {
+                out.push('\\');
+                continue;
+            }
+        };
+        let mut ahead = chars.clone();
+        ahead.next();
+        let hex: String = ahead.by_ref().take(width).collect();
+        match u32::from_str_radix(&hex, 16)
+            .ok()
+            .filter(|_| hex.len() == width)
+            .and_then(char::from_u32)
+        {
+            Some(decoded) => {
+                out.push(decoded);
+                chars = ahead;
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Writes `column`'s values into field `field` of `bytes`, records of `itemsize` bytes.
 fn encode(
     column: &ArrayRef,
@@ -641,5 +684,16 @@ mod tests {
         assert_eq!(f(">f8"), None);
         assert_eq!(f("<M8[ns]"), None);
         assert_eq!(field_type("", "|V4", 0).map(|f| f.kind), Some(Kind::Void));
+    }
+
+    #[test]
+    fn field_names_are_python_string_literals_both_ways() {
+        for name in ["id", "naïve", "it's", "a\\b", "𝄞 clef", "tab\there"] {
+            let literal = python_str(name);
+            assert!(literal.is_ascii(), "{literal}");
+            assert_eq!(python_unescape(&literal[1..literal.len() - 1]), name);
+        }
+        assert_eq!(python_str("it's"), "'it\\'s'");
+        assert_eq!(python_unescape("caf\\xe9 \\u00e9\\q"), "café é\\q");
     }
 }

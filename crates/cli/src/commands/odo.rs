@@ -19,7 +19,9 @@ pub(crate) struct Args {
     /// n-d array: a .npy file, a Zarr store (data.zarr, store.zarr::group/array) or an HDF5
     /// dataset (file.h5::/path/to/data), copied block by block into any of the three. A 1-d or
     /// 2-d array also moves into any table target (columns f0, f1, …), and a table of numeric
-    /// columns into an array (rows × columns of their common type; 1-d for one column).
+    /// columns into an array (rows × columns of their common type; 1-d for one column); a
+    /// table with text goes into a .npy file as a numpy record array (a field per column), and
+    /// a .npy record array is read as a table.
     source: String,
     /// Where it should go, in the same notation. A file is written to a temporary file beside
     /// it and renamed into place when complete; a directory ('out/*.parquet', or
