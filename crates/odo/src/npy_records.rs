@@ -361,6 +361,9 @@ fn column(bytes: &[u8], itemsize: usize, f: &RecordField) -> ArrayRef {
     }
 }
 
+/// How many bytes of records are encoded at a time.
+const ENCODE_BYTES: usize = 8 << 20;
+
 /// Writes a table as a numpy record array at `path` (as `np.save(df.to_records(index=False))`
 /// would); returns the rows written. The header states the row count and each text field's
 /// width, so the rows are first staged in an Arrow IPC file beside `path`; the `.npy` file is
@@ -431,15 +434,20 @@ pub(crate) fn write(
         .map_err(io)?;
     let staged =
         FileReader::try_new(File::open(staged.path()).map_err(io)?, None).map_err(ipc_error)?;
+    // Records are as wide as the longest text makes them: encode a bounded run of them at a time.
+    let run = (ENCODE_BYTES / itemsize.max(1)).max(1);
     let mut bytes = Vec::new();
     for batch in staged {
         let batch = batch.map_err(ipc_error)?;
-        bytes.clear();
-        bytes.resize(batch.num_rows() * itemsize, 0);
-        for (field, column) in fields.iter().zip(batch.columns()) {
-            encode(column, field, itemsize, &mut bytes).map_err(ipc_error)?;
+        for start in (0..batch.num_rows()).step_by(run) {
+            let records = batch.slice(start, run.min(batch.num_rows() - start));
+            bytes.clear();
+            bytes.resize(records.num_rows() * itemsize, 0);
+            for (field, column) in fields.iter().zip(records.columns()) {
+                encode(column, field, itemsize, &mut bytes).map_err(ipc_error)?;
+            }
+            writer.write_all(&bytes).map_err(io)?;
         }
-        writer.write_all(&bytes).map_err(io)?;
     }
     writer.flush().map_err(io)?;
     drop(writer);

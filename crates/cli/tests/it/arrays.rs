@@ -342,6 +342,30 @@ fn tables_with_text_are_written_as_record_arrays() {
         "id,amount,name,code,ok\n1,2.5,alice,x,true\n2,-1.0,bob,yy,false\n3,0.0,ω,,true\n"
     );
 
+    // One long text makes every record wide; they are still written a bounded run at a time.
+    let wide = dir.path().join("wide.csv");
+    let mut text = String::from("id,note\n");
+    for i in 0..20_000 {
+        if i == 5 {
+            text.push_str(&format!("{i},{}\n", "x".repeat(3000)));
+        } else {
+            text.push_str(&format!("{i},v{i}\n"));
+        }
+    }
+    std::fs::write(&wide, text).unwrap();
+    let wide_npy = dir.path().join("wide.npy");
+    odo_ok(wide.to_str().unwrap(), wide_npy.to_str().unwrap());
+    let bytes = std::fs::read(&wide_npy).unwrap();
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    assert_eq!(bytes.len(), 10 + header_len + 20_000 * (8 + 3000 * 4));
+    let w = format!("w={}", wide_npy.display());
+    assert_eq!(query_json(&w, "w.nrows")["data"], 20_000);
+    assert_eq!(
+        query_json(&w, "w[w.id == 5].note")["data"][0],
+        "x".repeat(3000)
+    );
+    assert_eq!(query_json(&w, "w[w.id == 19999].note")["data"][0], "v19999");
+
     // A missing text value cannot be held, and nothing is left behind.
     let gaps = dir.path().join("gaps.csv");
     std::fs::write(&gaps, "id,name\n1,a\n2,\n").unwrap();
