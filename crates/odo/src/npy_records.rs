@@ -27,7 +27,9 @@ use arrow::ipc::writer::FileWriter;
 use blaze_datashape::DataShape;
 
 use crate::array_table::table_datashape;
+use crate::format::Compression;
 use crate::source::BatchSource;
+use crate::target::AtomicFile;
 use crate::{Error, Result};
 
 /// A field's type: its kind and its width in bytes.
@@ -367,7 +369,7 @@ const ENCODE_BYTES: usize = 8 << 20;
 /// Writes a table as a numpy record array at `path` (as `np.save(df.to_records(index=False))`
 /// would); returns the rows written. The header states the row count and each text field's
 /// width, so the rows are first staged in an Arrow IPC file beside `path`; the `.npy` file is
-/// written under a temporary name and renamed into place, so a failure leaves nothing behind.
+/// an [`AtomicFile`], so a failure leaves nothing behind.
 pub(crate) fn write(
     schema: &Schema,
     batches: impl Iterator<Item = Result<RecordBatch>>,
@@ -420,15 +422,7 @@ pub(crate) fn write(
         field.offset = itemsize;
         itemsize += field.size;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let out = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .tempfile_in(parent)
-        .map_err(io)?;
-    let mut writer = BufWriter::new(out.as_file());
+    let (out, mut writer) = AtomicFile::create(path, Compression::None, true)?;
     writer
         .write_all(&record_header(&fields, rows))
         .map_err(io)?;
@@ -449,10 +443,7 @@ pub(crate) fn write(
             writer.write_all(&bytes).map_err(io)?;
         }
     }
-    writer.flush().map_err(io)?;
-    drop(writer);
-    out.as_file().sync_all().map_err(io)?;
-    out.persist(path).map_err(|e| io(e.error))?;
+    out.commit(writer)?;
     Ok(rows as u64)
 }
 

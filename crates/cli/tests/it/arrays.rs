@@ -304,6 +304,10 @@ fn tables_with_text_are_written_as_record_arrays() {
     let iris = dir.path().join("iris.npy");
     odo_ok("examples/data/iris.csv", iris.to_str().unwrap());
     let bytes = std::fs::read(&iris).unwrap();
+    // Readable by others, as any file odo writes (not a temporary file's 0600).
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&iris).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
     let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
     assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
     assert_eq!((10 + header_len) % 64, 0);
