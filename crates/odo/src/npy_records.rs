@@ -117,43 +117,19 @@ fn parse_header(path: &Path) -> Result<Header> {
     let (text, offset) = header_text(path)?;
     let list = descr_list(&text)
         .ok_or_else(|| format_error(path, "not a record .npy file (its dtype has no fields)"))?;
+    let mut fields = Vec::new();
+    let mut offset_in_record = 0;
+    let (descr, after) = descr_fields(list).map_err(|message| format_error(path, message))?;
+    // The header's other keys, without the field names (a field may be called 'shape').
+    let text = format!("{}{after}", &text[..text.len() - list.len()]);
     if text.contains("'fortran_order': True") {
         return Err(format_error(path, "records in Fortran order are not read"));
     }
-    let mut fields = Vec::new();
-    let mut offset_in_record = 0;
-    // `[('id', '<i8'), ('name', '<U5'), ...]`: each field a tuple of two quoted strings.
-    let mut rest = &list[1..];
-    loop {
-        rest = rest.trim_start_matches([',', ' ', '\n']);
-        if rest.starts_with(']') {
-            break;
-        }
-        let tuple = rest
-            .strip_prefix('(')
-            .ok_or_else(|| format_error(path, format!("unexpected dtype text: {list}")))?;
-        let end = tuple
-            .find(')')
-            .ok_or_else(|| format_error(path, format!("unexpected dtype text: {list}")))?;
-        let parts: Vec<&str> = tuple[..end]
-            .split(',')
-            .map(|p| p.trim().trim_matches(['\'', '"']))
-            .collect();
-        let [name, ty] = parts[..] else {
-            return Err(format_error(
-                path,
-                format!(
-                    "field {} has a shape or a nested type, which is not read",
-                    parts.first().unwrap_or(&"?")
-                ),
-            ));
-        };
-        let name = &python_unescape(name);
-        let field = field_type(name, ty, offset_in_record)
+    for (name, ty) in descr {
+        let field = field_type(&name, &ty, offset_in_record)
             .ok_or_else(|| format_error(path, format!("field '{name}' has type '{ty}', which is not read (booleans, integers, floats and S/U strings are)")))?;
         offset_in_record += field.size;
         fields.push(field);
-        rest = &tuple[end + 1..];
     }
     let shape = text
         .find("'shape'")
@@ -187,6 +163,55 @@ fn parse_header(path: &Path) -> Result<Header> {
         rows,
         offset,
     })
+}
+
+/// The `(name, type)` pairs of a structured `descr`: `[('id', '<i8'), ("it's", '<U5')]`, names
+/// and types Python string literals in either quote; and the text after the list. A field with
+/// a shape or a nested type is an error naming it.
+fn descr_fields(list: &str) -> std::result::Result<(Vec<(String, String)>, &str), String> {
+    let unexpected = || format!("unexpected dtype text: {list}");
+    let mut fields = Vec::new();
+    let mut rest = list.strip_prefix('[').ok_or_else(unexpected)?;
+    loop {
+        rest = rest.trim_start_matches([',', ' ', '\n']);
+        if let Some(after) = rest.strip_prefix(']') {
+            return Ok((fields, after));
+        }
+        rest = rest.strip_prefix('(').ok_or_else(unexpected)?.trim_start();
+        let (name, after) = python_literal(rest).ok_or_else(unexpected)?;
+        rest = after
+            .trim_start()
+            .strip_prefix(',')
+            .ok_or_else(unexpected)?
+            .trim_start();
+        let Some((ty, after)) = python_literal(rest) else {
+            return Err(format!(
+                "field '{name}' has a nested type, which is not read"
+            ));
+        };
+        rest = after
+            .trim_start()
+            .strip_prefix(')')
+            .ok_or_else(|| format!("field '{name}' has a shape, which is not read"))?;
+        fields.push((name, ty));
+    }
+}
+
+/// The Python string literal (`'…'` or `"…"`) at the start of `text`, decoded, and the text
+/// after it.
+fn python_literal(text: &str) -> Option<(String, &str)> {
+    let quote = text.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let body = &text[1..];
+    let mut escaped = false;
+    for (at, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == quote => return Some((python_unescape(&body[..at]), &body[at + 1..])),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A field of numpy type `ty` (`<i8`, `|b1`, `<U5`, `|S3`, `|V4`) at `offset`.
@@ -683,6 +708,32 @@ mod tests {
         assert_eq!(f(">f8"), None);
         assert_eq!(f("<M8[ns]"), None);
         assert_eq!(field_type("", "|V4", 0).map(|f| f.kind), Some(Kind::Void));
+    }
+
+    #[test]
+    fn descr_lists_are_read_whatever_their_names_hold() {
+        let (fields, after) = descr_fields(
+            "[('id', '<i8'), (\"it's, (odd)\", '<U5'), ('a\\'b]', '|b1')], 'shape': (3,), }",
+        )
+        .unwrap();
+        assert_eq!(after, ", 'shape': (3,), }");
+        assert_eq!(
+            fields,
+            [
+                ("id".to_owned(), "<i8".to_owned()),
+                ("it's, (odd)".to_owned(), "<U5".to_owned()),
+                ("a'b]".to_owned(), "|b1".to_owned()),
+            ]
+        );
+        assert_eq!(
+            descr_fields("[('xy', '<f8', (2,))]").unwrap_err(),
+            "field 'xy' has a shape, which is not read"
+        );
+        assert_eq!(
+            descr_fields("[('p', [('x', '<i4')])]").unwrap_err(),
+            "field 'p' has a nested type, which is not read"
+        );
+        assert!(descr_fields("[('id', '<i8'").is_err());
     }
 
     #[test]

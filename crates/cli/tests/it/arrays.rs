@@ -346,6 +346,26 @@ fn tables_with_text_are_written_as_record_arrays() {
         "id,amount,name,code,ok\n1,2.5,alice,x,true\n2,-1.0,bob,yy,false\n3,0.0,ω,,true\n"
     );
 
+    // Field names are Python literals: quotes, commas, brackets and a field called 'shape'
+    // survive the trip.
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(&odd, "shape,\"it's, (odd)]\",name\n3,1.5,a\n4,2.5,b\n").unwrap();
+    let odd_npy = dir.path().join("odd.npy");
+    odo_ok(odd.to_str().unwrap(), odd_npy.to_str().unwrap());
+    let out = blaze(&["discover", odd_npy.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        "2 * {shape: int64, \"it's, (odd)]\": float64, name: string}\n",
+        "{}",
+        stderr(&out)
+    );
+    let back = dir.path().join("odd_back.csv");
+    odo_ok(odd_npy.to_str().unwrap(), back.to_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&back).unwrap(),
+        "shape,\"it's, (odd)]\",name\n3,1.5,a\n4,2.5,b\n"
+    );
+
     // One long text makes every record wide; they are still written a bounded run at a time.
     let wide = dir.path().join("wide.csv");
     let mut text = String::from("id,note\n");
