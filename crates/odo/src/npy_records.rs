@@ -165,10 +165,13 @@ fn parse_header(path: &Path) -> Result<Header> {
     })
 }
 
+/// A field's name and numpy type text, as a `descr` list gives them.
+type NameAndType = (String, String);
+
 /// The `(name, type)` pairs of a structured `descr`: `[('id', '<i8'), ("it's", '<U5')]`, names
 /// and types Python string literals in either quote; and the text after the list. A field with
 /// a shape or a nested type is an error naming it.
-fn descr_fields(list: &str) -> std::result::Result<(Vec<(String, String)>, &str), String> {
+fn descr_fields(list: &str) -> std::result::Result<(Vec<NameAndType>, &str), String> {
     let unexpected = || format!("unexpected dtype text: {list}");
     let mut fields = Vec::new();
     let mut rest = list.strip_prefix('[').ok_or_else(unexpected)?;
