@@ -155,6 +155,15 @@ fn columns_of<T: Copy>(
         .collect()
 }
 
+/// Whether a table of these columns goes into a `.npy` file as a numpy record array: it has
+/// columns other than numbers and booleans, which an n-d array cannot hold.
+pub(crate) fn holds_records(schema: &Schema) -> bool {
+    !schema
+        .fields()
+        .iter()
+        .all(|f| element_type(f.data_type()).is_some())
+}
+
 /// Writes a table into the array resource at `to`, a block of rows at a time; returns the
 /// rows written. A `.npy` file is written directly; a Zarr store or HDF5 dataset is stored
 /// from a temporary `.npy` file beside it, since their shapes are fixed when they are created.
@@ -164,8 +173,7 @@ pub(crate) fn write_table(
     to: Location<'_>,
     progress: &dyn Fn(u64),
 ) -> Result<u64> {
-    let numeric = |f: &Arc<Field>| element_type(f.data_type()).is_some();
-    if to.format == ArrayFormat::Npy && !schema.fields().iter().all(numeric) {
+    if to.format == ArrayFormat::Npy && holds_records(schema) {
         return crate::npy_records::write(schema, batches, to.path, progress);
     }
     let dtype = common_type(schema, to.path)?;

@@ -99,6 +99,10 @@ pub enum Conversion {
     TableToArray,
     /// Read a numpy record array's fields as columns, a batch of records at a time.
     ReadNpyRecords,
+    /// Write a table with columns other than numbers into a `.npy` file as a numpy record
+    /// array, through an Arrow IPC file beside it (the header needs the row count and the
+    /// widths of the text fields).
+    WriteNpyRecords,
     /// Insert record batches into a new MongoDB collection, renamed over the target when
     /// complete.
     WriteMongo,
@@ -131,7 +135,10 @@ impl Conversion {
             }
             Conversion::ArrayToTable => "rows of a 1-d or 2-d array, columns f0, f1, …",
             Conversion::TableToArray => {
-                "numeric columns as rows × columns of their common type, a batch at a time; a table with text goes into a .npy file as a record array instead"
+                "numeric columns as rows × columns of their common type, a batch at a time"
+            }
+            Conversion::WriteNpyRecords => {
+                "a field per column (text as unicode as wide as its longest value), staged beside the file, rename into place"
             }
             Conversion::ReadNpyRecords => "fields as columns, a batch of records at a time",
             Conversion::WriteMongo => {
@@ -242,9 +249,11 @@ impl Default for Graph {
             graph.add_edge(stored, blocks, (Conversion::ReadArray, 0.1));
             graph.add_edge(blocks, stored, (Conversion::WriteArray, 0.2));
         }
-        // A numpy record array is a table (written by TableToArray, which knows the columns).
+        // A numpy record array is a table: a `.npy` target is this node when the table has
+        // columns other than numbers (odo looks at the columns to decide).
         let records = graph.add_node(Kind::NpyRecords);
         graph.add_edge(records, hub, (Conversion::ReadNpyRecords, 0.2));
+        graph.add_edge(hub, records, (Conversion::WriteNpyRecords, 0.5));
         let csv = graph
             .node_indices()
             .find(|&i| graph[i] == Kind::File(FileFormat::Csv { delimiter: None }))

@@ -330,7 +330,61 @@ fn tables_with_text_are_written_as_record_arrays() {
     );
     assert_eq!(query_json(&i, "i.species.nunique()")["data"], 3);
 
-    // numpy's own record array, through a table and back, keeps its values (its byte string
+    // The plan says what is written: a record array for a table with text, an n-d array for
+    // numbers only, whatever the target held before (replacing a record array works).
+    let conversions = |source: &str, target: &std::path::Path| -> Vec<String> {
+        let out = blaze(&[
+            "odo",
+            "--explain",
+            "--format",
+            "json",
+            source,
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        plan["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| step["conversion"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        conversions("examples/data/iris.csv", &iris),
+        ["ReadFile", "WriteNpyRecords"]
+    );
+    let numbers = dir.path().join("numbers.csv");
+    std::fs::write(&numbers, "a,b\n1,2\n3,4\n").unwrap();
+    assert_eq!(
+        conversions(numbers.to_str().unwrap(), &iris),
+        ["ReadFile", "TableToArray", "WriteArray"]
+    );
+    assert_eq!(
+        conversions(iris.to_str().unwrap(), &dir.path().join("copy.npy")),
+        ["ReadNpyRecords", "WriteNpyRecords"]
+    );
+    for (source, datashape) in [
+        (
+            "examples/data/accounts.csv",
+            "5 * {id: int64, name: string, balance: int64}\n",
+        ),
+        (numbers.to_str().unwrap(), "2 * 2 * int64\n"),
+    ] {
+        let out = blaze(&[
+            "odo",
+            source,
+            iris.to_str().unwrap(),
+            "--if-exists",
+            "replace",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&blaze(&["discover", iris.to_str().unwrap()])),
+            datashape
+        );
+    }
+
     // field comes back as unicode text).
     let again = dir.path().join("again.npy");
     odo_ok(&stored("records.npy"), again.to_str().unwrap());

@@ -21,6 +21,10 @@ use blaze_datashape::{DataShape, unify};
 
 use arrow::record_batch::RecordBatch;
 
+use arrow::datatypes::Schema;
+
+use crate::array::ArrayFormat;
+use crate::array_table::holds_records;
 use crate::discover::DiscoverOptions;
 use crate::error::{Error, Result};
 use crate::fileset::{self, DEFAULT_PART_ROWS, PartsWriter};
@@ -93,10 +97,47 @@ pub struct OdoOptions {
 }
 
 /// The plan [`odo`] would follow, without moving data.
+/// A `.npy` target's plan depends on the source's columns, which are discovered for it.
 pub fn explain(source: &str, target: &str) -> Result<Plan> {
-    let source = Resource::parse(source)?;
+    let source_resource = Resource::parse(source)?;
     let target = Resource::parse(target)?;
-    Graph::default().plan(source.kind(), target.kind())
+    let to = target_kind(source_resource.kind(), &target, || {
+        let shape = discover(source, &DiscoverOptions::default())?.datashape;
+        to_arrow_schema(&shape).map_err(|e| Error::Datashape {
+            path: source_resource.location(),
+            source: e,
+        })
+    })?;
+    Graph::default().plan(source_resource.kind(), to)
+}
+
+/// The node of the conversion graph that `to` is as a target of a move from a `from`. A
+/// `.npy` file holds an n-d array, or a numpy record array when a table has columns other
+/// than numbers and booleans (whatever the file held before): `columns` gives the source's
+/// columns when that is to be decided.
+fn target_kind(
+    from: Kind,
+    to: &Resource,
+    columns: impl FnOnce() -> Result<Schema>,
+) -> Result<Kind> {
+    let npy = Kind::Array(ArrayFormat::Npy);
+    if !matches!(
+        to,
+        Resource::Array {
+            format: ArrayFormat::Npy,
+            ..
+        }
+    ) {
+        return Ok(to.kind());
+    }
+    if matches!(from, Kind::Array(_) | Kind::ArrayBlocks) {
+        return Ok(npy);
+    }
+    Ok(if holds_records(&columns()?) {
+        Kind::NpyRecords
+    } else {
+        npy
+    })
 }
 
 /// Moves the data of `source` into `target`, both resource URIs. The target is complete and
@@ -190,9 +231,35 @@ fn drive(
     if options.progress.is_some() {
         options.read.progress = Some(ReadProgress::default());
     }
+    let (from_kind, source) = (from.kind(), from.to_string());
+    // A table going into a `.npy` file: its columns decide the plan, so it is opened first.
+    let from = match from {
+        Input::Resource(resource)
+            if matches!(
+                to,
+                Resource::Array {
+                    format: ArrayFormat::Npy,
+                    ..
+                }
+            ) && !matches!(from_kind, Kind::Array(_)) =>
+        {
+            let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
+            let opened = open_source(resource, options.dshape.as_ref(), &options.read, batch_rows)?;
+            Input::Batches(RefCell::new(Some(opened)))
+        }
+        from => from,
+    };
+    let to_kind = target_kind(from_kind, to, || match &from {
+        Input::Batches(batches) => Ok(batches
+            .borrow()
+            .as_ref()
+            .map(|b| b.schema.as_ref().clone())
+            .expect("opened above")),
+        Input::Resource(_) => unreachable!("a table going into a .npy file is opened above"),
+    })?;
     let mut avoid = Vec::new();
     loop {
-        let plan = graph.plan_avoiding(from.kind(), to.kind(), &avoid)?;
+        let plan = graph.plan_avoiding(from_kind, to_kind, &avoid)?;
         match run(&plan, &from, to, &options) {
             Err(Error::Unsupported { conversion, .. }) => avoid.push(conversion),
             Err(error) => return Err(error),
@@ -202,7 +269,7 @@ fn drive(
                     None => None,
                 };
                 return Ok(Summary {
-                    source: from.to_string(),
+                    source,
                     target: to.to_string(),
                     rows,
                     datashape,
