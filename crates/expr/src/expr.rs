@@ -428,6 +428,20 @@ pub enum BinaryOp {
     Or,
     /// `^`
     Xor,
+    /// `atan2(y, x)`: the angle of the point `(x, y)`, in radians.
+    Atan2,
+    /// `copysign(x, y)`: `x`'s magnitude with `y`'s sign.
+    Copysign,
+    /// `fmod(x, y)`: C's remainder, with the dividend's sign (unlike `%`).
+    Fmod,
+    /// `hypot(x, y)`: the length of the hypotenuse, `sqrt(x*x + y*y)`.
+    Hypot,
+    /// `ldexp(x, i)`: `x * 2**i`.
+    Ldexp,
+    /// `greatest(a, b)`: the larger of the two; the other where one is missing.
+    Greatest,
+    /// `least(a, b)`: the smaller of the two; the other where one is missing.
+    Least,
 }
 
 /// Element-wise functions of one operand.
@@ -478,6 +492,12 @@ pub enum MathFn {
     Acos,
     /// `atan`
     Atan,
+    /// `asinh`
+    Asinh,
+    /// `acosh`
+    Acosh,
+    /// `atanh`
+    Atanh,
     /// `sinh`
     Sinh,
     /// `cosh`

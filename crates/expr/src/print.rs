@@ -89,6 +89,9 @@ impl Display for Expr {
                 };
                 method(f, child, "relabel", &arg)
             }
+            Op::Binary { op, lhs, rhs } if op.function_name().is_some() => {
+                write!(f, "{}({lhs}, {rhs})", op.symbol())
+            }
             Op::Binary { op, lhs, rhs } => {
                 let precedence = op.precedence();
                 // Left-associative, except `**`, which groups to the right, and comparisons,

@@ -13,7 +13,7 @@ use crate::expr::{
     StrFn, UnaryOp, Value, WindowFn,
 };
 use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
-use crate::syntax::{Syntax, SyntaxKind, UnaryOperator, parse_syntax};
+use crate::syntax::{BINARY_FUNCTIONS, Syntax, SyntaxKind, UnaryOperator, parse_syntax};
 use crate::types::{is_datelike, is_numeric, is_string, record_of};
 
 /// Names that expression text may refer to, each bound to an expression (usually a symbol).
@@ -53,7 +53,7 @@ pub fn parse(text: &str, namespace: &Namespace) -> Result<Expr> {
 }
 
 /// Math functions by name.
-pub(crate) const MATH: [(&str, MathFn); 22] = [
+pub(crate) const MATH: [(&str, MathFn); 25] = [
     ("abs", MathFn::Abs),
     ("sqrt", MathFn::Sqrt),
     ("exp", MathFn::Exp),
@@ -67,6 +67,9 @@ pub(crate) const MATH: [(&str, MathFn); 22] = [
     ("asin", MathFn::Asin),
     ("acos", MathFn::Acos),
     ("atan", MathFn::Atan),
+    ("asinh", MathFn::Asinh),
+    ("acosh", MathFn::Acosh),
+    ("atanh", MathFn::Atanh),
     ("sinh", MathFn::Sinh),
     ("cosh", MathFn::Cosh),
     ("tanh", MathFn::Tanh),
@@ -343,6 +346,7 @@ impl Resolver<'_> {
         if let Some(f) = FUNCTIONS
             .iter()
             .chain(MATH.iter().map(|(n, _)| n))
+            .chain(BINARY_FUNCTIONS.iter().map(|(n, _)| n))
             .chain(REDUCTIONS.iter().map(|(n, _)| n))
             .find(|f| **f == name)
         {
@@ -736,6 +740,12 @@ impl Resolver<'_> {
             let [x] = call.bind(name, &["x"])?;
             let x = required(x, name, "x")?.expr()?;
             return Ok(Term::Expr(x.unary(UnaryOp::Math(*f))?));
+        }
+        if let Some((_, op)) = BINARY_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+            let [lhs, rhs] = call.bind(name, &["x", "y"])?;
+            let lhs = required(lhs, name, "x")?.expr()?;
+            let rhs = required(rhs, name, "y")?.expr()?;
+            return Ok(Term::Expr(Expr::binary(*op, &lhs, &rhs)?));
         }
         if let Some((_, op)) = REDUCTIONS.iter().find(|(n, _)| *n == name) {
             let (first, rest) = call.split_first(name)?;

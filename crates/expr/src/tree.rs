@@ -39,6 +39,17 @@ const BINARY: [(&str, BinaryOp); 16] = [
     ("Xor", BinaryOp::Xor),
 ];
 
+/// The operator of two operands with Blaze's class name `name` (the functions' class names
+/// are their names: `atan2`).
+fn binary_by_name(name: &str) -> Option<BinaryOp> {
+    BINARY
+        .iter()
+        .chain(&BINARY_ALIASES)
+        .chain(&crate::syntax::BINARY_FUNCTIONS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, op)| *op)
+}
+
 /// Other names Blaze used for the same operators.
 const BINARY_ALIASES: [(&str, BinaryOp); 3] = [
     ("BitAnd", BinaryOp::And),
@@ -114,6 +125,7 @@ impl Writer<'_> {
                     .iter()
                     .find(|(_, o)| o == op)
                     .map(|(n, _)| *n)
+                    .or_else(|| op.function_name())
                     .expect("every operator has a name");
                 node(name, vec![self.operand(lhs), self.operand(rhs)])
             }
@@ -462,10 +474,10 @@ impl Reader<'_> {
 
     fn node(&self, a: Args<'_>) -> Result<Expr> {
         let op = a.op;
-        if let Some((_, binary)) = BINARY.iter().chain(&BINARY_ALIASES).find(|(n, _)| *n == op) {
+        if let Some(binary) = binary_by_name(op) {
             let lhs = self.operand(a.args.first().unwrap_or(&Json::Null))?;
             let rhs = self.operand(a.args.get(1).unwrap_or(&Json::Null))?;
-            return Expr::binary(*binary, &lhs, &rhs);
+            return Expr::binary(binary, &lhs, &rhs);
         }
         if let Some((_, part)) = DT_PARTS.iter().find(|(n, _)| camel_case(n) == op) {
             return self.child(&a, 0)?.unary(UnaryOp::DatePart(*part));

@@ -143,6 +143,28 @@ pub(crate) fn binary_element(op: BinaryOp, lhs: &DataShape, rhs: &DataShape) -> 
             })
         }
         BinaryOp::Mod | BinaryOp::Pow => numeric(lhs, rhs).ok_or_else(mismatch),
+        BinaryOp::Atan2
+        | BinaryOp::Copysign
+        | BinaryOp::Fmod
+        | BinaryOp::Hypot
+        | BinaryOp::Ldexp => {
+            numeric(lhs, rhs).ok_or_else(mismatch)?;
+            Ok(like(Measure::Float64))
+        }
+        // Missing only where both are: a missing value gives way to the other.
+        BinaryOp::Greatest | BinaryOp::Least => {
+            let measure = match numeric(lhs, rhs) {
+                Some(promoted) => base(&promoted).clone(),
+                None if l == r && comparable(l, r) => l.clone(),
+                None => return Err(mismatch()),
+            };
+            let shape = DataShape::scalar(measure);
+            Ok(if optional(lhs) && optional(rhs) {
+                shape.into_option()
+            } else {
+                shape
+            })
+        }
     }
 }
 
@@ -175,7 +197,10 @@ pub(crate) fn comparable(a: &Measure, b: &Measure) -> bool {
 }
 
 fn op_description(op: BinaryOp) -> String {
-    format!("'{}'", op.symbol())
+    match op.function_name() {
+        Some(name) => format!("{name}()"),
+        None => format!("'{}'", op.symbol()),
+    }
 }
 
 /// The element type of a function of one element.

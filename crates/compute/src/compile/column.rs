@@ -239,6 +239,25 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
         BinaryOp::And => l.and(r),
         BinaryOp::Or => l.or(r),
         BinaryOp::Xor => l.not_eq(r),
+        BinaryOp::Atan2 => math::atan2(float(l), float(r)),
+        // The magnitude of `l`, negative where `r` is negative (-0.0 too, as in C).
+        BinaryOp::Copysign => {
+            let (l, r) = (math::abs(float(l)), float(r));
+            let negative = r
+                .clone()
+                .lt(lit(0.0))
+                .or(r.clone().eq(lit(0.0)).and((lit(1.0) / r).lt(lit(0.0))));
+            when(negative, -l.clone()).otherwise(l)?
+        }
+        // Arrow's remainder of floats is C's fmod (the dividend's sign; NaN for 0).
+        BinaryOp::Fmod => float(l) % float(r),
+        BinaryOp::Hypot => {
+            let (l, r) = (float(l), float(r));
+            math::sqrt(l.clone() * l + r.clone() * r)
+        }
+        BinaryOp::Ldexp => float(l) * math::power(lit(2.0), float(r)),
+        BinaryOp::Greatest => core::greatest(vec![l, r]),
+        BinaryOp::Least => core::least(vec![l, r]),
     })
 }
 
@@ -279,6 +298,9 @@ fn math_fn(f: MathFn, x: DfExpr) -> Result<DfExpr> {
         MathFn::Asin => math::asin(x),
         MathFn::Acos => math::acos(x),
         MathFn::Atan => math::atan(x),
+        MathFn::Asinh => math::asinh(x),
+        MathFn::Acosh => math::acosh(x),
+        MathFn::Atanh => math::atanh(x),
         MathFn::Sinh => math::sinh(x),
         MathFn::Cosh => math::cosh(x),
         MathFn::Tanh => math::tanh(x),

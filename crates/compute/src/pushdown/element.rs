@@ -362,6 +362,32 @@ impl SqlCompiler<'_> {
             BinaryOp::Ge => compare(">="),
             BinaryOp::And => format!("({l} AND {r})"),
             BinaryOp::Or => format!("({l} OR {r})"),
+            BinaryOp::Atan2 => format!(
+                "atan2({}, {})",
+                self.dialect.float(l),
+                self.dialect.float(r)
+            ),
+            // PostgreSQL's GREATEST skips NULLs, as the local engine does; SQLite's max() of
+            // several values is NULL if one is.
+            BinaryOp::Greatest | BinaryOp::Least
+                if self.dialect == Dialect::Postgres
+                    && base(lhs.dshape()).is_numeric()
+                    && base(rhs.dshape()).is_numeric() =>
+            {
+                let name = if op == BinaryOp::Greatest {
+                    "GREATEST"
+                } else {
+                    "LEAST"
+                };
+                format!("{name}({l}, {r})")
+            }
+            _ => {
+                return Err(Local(format!(
+                    "{}() in {}",
+                    op.symbol(),
+                    self.dialect.name()
+                )));
+            }
         })
     }
 

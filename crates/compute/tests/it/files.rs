@@ -201,6 +201,37 @@ fn a_reduction_keeping_its_dimension_is_one_row() {
 }
 
 #[test]
+fn math_of_two_operands_as_python_computes_it() {
+    let s = session(&[("a", &example("accounts.csv"))]);
+    // balance: 100, -200, 300, 400, -500; id: 1..5.
+    assert_eq!(
+        values(&s, "fmod(a.balance, 3)"),
+        ["1.0", "-2.0", "0.0", "1.0", "-2.0"]
+    );
+    assert_eq!(
+        values(&s, "copysign(a.id, a.balance)"),
+        ["1.0", "-2.0", "3.0", "4.0", "-5.0"]
+    );
+    assert_eq!(values(&s, "copysign(1, -0.0 * a.id)")[0], "-1.0");
+    assert_eq!(values(&s, "hypot(a.id * 3, a.id * 4)")[1], "10.0");
+    assert_eq!(values(&s, "ldexp(a.id, 3)")[2], "24.0");
+    assert_eq!(values(&s, "atan2(a.id, 0)")[0], "1.5707963267948966");
+    assert_eq!(
+        values(&s, "greatest(a.id * 100, a.balance)"),
+        ["100", "200", "300", "400", "500"]
+    );
+    assert_eq!(
+        values(&s, "least(a.id, 2.5)"),
+        ["1.0", "2.0", "2.5", "2.5", "2.5"]
+    );
+    assert_eq!(
+        values(&s, "least(a.name, 'Bz')"),
+        ["Alice", "Bob", "Bz", "Bz", "Bz"]
+    );
+    assert_eq!(values(&s, "atanh(a.id / 10)")[4], "0.5493061443340548");
+}
+
+#[test]
 fn real_valued_math_of_negative_integers_is_nan() {
     let s = session(&[("a", &example("accounts.csv"))]);
     assert_eq!(

@@ -108,8 +108,11 @@ pub enum UnaryOperator {
 
 /// The operators as written, with Python's precedence.
 impl BinaryOp {
-    /// The operator as written.
+    /// The operator as written (for a function written as a call, its name).
     pub fn symbol(self) -> &'static str {
+        if let Some(name) = self.function_name() {
+            return name;
+        }
         match self {
             BinaryOp::Add => "+",
             BinaryOp::Sub => "-",
@@ -127,7 +130,17 @@ impl BinaryOp {
             BinaryOp::And => "&",
             BinaryOp::Or => "|",
             BinaryOp::Xor => "^",
+            _ => unreachable!("functions are named above"),
         }
+    }
+
+    /// The name of a function of two operands written as a call (`atan2(y, x)`); `None` for
+    /// an operator.
+    pub fn function_name(self) -> Option<&'static str> {
+        BINARY_FUNCTIONS
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map(|(name, _)| *name)
     }
 
     /// How tightly the operator binds (Python's order); higher binds tighter.
@@ -145,6 +158,8 @@ impl BinaryOp {
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 6,
             BinaryOp::Pow => 8,
+            // A call binds tighter than any operator.
+            _ => 9,
         }
     }
 
@@ -153,6 +168,17 @@ impl BinaryOp {
         ALL_BINARY.into_iter().find(|op| op.symbol() == text)
     }
 }
+
+/// The functions of two operands written as calls, by name (Blaze's names, as in `math`).
+pub(crate) const BINARY_FUNCTIONS: [(&str, BinaryOp); 7] = [
+    ("atan2", BinaryOp::Atan2),
+    ("copysign", BinaryOp::Copysign),
+    ("fmod", BinaryOp::Fmod),
+    ("hypot", BinaryOp::Hypot),
+    ("ldexp", BinaryOp::Ldexp),
+    ("greatest", BinaryOp::Greatest),
+    ("least", BinaryOp::Least),
+];
 
 /// Precedence of the prefix operators: between `*` and `**`, as in Python.
 pub const UNARY_PRECEDENCE: u8 = 7;

@@ -50,6 +50,10 @@ fn trees_are_written_as_blaze_writes_them() {
         json!({"op": "Join", "args": ["t", "cities", "name", "name", "inner", ["_left", "_right"]]})
     );
     assert_eq!(
+        to_tree(&expr("atan2(t.id, 1)"), &[("t", "t")]),
+        json!({"op": "atan2", "args": [{"op": "Field", "args": ["t", "id"]}, 1]})
+    );
+    assert_eq!(
         to_tree(&expr("t.id.isin([1, 2])"), &[("t", "t")]),
         json!({"op": "IsIn", "args": [{"op": "Field", "args": ["t", "id"]}, {"__!frozenset": [1, 2]}]})
     );

@@ -388,6 +388,30 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     (
+        "atan2(t.amount, t.id)",
+        "atan2(t.amount, t.id)",
+        "var * float64",
+        None,
+    ),
+    (
+        "hypot(t.amount, 2)",
+        "hypot(t.amount, 2)",
+        "var * float64",
+        Some("amount"),
+    ),
+    (
+        "greatest(t.amount, t.id)",
+        "greatest(t.amount, t.id)",
+        "var * int64",
+        None,
+    ),
+    (
+        "least(t.name, 'B')",
+        "least(t.name, 'B')",
+        "var * string",
+        Some("name"),
+    ),
+    (
         "floor(accounts.balance)",
         "floor(accounts.balance)",
         "var * int64",
