@@ -158,8 +158,9 @@ const REDUCTIONS: [(&str, Reduction); 11] = [
 ];
 
 /// Methods other than reductions.
-const METHODS: [&str; 13] = [
+const METHODS: [&str; 14] = [
     "sample",
+    "drop_field",
     "head",
     "tail",
     "sort",
@@ -175,8 +176,10 @@ const METHODS: [&str; 13] = [
 ];
 
 /// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
-const COLUMN_METHODS: [&str; 14] = [
+const COLUMN_METHODS: [&str; 16] = [
     "cast",
+    "isnan",
+    "vnorm",
     "shift",
     "cumsum",
     "cummin",
@@ -193,8 +196,9 @@ const COLUMN_METHODS: [&str; 14] = [
 ];
 
 /// Functions called by name (besides the math functions and the reductions).
-const FUNCTIONS: [&str; 11] = [
+const FUNCTIONS: [&str; 12] = [
     "by",
+    "distinct",
     "summary",
     "label",
     "join",
@@ -417,6 +421,25 @@ impl Resolver<'_> {
                 name: name.to_owned(),
             });
         }
+        if record_of(receiver.dshape()).is_none() {
+            let known = METHODS
+                .iter()
+                .chain(&COLUMN_METHODS)
+                .chain(REDUCTIONS.iter().map(|(n, _)| n))
+                .copied();
+            let suggestion = match name {
+                "lag" | "lead" => {
+                    "; shift(n) gives the value n rows back (shift(-n), ahead)".into()
+                }
+                _ => closest_name(name, known)
+                    .map(|n| format!("; did you mean '{n}'?"))
+                    .unwrap_or_default(),
+            };
+            return Err(Error::typing(format!(
+                "{receiver} ({}) has no method or field '{name}'{suggestion}",
+                receiver.dshape()
+            )));
+        }
         Ok(Term::Expr(receiver.field(name)?))
     }
 
@@ -562,6 +585,32 @@ impl Resolver<'_> {
             "distinct" => {
                 let on = call.variadic_names(name)?;
                 receiver.distinct(on)?
+            }
+            "drop_field" => {
+                let dropped = call.variadic_names(name)?;
+                let fields = receiver.fields();
+                if let Some(unknown) = dropped.iter().find(|d| !fields.contains(&d.as_str())) {
+                    return Err(receiver.field(unknown).expect_err("not a field"));
+                }
+                let kept: Vec<String> = fields
+                    .into_iter()
+                    .filter(|f| !dropped.iter().any(|d| d == f))
+                    .map(str::to_owned)
+                    .collect();
+                receiver.project(&kept)?
+            }
+            "isnan" => {
+                call.bind(name, &[])?;
+                receiver.unary(UnaryOp::Math(MathFn::IsNan))?
+            }
+            "vnorm" => {
+                let [ord, axis, keepdims] = call.bind(name, &["ord", "axis", "keepdims"])?;
+                let ord = match ord {
+                    None => Norm::Power(2.0),
+                    Some(ord) => Norm::from_arg(ord)?,
+                };
+                let (axes, keepdims) = axes_and_keepdims(axis, keepdims)?;
+                ord.of(receiver, axes, keepdims)?
             }
             "label" => {
                 let [label] = call.bind(name, &["label"])?;
@@ -752,6 +801,10 @@ impl Resolver<'_> {
             return reduction(&first, *op, name, rest);
         }
         match name {
+            "distinct" => {
+                let (table, rest) = call.split_first(name)?;
+                Ok(Term::Expr(table.distinct(rest.variadic_names(name)?)?))
+            }
             "label" => {
                 let [expr, label] = call.bind(name, &["expr", "label"])?;
                 let expr = required(expr, name, "expr")?.expr()?;
@@ -911,6 +964,69 @@ fn reduction(receiver: &Expr, op: Reduction, name: &str, call: Call<'_, '_>) -> 
     };
     let (axes, keepdims) = axes_and_keepdims(axis, keepdims)?;
     Ok(Term::Expr(receiver.reduce_axes(op, axes, keepdims)?))
+}
+
+/// Which vector norm `vnorm` computes (`ord=`), as Blaze defines it: the largest or smallest
+/// magnitude for `inf`/`-inf`, else `sum(abs(x) ** p) ** (1 / p)`.
+enum Norm {
+    Largest,
+    Smallest,
+    Power(f64),
+}
+
+impl Norm {
+    /// `ord=2`, `ord=1`, `ord='inf'`, `ord='-inf'` or `ord='fro'` (2, for a vector).
+    fn from_arg(ord: Arg) -> Result<Norm> {
+        let span = ord.span;
+        let bad = |what: String| {
+            Error::typing(format!(
+                "vnorm's ord is a number, 'inf', '-inf' or 'fro', not {what}"
+            ))
+            .at(span)
+        };
+        match ord.term {
+            Term::Value(Value::Str(s)) => match s.as_str() {
+                "inf" => Ok(Norm::Largest),
+                "-inf" => Ok(Norm::Smallest),
+                "fro" => Ok(Norm::Power(2.0)),
+                _ => Err(bad(format!("'{s}'"))),
+            },
+            Term::Value(Value::Int(0)) => Err(bad("0".into())),
+            Term::Value(Value::Int(p)) => Ok(Norm::Power(p as f64)),
+            Term::Value(Value::Float(p)) if p.is_finite() && p != 0.0 => Ok(Norm::Power(p)),
+            other => Err(bad(other.describe())),
+        }
+    }
+
+    /// The norm of `x` along `axes` (all when empty), built from reductions and arithmetic as
+    /// Blaze builds it.
+    fn of(&self, x: &Expr, axes: Vec<i64>, keepdims: bool) -> Result<Expr> {
+        let magnitude = x.unary(UnaryOp::Math(MathFn::Abs))?;
+        match *self {
+            Norm::Largest => magnitude.reduce_axes(Reduction::Max, axes, keepdims),
+            Norm::Smallest => magnitude.reduce_axes(Reduction::Min, axes, keepdims),
+            Norm::Power(p) => {
+                let literal = |v: f64| crate::build::literal(Value::Float(v));
+                // Even powers need no abs (as Blaze writes them: `sum(x ** 2) ** 0.5`).
+                let base = if p.fract() == 0.0 && p % 2.0 == 0.0 {
+                    x.clone()
+                } else {
+                    magnitude
+                };
+                let powered = if p == 1.0 {
+                    base
+                } else {
+                    Expr::binary(BinaryOp::Pow, &base, &literal(p))?
+                };
+                let summed = powered.reduce_axes(Reduction::Sum, axes, keepdims)?;
+                if p == 1.0 {
+                    Ok(summed)
+                } else {
+                    Expr::binary(BinaryOp::Pow, &summed, &literal(1.0 / p))
+                }
+            }
+        }
+    }
 }
 
 /// The last `n` axes of `lhs` and the first `n` of `rhs`, paired in order (`tensordot`'s

@@ -864,6 +864,17 @@ pub(crate) fn reduction(
     if is_table {
         return match op {
             Reduction::Count | Reduction::Nelements => Ok(count_all()),
+            // Distinct rows: each row as one struct value (a missing value is a value here).
+            Reduction::Nunique => {
+                let mut fields = Vec::new();
+                for name in child.fields() {
+                    fields.push(lit(name));
+                    fields.push(column(&child.field(name)?, rows)?);
+                }
+                Ok(agg::count_distinct(
+                    datafusion::functions::core::expr_fn::named_struct(fields),
+                ))
+            }
             _ => Err(Error::Unsupported(format!("{reduced} over a whole table"))),
         };
     }

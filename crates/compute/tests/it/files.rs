@@ -232,6 +232,28 @@ fn math_of_two_operands_as_python_computes_it() {
 }
 
 #[test]
+fn tables_count_distinct_rows_and_lose_fields_by_name() {
+    let (_dir, s) = csv_session("p", "a,b\n1,\n1,\n2,x\n2,x\n2,y\n");
+    // Rows with a missing value repeat like any other.
+    assert_eq!(values(&s, "p.nunique()"), ["3"]);
+    assert_eq!(values(&s, "p[p.a > 1].nunique()"), ["2"]);
+    assert_eq!(values(&s, "p.drop_field('a').nunique()"), ["3"]);
+    assert_eq!(
+        rows(&s, "by(p.a, n=p.nunique()).sort('a')"),
+        [["1", "1"], ["2", "2"]]
+    );
+    let a = session(&[("a", &example("accounts.csv"))]);
+    assert_eq!(values(&a, "a.balance.vnorm(ord=1)"), ["1500"]);
+    assert_eq!(values(&a, "a.balance.vnorm(ord='-inf')"), ["100"]);
+    assert_eq!(values(&a, "a.balance.vnorm()"), ["741.6198487095663"]);
+    assert_eq!(
+        values(&a, "(a.balance / (a.id - 1)).isnan()"),
+        ["false", "false", "false", "false", "false"]
+    );
+    assert_eq!(values(&a, "((a.id - 1) / (a.id - 1)).isnan()")[0], "true");
+}
+
+#[test]
 fn real_valued_math_of_negative_integers_is_nan() {
     let s = session(&[("a", &example("accounts.csv"))]);
     assert_eq!(

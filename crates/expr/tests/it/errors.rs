@@ -32,6 +32,34 @@ fn unknown_names_and_fields_suggest_the_closest() {
 }
 
 #[test]
+fn unknown_methods_of_columns_suggest_the_closest() {
+    assert_eq!(
+        error("t.amount.summ()").0,
+        "at line 1, column 1: t.amount (var * int32) has no method or field 'summ'; did you mean 'sum'?"
+    );
+    assert!(
+        error("t.amount.lag(1)")
+            .0
+            .contains("has no method or field 'lag'; shift(n) gives the value n rows back"),
+    );
+    assert!(
+        error("t.drop_field('nam')")
+            .0
+            .contains("'nam' is not a field of t; did you mean 'name'?")
+    );
+    assert!(
+        error("t.amount.vnorm(ord=0)")
+            .0
+            .contains("vnorm's ord is a number, 'inf', '-inf' or 'fro', not 0")
+    );
+    assert!(
+        error("greatest(t.amount, t.name)")
+            .0
+            .contains("cannot apply greatest() to int32 and string")
+    );
+}
+
+#[test]
 fn typing_errors_name_the_types() {
     assert!(
         error("t[t.amount]")

@@ -388,6 +388,31 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     (
+        "t.drop_field('amount')",
+        "t[['name', 'id']]",
+        "var * {name: string, id: int64}",
+        Some("t"),
+    ),
+    (
+        "distinct(t, 'name')",
+        "t.distinct('name')",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount.vnorm()",
+        "(t.amount ** 2.0).sum() ** 0.5",
+        "float64",
+        Some("amount_sum"),
+    ),
+    (
+        "t.amount.vnorm(ord='inf')",
+        "abs(t.amount).max()",
+        "int32",
+        Some("amount_max"),
+    ),
+    ("t.nunique()", "t.nunique()", "int32", Some("t_nunique")),
+    (
         "atan2(t.amount, t.id)",
         "atan2(t.amount, t.id)",
         "var * float64",
