@@ -84,8 +84,20 @@ pub(crate) fn write_ndjson(out: &mut impl Write, batches: &[RecordBatch]) -> Res
     Ok(())
 }
 
-/// CSV with a header.
+/// CSV with a header. Nested columns (lists, records) are refused, naming the column.
 pub(crate) fn write_csv(out: &mut impl Write, batches: &[RecordBatch]) -> Result<(), String> {
+    if let Some(batch) = batches.first()
+        && let Some(nested) = batch
+            .schema()
+            .fields()
+            .iter()
+            .find(|f| f.data_type().is_nested())
+    {
+        return Err(format!(
+            "CSV cannot hold the nested column '{}'; use --format json, ndjson or arrow",
+            nested.name()
+        ));
+    }
     let mut writer = arrow::csv::WriterBuilder::new()
         .with_header(true)
         .build(out);

@@ -1,7 +1,8 @@
 //! Results in the Blaze server's JSON shape (`spec/blaze.md` §4.5–4.6):
 //! `{"datashape": ..., "names": [...], "data": ...}`, a single value as itself, a column as a
 //! list, a table as a list of rows, datetimes and durations tagged (`{"__!datetime": ...}`,
-//! `{"__!timedelta": seconds}`). `blaze query --format json` prints the same.
+//! `{"__!timedelta": seconds}`), nested lists as arrays and nested records as objects.
+//! `blaze query --format json` prints the same.
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{
@@ -102,6 +103,21 @@ pub fn cell(column: &ArrayRef, row: usize) -> Value {
             };
             json!({ "__!timedelta": value as f64 / per_second })
         }
+        DataType::List(_) => list(&column.as_list::<i32>().value(row)),
+        DataType::LargeList(_) => list(&column.as_list::<i64>().value(row)),
+        DataType::FixedSizeList(..) => list(&column.as_fixed_size_list().value(row)),
+        DataType::Struct(fields) => Value::Object(
+            fields
+                .iter()
+                .zip(column.as_struct().columns())
+                .map(|(field, values)| (field.name().clone(), cell(values, row)))
+                .collect(),
+        ),
         _ => Value::String(text()),
     }
+}
+
+/// The values of a list as a JSON array.
+fn list(values: &ArrayRef) -> Value {
+    Value::Array((0..values.len()).map(|i| cell(values, i)).collect())
 }

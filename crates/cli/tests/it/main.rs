@@ -338,6 +338,49 @@ fn query_prints_the_servers_json_shape() {
 }
 
 #[test]
+fn nested_records_and_lists_query_and_print_as_json() {
+    let query = |expr: &str, format: &str| {
+        blaze(&[
+            "query",
+            "e=examples/data/events.jsonl",
+            expr,
+            "--format",
+            format,
+        ])
+    };
+    let json = |expr: &str| -> serde_json::Value {
+        let out = query(expr, "json");
+        assert_eq!(out.status.code(), Some(0), "{expr}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(
+        json("e[e.user.email.isnull()].user.name")["data"],
+        serde_json::json!(["bob", "dave"])
+    );
+    assert_eq!(
+        json("e.user.name.str.upper().head(2)")["data"],
+        serde_json::json!(["ALICE", "BOB"])
+    );
+    let tags = json("e.tags");
+    assert_eq!(tags["datashape"], "var * var * string");
+    assert_eq!(tags["data"][2], serde_json::json!(["purchase", "coupon"]));
+    let rows = json("e[['id', 'user', 'tags']].head(2)");
+    assert_eq!(
+        rows["data"][1],
+        serde_json::json!([2, {"name": "bob", "email": null}, []])
+    );
+    let out = query("e.tags.head(1)", "ndjson");
+    assert_eq!(stdout(&out), "{\"tags\":[\"login\"]}\n");
+    let out = query("e.head(1)", "csv");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("CSV cannot hold the nested column 'user'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn query_formats_and_previews() {
     let out = blaze(&[
         "query",

@@ -143,8 +143,8 @@ fn over_all_rows(aggregate: DfExpr, reduced: &Expr) -> Result<DfExpr> {
     }
 }
 
-/// The column `field` of `record` (rows themselves, or a projection, relabelling or merge of
-/// columns of them).
+/// The column `field` of `record` (rows themselves, a record-valued column of them, or a
+/// projection, relabelling or merge of columns of them).
 pub(crate) fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr> {
     if record == rows {
         return Ok(ident(field));
@@ -166,6 +166,11 @@ pub(crate) fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr
                 .expect("a merge's fields are its columns'")
         }
         Op::Projection { child, .. } => field_of(child, field, rows),
+        // A field of a nested record (`e.user.name`): the struct column's field.
+        Op::Field {
+            child,
+            field: outer,
+        } => Ok(core::get_field(field_of(child, outer, rows)?, field)),
         Op::Relabel { child, labels } => {
             let old = labels
                 .iter()
@@ -360,7 +365,11 @@ pub(crate) fn arrow_element(expr: &Expr) -> Result<Vec<Field>> {
             .iter()
             .map(|(name, shape)| to_field(name, shape))
             .collect(),
-        None => Ok(vec![to_field(output_name(expr), &element)?]),
+        // A column's elements keep their inner dimensions (`var * var * string`: lists).
+        None => {
+            let element = expr.dshape().subarray(1).unwrap_or(element);
+            Ok(vec![to_field(output_name(expr), &element)?])
+        }
     }
 }
 

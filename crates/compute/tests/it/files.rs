@@ -162,6 +162,18 @@ fn parquet_and_json_lines_agree_with_csv() {
     );
     let events = session(&[("events", &example("events.jsonl"))]);
     assert_eq!(values(&events, "events.amount.count()"), ["3"]);
+    // Fields of nested records are columns too.
+    assert_eq!(
+        rows(
+            &events,
+            "by(events.user.email.isnull(), n=events.id.count()).sort('email')"
+        ),
+        [["false", "3"], ["true", "2"]]
+    );
+    assert_eq!(
+        values(&events, "events[events.user.name == 'carol'].amount"),
+        ["99.99"]
+    );
 }
 
 #[test]
