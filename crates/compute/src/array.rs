@@ -287,7 +287,11 @@ fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
                 return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
             }
         },
-        UnaryOp::IsNull | UnaryOp::NotNull | UnaryOp::Str(_) | UnaryOp::DatePart(_) => {
+        UnaryOp::IsNull
+        | UnaryOp::NotNull
+        | UnaryOp::Str(_)
+        | UnaryOp::DatePart(_)
+        | UnaryOp::FromTimestamp => {
             return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
         }
     })

@@ -461,6 +461,9 @@ pub enum UnaryOp {
     Str(StrFn),
     /// A part of a date or datetime: `x.year`, `x.date`...
     DatePart(DatePart),
+    /// `x.utcfromtimestamp`: seconds since 1970-01-01 00:00 UTC as a datetime (UTC, without
+    /// a time zone), to the microsecond, as Python's `datetime.utcfromtimestamp`.
+    FromTimestamp,
 }
 
 /// Math functions of one number.

@@ -117,6 +117,10 @@ impl Display for Expr {
                 }
                 UnaryOp::IsNull => method(f, child, "isnull", &[]),
                 UnaryOp::NotNull => method(f, child, "notnull", &[]),
+                UnaryOp::FromTimestamp => {
+                    receiver(f, child)?;
+                    f.write_str(".utcfromtimestamp")
+                }
                 UnaryOp::Math(m) => write!(f, "{}({child})", math_name(*m)),
                 UnaryOp::Str(s) => {
                     receiver(f, child)?;
@@ -492,6 +496,7 @@ pub(crate) fn unary_description(op: UnaryOp) -> String {
         UnaryOp::Math(m) => math_name(m).into(),
         UnaryOp::Str(s) => format!("str.{}", str_name(s)),
         UnaryOp::DatePart(p) => date_part_name(p).into(),
+        UnaryOp::FromTimestamp => "utcfromtimestamp".into(),
     }
 }
 

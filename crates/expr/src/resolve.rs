@@ -408,6 +408,10 @@ impl Resolver<'_> {
         if name == "nrows" {
             return Ok(Term::Expr(receiver.reduce(Reduction::Nelements)?));
         }
+        // A property of numbers, as in Blaze.
+        if name == "utcfromtimestamp" && is_numeric(receiver.dshape()) {
+            return Ok(Term::Expr(receiver.unary(UnaryOp::FromTimestamp)?));
+        }
         if let Some((_, part)) = DATE_PARTS.iter().find(|(n, _)| *n == name)
             && record_of(receiver.dshape()).is_none()
         {

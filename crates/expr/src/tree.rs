@@ -135,6 +135,7 @@ impl Writer<'_> {
                     UnaryOp::Not => "Not".to_owned(),
                     UnaryOp::IsNull => "isnull".to_owned(),
                     UnaryOp::NotNull => "notnull".to_owned(),
+                    UnaryOp::FromTimestamp => "UTCFromTimestamp".to_owned(),
                     UnaryOp::Math(f) => crate::print::math_name(*f).to_owned(),
                     UnaryOp::Str(f) => format!("str_{}", crate::print::str_name(*f)),
                     // Blaze's class names are the accessors' names in camel case: `Year`.
@@ -569,6 +570,7 @@ impl Reader<'_> {
             "Not" | "Invert" => self.child(&a, 0)?.unary(UnaryOp::Not),
             "isnull" => self.child(&a, 0)?.unary(UnaryOp::IsNull),
             "notnull" => self.child(&a, 0)?.unary(UnaryOp::NotNull),
+            "UTCFromTimestamp" => self.child(&a, 0)?.unary(UnaryOp::FromTimestamp),
             "Summary" => {
                 let child = self.child(&a, 0)?;
                 let names = a.strings(1, "the names of the values")?;

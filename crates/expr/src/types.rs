@@ -226,6 +226,12 @@ pub(crate) fn unary_element(op: UnaryOp, child: &DataShape) -> Result<DataShape>
             child.clone()
         }
         UnaryOp::IsNull | UnaryOp::NotNull => DataShape::scalar(Measure::Bool),
+        UnaryOp::FromTimestamp => {
+            if !is_numeric(child) {
+                return Err(wrong("numbers (seconds since 1970)"));
+            }
+            scalar_like(child, Measure::DateTime { tz: None })
+        }
         UnaryOp::Math(f) => {
             if !is_numeric(child) {
                 return Err(wrong("numbers"));

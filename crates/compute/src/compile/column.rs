@@ -284,6 +284,14 @@ fn unary(op: UnaryOp, x: DfExpr) -> Result<DfExpr> {
         }
         UnaryOp::Str(f) => text::str_fn(f, x),
         UnaryOp::DatePart(part) => text::date_part(part, x)?,
+        // Microseconds (to the nearest), read as a datetime.
+        UnaryOp::FromTimestamp => cast(
+            cast(
+                math::round(vec![cast(x, DataType::Float64) * lit(1e6)]),
+                DataType::Int64,
+            ),
+            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+        ),
     })
 }
 

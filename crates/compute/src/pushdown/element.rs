@@ -407,6 +407,7 @@ impl SqlCompiler<'_> {
             UnaryOp::Math(f) => dialect.math_fn(f, x).ok_or_else(unsupported)?,
             UnaryOp::Str(f) => dialect.str_fn(f, x).ok_or_else(unsupported)?,
             UnaryOp::DatePart(part) => dialect.date_part(part, x).ok_or_else(unsupported)?,
+            UnaryOp::FromTimestamp => return Err(unsupported()),
         })
     }
 }

@@ -266,6 +266,24 @@ fn tables_count_distinct_rows_and_lose_fields_by_name() {
 }
 
 #[test]
+fn seconds_since_1970_become_datetimes() {
+    let (_dir, s) = csv_session("t", "ts\n0\n1700000000\n1.5\n-86400.25\n");
+    assert_eq!(
+        values(&s, "t.ts.utcfromtimestamp"),
+        [
+            "1970-01-01T00:00:00",
+            "2023-11-14T22:13:20",
+            "1970-01-01T00:00:01.500",
+            "1969-12-30T23:59:59.750"
+        ]
+    );
+    assert_eq!(
+        values(&s, "t[t.ts.utcfromtimestamp.year == 2023].ts"),
+        ["1700000000.0"]
+    );
+}
+
+#[test]
 fn real_valued_math_of_negative_integers_is_nan() {
     let s = session(&[("a", &example("accounts.csv"))]);
     assert_eq!(

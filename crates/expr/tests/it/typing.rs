@@ -388,6 +388,12 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     (
+        "t.amount.utcfromtimestamp",
+        "t.amount.utcfromtimestamp",
+        "var * datetime",
+        Some("amount"),
+    ),
+    (
         "t.drop_field('amount')",
         "t[['name', 'id']]",
         "var * {name: string, id: int64}",
