@@ -155,7 +155,10 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             Term::Array(array(child)?.index(&[array_index(index)]).map_err(failed)?)
         }
         Op::SliceAxes { child, indices } => {
-            let indices: Vec<AIndex> = indices.iter().map(array_index).collect();
+            let indices: Vec<AIndex> = indices
+                .iter()
+                .map(|i| i.as_ref().map_or(AIndex::NewAxis, array_index))
+                .collect();
             Term::Array(array(child)?.index(&indices).map_err(failed)?)
         }
         Op::Selection { child, predicate } => Term::Array(

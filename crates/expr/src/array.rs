@@ -13,21 +13,27 @@ use crate::types::{binary_element, element, record_of, reduction, reduction_name
 impl Expr {
     /// This array indexed along its leading axes, one index each (`x[10:20, ::2]`); an
     /// integer drops its axis, axes after the indices are kept. One index is [`Expr::slice`].
-    pub fn slice_axes(&self, indices: Vec<Index>) -> Result<Expr> {
-        if let [index] = indices.as_slice() {
+    pub fn slice_axes(&self, indices: Vec<Option<Index>>) -> Result<Expr> {
+        if let [Some(index)] = indices.as_slice() {
             return self.slice(*index);
         }
         let dims = self.array_dims("indexing several axes")?;
-        if indices.len() > dims.len() {
+        let given = indices.iter().flatten().count();
+        if given > dims.len() {
             return Err(Error::typing(format!(
-                "too many indices for {self}: it has {} dimensions, {} were given",
+                "too many indices for {self}: it has {} dimensions, {given} were given",
                 dims.len(),
-                indices.len()
             )));
         }
-        let mut kept_dims = Vec::with_capacity(dims.len());
-        for (axis, (dim, index)) in dims.iter().zip(&indices).enumerate() {
-            match *index {
+        let mut kept_dims = Vec::with_capacity(dims.len() + indices.len() - given);
+        let mut axes = dims.iter().enumerate();
+        for index in &indices {
+            let Some(index) = *index else {
+                kept_dims.push(Dim::Fixed(1));
+                continue;
+            };
+            let (axis, dim) = axes.next().expect("no more indices than axes");
+            match index {
                 Index::At(i) => {
                     if let Dim::Fixed(n) = dim
                         && (i >= *n as i64 || i < -(*n as i64))
@@ -45,7 +51,7 @@ impl Expr {
                 }
             }
         }
-        kept_dims.extend(dims[indices.len()..].iter().cloned());
+        kept_dims.extend(axes.map(|(_, dim)| dim.clone()));
         Ok(Expr::new(
             Op::SliceAxes {
                 child: self.clone(),

@@ -78,8 +78,9 @@ pub enum Op {
     SliceAxes {
         /// The array.
         child: Expr,
-        /// One index per axis, from the first; axes after them are kept whole.
-        indices: Vec<Index>,
+        /// One index per axis, from the first, or `None` for a new axis of length 1 (`None`
+        /// in the text, numpy's `newaxis`); axes after them are kept whole.
+        indices: Vec<Option<Index>>,
     },
     /// The first `n` rows.
     Head {

@@ -42,7 +42,8 @@ impl Display for Expr {
             }
             Op::SliceAxes { child, indices } => {
                 receiver(f, child)?;
-                write!(f, "[{}]", list(indices.iter().map(index_text)))
+                let text = |index: &Option<Index>| index.as_ref().map_or("None".into(), index_text);
+                write!(f, "[{}]", list(indices.iter().map(text)))
             }
             Op::Head { child, n } => method(f, child, "head", &[n.to_string()]),
             Op::Tail { child, n } => method(f, child, "tail", &[n.to_string()]),

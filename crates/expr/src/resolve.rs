@@ -448,13 +448,15 @@ impl Resolver<'_> {
     }
 
     fn subscript(&self, value: &Syntax, index: &Syntax) -> Result<Term> {
-        /// A list of integers and slices, as in `x[10:20, ::2]`: indices of several axes.
-        fn positions(items: &[(Term, Span)]) -> Option<Vec<Index>> {
-            let indices: Option<Vec<Index>> = items
+        /// A list of integers, slices and `None`s (new axes), as in `x[10:20, ::2]`: indices
+        /// of several axes.
+        fn positions(items: &[(Term, Span)]) -> Option<Vec<Option<Index>>> {
+            let indices: Option<Vec<Option<Index>>> = items
                 .iter()
                 .map(|(item, _)| match item {
-                    Term::Value(Value::Int(i)) => Some(Index::At(*i)),
-                    Term::Slice(range) => Some(*range),
+                    Term::Value(Value::Int(i)) => Some(Some(Index::At(*i))),
+                    Term::Slice(range) => Some(Some(*range)),
+                    Term::Value(Value::Null) => Some(None),
                     _ => None,
                 })
                 .collect();
@@ -485,6 +487,7 @@ impl Resolver<'_> {
             Term::Value(Value::Str(name)) => receiver.field(&name),
             Term::Value(Value::Int(i)) => receiver.slice(Index::At(i)),
             Term::Slice(range) => receiver.slice(range),
+            Term::Value(Value::Null) => receiver.slice_axes(vec![None]),
             Term::List(items) if positions(&items).is_some() => {
                 receiver.slice_axes(positions(&items).unwrap_or_default())
             }

@@ -97,7 +97,12 @@ impl Writer<'_> {
                 "Slice",
                 vec![
                     t(child),
-                    Json::Array(indices.iter().map(index_json).collect()),
+                    Json::Array(
+                        indices
+                            .iter()
+                            .map(|i| i.as_ref().map_or(Json::Null, index_json))
+                            .collect(),
+                    ),
                 ],
             ),
             Op::Head { child, n } => node("Head", vec![t(child), json!(n)]),
@@ -506,7 +511,10 @@ impl Reader<'_> {
             "Selection" => self.child(&a, 0)?.select(&self.child(&a, 1)?),
             "Slice" => match a.required(1, "an index")? {
                 Json::Array(items) => {
-                    let indices = items.iter().map(slice_index).collect::<Result<Vec<_>>>()?;
+                    let indices = items
+                        .iter()
+                        .map(|i| (!i.is_null()).then(|| slice_index(i)).transpose())
+                        .collect::<Result<Vec<_>>>()?;
                     self.child(&a, 0)?.slice_axes(indices)
                 }
                 index => self.child(&a, 0)?.slice(slice_index(index)?),

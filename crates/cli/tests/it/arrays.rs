@@ -64,6 +64,7 @@ fn queries_match_numpy() {
         ("x.dot(x.T)", "x_matmul_x_t"),
         ("x.std(axis=1)", "x_std_axis1"),
         ("x[-1]", "x_last_row"),
+        ("x[None, 3:5, None, :2]", "x_newaxes"),
         ("exp(x)", "x_exp"),
     ];
     for (expr, expected) in cases {

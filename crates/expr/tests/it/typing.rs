@@ -668,6 +668,12 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
     ("m[1:3, ::2]", "m[1:3, ::2]", "2 * 2 * float64", Some("m")),
     ("c[0, 1:]", "c[0, 1:]", "2 * 2 * int32", Some("c")),
     ("m[-1, 2]", "m[-1, 2]", "float64", Some("m")),
+    (
+        "m[None, 1:3, None]",
+        "m[None, 1:3, None]",
+        "1 * 2 * 1 * 4 * float64",
+        Some("m"),
+    ),
     ("m[(0,)]", "m[0]", "4 * float64", Some("m")),
     (
         "m[:2, ::-1].T",
