@@ -66,7 +66,11 @@ impl Session {
         if let Some(dir) = &options.spill_dir {
             env = env.with_temp_file_path(dir);
         }
-        let mut config = SessionConfig::new().with_information_schema(false);
+        // DataFusion's own settings may be tuned with its environment variables
+        // (`DATAFUSION_EXECUTION_BATCH_SIZE=...`).
+        let mut config = SessionConfig::from_env()
+            .map_err(|e| Error::Engine(format!("a DATAFUSION_* setting: {e}")))?
+            .with_information_schema(false);
         if let Some(limit) = options.memory_limit {
             // A sort that spills keeps this much back for merging its runs (10 MB by
             // default): a quarter of a small limit at most, so that small limits still work.

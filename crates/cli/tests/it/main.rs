@@ -381,6 +381,30 @@ fn nested_records_and_lists_query_and_print_as_json() {
 }
 
 #[test]
+fn datafusion_settings_come_from_its_environment_variables() {
+    let run = |batch_size: &str| {
+        Command::new(env!("CARGO_BIN_EXE_blaze"))
+            .args(["query", "a=examples/data/accounts.csv", "a.balance.sum()"])
+            .env("DATAFUSION_EXECUTION_BATCH_SIZE", batch_size)
+            .current_dir(workspace_root())
+            .output()
+            .expect("the blaze binary runs")
+    };
+    let out = run("2");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"data\":100"), "{}", stdout(&out));
+    let out = run("lots");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "a DATAFUSION_* setting: Error setting config datafusion.execution.batch_size"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn query_formats_and_previews() {
     let out = blaze(&[
         "query",
