@@ -65,8 +65,9 @@ enum Command {
     ///   blaze query accounts.csv 'accounts[accounts.balance > 0].name'
     ///
     /// Resources are any that odo reads: CSV, JSON lines, Parquet (scanned for only the columns
-    /// and rows needed), Arrow, globs and directories, S3, SQLite, PostgreSQL and MongoDB (their
-    /// tables are read into the local engine; pushing work into databases comes later).
+    /// and rows needed), Arrow, globs and directories, S3, SQLite, PostgreSQL and MongoDB (the
+    /// parts of the expression over one database run in it where it can, as one query; only
+    /// their results travel; --explain shows what is sent).
     ///
     /// On a terminal the result is previewed (the datashape and the first rows); --format json
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
@@ -75,6 +76,10 @@ enum Command {
     /// .str and .dt methods, truncate and slices with a step are computed. Names bound to n-d
     /// arrays (.npy, Zarr, HDF5) compute in blocks: x.T, x[10:20, ::2], x.dot(y),
     /// x.sum(axis=1), v[v > 0].
+    #[command(
+        verbatim_doc_comment,
+        override_usage = "blaze query [OPTIONS] [NAME=]URI... EXPRESSION"
+    )]
     Query(commands::query::Args),
     /// Query data in SQL (DataFusion's dialect) with the same bindings and outputs as `query`
     ///
@@ -82,6 +87,10 @@ enum Command {
     ///
     /// A bound database's tables are named "db.table" (quoted, as one name). Queries are
     /// read-only: statements that create, change or drop anything are refused.
+    #[command(
+        verbatim_doc_comment,
+        override_usage = "blaze sql [OPTIONS] [NAME=]URI... QUERY"
+    )]
     Sql(commands::query::Args),
     /// An interactive prompt over bound data, with line editing and history
     ///
@@ -92,6 +101,7 @@ enum Command {
     /// Each line is an expression (its datashape and first rows are shown) or NAME = EXPRESSION
     /// (bound for later lines). :help lists the commands. History is kept in
     /// $XDG_STATE_HOME/blaze/history (~/.local/state/blaze/history).
+    #[command(verbatim_doc_comment)]
     Shell(commands::shell::Args),
     /// Serve datasets over HTTP with the Blaze protocol
     ///
@@ -110,6 +120,7 @@ enum Command {
     /// {"datashape", "names", "data"}, or an Arrow IPC stream with
     /// Accept: application/vnd.apache.arrow.stream. One JSON log line per request goes to
     /// stderr.
+    #[command(verbatim_doc_comment)]
     Serve(commands::serve::Args),
 }
 

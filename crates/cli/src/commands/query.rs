@@ -22,7 +22,7 @@ pub(crate) struct Args {
     /// A .npy file, a Zarr store (`data.zarr`) or an HDF5 dataset (`file.h5::/x`) binds as an
     /// n-d array (`x=data.zarr 'x.sum(axis=0)'`), computed in blocks; its results print as
     /// nested lists or go --into a .npy file, a Zarr store or an HDF5 dataset.
-    #[arg(required = true, num_args = 2.., value_name = "[NAME=]URI... QUERY")]
+    #[arg(required = true, num_args = 2.., value_names = ["[NAME=]URI", "QUERY"])]
     items: Vec<String>,
     /// Output format; `table` (a preview) on a terminal, `json` otherwise.
     #[arg(long, value_enum)]
