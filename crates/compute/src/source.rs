@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
 use blaze_datashape::DataShape;
 use blaze_odo::{BatchSource, DEFAULT_BATCH_ROWS, DiscoverOptions, FileFormat, Resource, SqlQuery};
@@ -43,17 +44,93 @@ pub(crate) async fn register(
         blaze_datashape::arrow::to_arrow_schema(dshape)
             .map_err(|e| Error::Binding(format!("{uri}: {e}")))?,
     );
-    let (uri, dshape, read) = (uri.to_owned(), dshape.clone(), read.clone());
-    let partition = OdoPartition {
-        label: uri.clone(),
-        schema: schema.clone(),
-        open: Arc::new(move || blaze_odo::open(&uri, Some(&dshape), &read)),
-    };
-    let provider: Arc<dyn TableProvider> =
-        Arc::new(StreamingTable::try_new(schema, vec![Arc::new(partition)])?);
-    ctx.register_table(table, provider)?;
+    ctx.register_table(
+        table,
+        Arc::new(OdoTable {
+            uri: uri.to_owned(),
+            dshape: dshape.clone(),
+            read: read.clone(),
+            schema,
+        }),
+    )?;
     Ok(())
 }
+
+/// A resource read through odo, as a table. Each scan reads only the columns it needs: the
+/// cells of a CSV file's other columns are never parsed.
+#[derive(Debug)]
+struct OdoTable {
+    uri: String,
+    dshape: DataShape,
+    read: DiscoverOptions,
+    schema: SchemaRef,
+}
+
+#[async_trait]
+impl TableProvider for OdoTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[DfExpr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let columns: Vec<usize> = match projection {
+            Some(columns) => columns.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let schema = Arc::new(self.schema.project(&columns)?);
+        let mut read = self.read.clone();
+        // A scan of no columns (`count()`) still needs the rows: one column is read for them.
+        read.columns = Some(match columns.as_slice() {
+            [] if !self.schema.fields().is_empty() => vec![0],
+            _ => columns,
+        });
+        let (uri, dshape, wanted) = (self.uri.clone(), self.dshape.clone(), schema.clone());
+        let partition = OdoPartition {
+            label: uri.clone(),
+            schema: schema.clone(),
+            open: Arc::new(move || {
+                let source = blaze_odo::open(&uri, Some(&dshape), &read)?;
+                by_name(source, &wanted)
+            }),
+        };
+        StreamingTable::try_new(schema, vec![Arc::new(partition)])?
+            .scan(state, None, &[], limit)
+            .await
+    }
+}
+
+/// The batches of `source` with the columns of `wanted` alone, taken by name (a CSV file was
+/// read with those columns only; other sources have them all).
+fn by_name(source: BatchSource, wanted: &SchemaRef) -> blaze_odo::Result<Batches> {
+    let indices = wanted
+        .fields()
+        .iter()
+        .map(|f| source.schema.index_of(f.name()))
+        .collect::<Result<Vec<usize>, _>>()
+        .map_err(|e| blaze_odo::Error::InvalidOption(e.to_string()))?;
+    if indices.len() == source.schema.fields().len() && indices.iter().copied().eq(0..indices.len())
+    {
+        return Ok(source.batches);
+    }
+    Ok(Box::new(source.batches.map(move |batch| {
+        batch?
+            .project(&indices)
+            .map_err(|e| blaze_odo::Error::InvalidOption(e.to_string()))
+    })))
+}
+
+/// Record batches as odo's readers give them.
+type Batches = Box<dyn Iterator<Item = blaze_odo::Result<RecordBatch>> + Send>;
 
 /// The rows an expression pushed into a SQL database gives, as a table: its query runs in the
 /// database each time the table is scanned, selecting only the columns the scan needs.
@@ -83,6 +160,7 @@ impl QueryTable {
             schema: schema.clone(),
             open: Arc::new(move || {
                 blaze_odo::query(&database, &query, batch_schema.clone(), DEFAULT_BATCH_ROWS)
+                    .map(|source| source.batches)
             }),
         };
         Ok(StreamingTable::try_new(schema, vec![Arc::new(partition)])?)
@@ -146,6 +224,7 @@ pub(crate) fn pipeline_table(
                 batch_schema.clone(),
                 DEFAULT_BATCH_ROWS,
             )
+            .map(|source| source.batches)
         }),
     };
     Arc::new(
@@ -165,7 +244,10 @@ pub(crate) fn remote_table(
     let partition = OdoPartition {
         label: format!("{server}: {tree}"),
         schema: schema.clone(),
-        open: Arc::new(move || blaze_odo::compute_on_server(&server, &tree, batch_schema.clone())),
+        open: Arc::new(move || {
+            blaze_odo::compute_on_server(&server, &tree, batch_schema.clone())
+                .map(|source| source.batches)
+        }),
     };
     Arc::new(
         StreamingTable::try_new(schema, vec![Arc::new(partition)])
@@ -199,7 +281,7 @@ fn local_parquet(uri: &str) -> Result<Option<String>> {
 struct OdoPartition {
     label: String,
     schema: SchemaRef,
-    open: Arc<dyn Fn() -> blaze_odo::Result<BatchSource> + Send + Sync>,
+    open: Arc<dyn Fn() -> blaze_odo::Result<Batches> + Send + Sync>,
 }
 
 impl fmt::Debug for OdoPartition {
@@ -219,8 +301,8 @@ impl PartitionStream for OdoPartition {
         let open = self.open.clone();
         builder.spawn_blocking(move || {
             let external = |e: blaze_odo::Error| DataFusionError::External(Box::new(e));
-            let source = open().map_err(external)?;
-            for batch in source.batches {
+            let batches = open().map_err(external)?;
+            for batch in batches {
                 let batch = batch.map_err(external);
                 let failed = batch.is_err();
                 // A closed channel means the query stopped reading (a limit was reached).

@@ -177,6 +177,29 @@ fn parquet_and_json_lines_agree_with_csv() {
 }
 
 #[test]
+fn a_csv_query_parses_only_the_columns_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, "id,code,v\n1,7,1.5\n2,x,2.5\n3,9,\n").unwrap();
+    let mut s = blaze_compute::Session::new(Default::default()).unwrap();
+    let dshape = blaze_datashape::parse("var * {id: int64, code: int64, v: ?float64}").unwrap();
+    s.bind_as("t", path.to_str().unwrap(), Some(dshape))
+        .unwrap();
+    // The bad cell is in a column these do not read.
+    assert_eq!(values(&s, "t.v.sum()"), ["4.0"]);
+    assert_eq!(values(&s, "t[t.id > 1].v.count()"), ["1"]);
+    assert_eq!(values(&s, "t.nrows"), ["3"]);
+    assert_eq!(rows(&s, "t[['v', 'id']]")[1], ["2.5", "2"]);
+    // Reading it names its place in the file.
+    let expr = s.parse("t.code.sum()").unwrap();
+    let err = s.collect(&expr).unwrap_err().to_string();
+    assert!(
+        err.contains("t.csv: line 3, column 2: 'x' in column 'code' is not a valid int64"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_data_names_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.csv");

@@ -34,6 +34,10 @@ pub struct DiscoverOptions {
     /// When loading, where the bytes read from the source's files are counted (for progress
     /// bars); discovery does not count.
     pub progress: Option<crate::read::ReadProgress>,
+    /// When reading CSV files, the only columns typed (indices into the datashape's fields):
+    /// their batches hold these columns alone, in this order, and the other cells are split
+    /// out but never parsed (nor checked). Other formats read every column. `None`: all.
+    pub columns: Option<Vec<usize>>,
 }
 
 impl Default for DiscoverOptions {
@@ -46,6 +50,7 @@ impl Default for DiscoverOptions {
             null_markers: DEFAULT_NULL_MARKERS.iter().map(|s| s.to_string()).collect(),
             rejects: None,
             progress: None,
+            columns: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! on every core, a chunk of rows per worker.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::builder::Column;
 use arrow::array::ArrayRef;
@@ -46,10 +47,12 @@ impl TypedFrom {
 }
 
 /// Reads an opened CSV file as batches of up to `batch_rows` rows, typed on every core (see
-/// [`map_chunks`]). Rows set aside for `rejects` are recorded in file order.
+/// [`map_chunks`]): the `columns` of `schema` (indices), or all of them. Rows set aside for
+/// `rejects` are recorded in file order.
 pub(crate) fn csv_batches(
     file: CsvFile,
     schema: SchemaRef,
+    columns: Option<&[usize]>,
     classifier: TextClassifier,
     batch_rows: usize,
     typed_from: TypedFrom,
@@ -63,6 +66,15 @@ pub(crate) fn csv_batches(
             file.names.len()
         )));
     }
+    let columns: Vec<usize> = match columns {
+        Some(columns) => columns.to_vec(),
+        None => (0..schema.fields().len()).collect(),
+    };
+    let schema = Arc::new(
+        schema
+            .project(&columns)
+            .map_err(|e| Error::InvalidOption(format!("{}: {e}", file.path().display())))?,
+    );
     // Every column type must load from text: checked here, once, rather than in each chunk.
     for field in schema.fields() {
         Column::new(field, 0).map_err(|message| {
@@ -70,12 +82,14 @@ pub(crate) fn csv_batches(
         })?;
     }
     let typer = ChunkTyper {
-        schema,
+        schema: schema.clone(),
+        columns,
         classifier,
         typed_from,
         skip: rejects.is_some(),
     };
     Ok(CsvBatches {
+        schema,
         chunks: map_chunks(file, batch_rows, None, move |chunk| typer.type_rows(chunk)),
         ready: VecDeque::new(),
         rejects,
@@ -84,10 +98,19 @@ pub(crate) fn csv_batches(
 
 /// Batches of a CSV file, in file order.
 pub(crate) struct CsvBatches {
+    /// The schema of the batches: the columns typed.
+    schema: SchemaRef,
     chunks: Chunks<Typed>,
     /// Batches of a chunk not yet handed out.
     ready: VecDeque<RecordBatch>,
     rejects: Option<Rejects>,
+}
+
+impl CsvBatches {
+    /// The schema of the batches.
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
 }
 
 impl Iterator for CsvBatches {
@@ -133,7 +156,10 @@ struct Rejected {
 
 /// Turns chunks of text rows into typed columns; shared by every worker.
 struct ChunkTyper {
+    /// The columns typed.
     schema: SchemaRef,
+    /// Where each of them is in the file's rows.
+    columns: Vec<usize>,
     classifier: TextClassifier,
     typed_from: TypedFrom,
     /// Set rows with a bad cell aside rather than stopping.
@@ -191,7 +217,7 @@ impl ChunkTyper {
         columns: &mut [Column],
     ) -> Result<Option<(usize, String)>> {
         for (i, column) in columns.iter_mut().enumerate() {
-            let text = chunk.text(row, i)?;
+            let text = chunk.text(row, self.columns[i])?;
             let result = if !self.classifier.is_null(text) {
                 column.push(text)
             } else if self.schema.field(i).is_nullable() {
@@ -240,11 +266,14 @@ impl ChunkTyper {
             MISSING.to_owned()
         } else {
             // The cell was read as text before it failed to parse.
-            format!("'{}'", chunk.text(row, index).unwrap_or_default())
+            format!(
+                "'{}'",
+                chunk.text(row, self.columns[index]).unwrap_or_default()
+            )
         };
         chunk.malformed(
             row,
-            Some(index),
+            Some(self.columns[index]),
             format!(
                 "{shown} in column '{}' is not a valid {expected} ({hint}){}",
                 field.name(),

@@ -99,14 +99,29 @@ pub(crate) fn open_file(
                 &classifier,
                 options.progress.as_ref(),
             )?;
-            Box::new(csv::csv_batches(
+            let csv = csv::csv_batches(
                 file,
                 schema.clone(),
+                options.columns.as_deref(),
                 classifier,
                 batch_rows,
                 typed_from,
                 options.rejects.clone(),
-            )?)
+            )?;
+            if options.columns.is_some() {
+                let schema = csv.schema();
+                return Ok(BatchSource {
+                    datashape: blaze_datashape::arrow::from_arrow_schema(&schema).map_err(
+                        |source| Error::Datashape {
+                            path: path.to_owned(),
+                            source,
+                        },
+                    )?,
+                    schema,
+                    batches: Box::new(csv),
+                });
+            }
+            Box::new(csv)
         }
         FileFormat::Json | FileFormat::JsonLines => {
             let mut input = read::open(path, compression, options.progress.as_ref())?;
