@@ -595,11 +595,12 @@ impl Resolver<'_> {
             }
             "drop_field" => {
                 let dropped = call.variadic_names(name)?;
-                let fields = receiver.fields();
-                if let Some(unknown) = dropped.iter().find(|d| !fields.contains(&d.as_str())) {
-                    return Err(receiver.field(unknown).expect_err("not a field"));
+                for field in &dropped {
+                    // An unknown name gets the error (and the did-you-mean) of `t.name`.
+                    receiver.field(field)?;
                 }
-                let kept: Vec<String> = fields
+                let kept: Vec<String> = receiver
+                    .fields()
                     .into_iter()
                     .filter(|f| !dropped.iter().any(|d| d == f))
                     .map(str::to_owned)

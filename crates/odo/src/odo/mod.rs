@@ -19,9 +19,8 @@ use std::time::Instant;
 use blaze_datashape::arrow::to_arrow_schema;
 use blaze_datashape::{DataShape, unify};
 
-use arrow::record_batch::RecordBatch;
-
 use arrow::datatypes::Schema;
+use arrow::record_batch::RecordBatch;
 
 use crate::array::ArrayFormat;
 use crate::array_table::holds_records;
@@ -96,8 +95,8 @@ pub struct OdoOptions {
     pub progress: Option<ProgressFn>,
 }
 
-/// The plan [`odo`] would follow, without moving data.
-/// A `.npy` target's plan depends on the source's columns, which are discovered for it.
+/// The plan [`odo`] would follow, without moving data. A `.npy` target's plan depends on the
+/// source's columns, which are discovered for it.
 pub fn explain(source: &str, target: &str) -> Result<Plan> {
     let source_resource = Resource::parse(source)?;
     let target = Resource::parse(target)?;
