@@ -108,7 +108,7 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
         Op::Label { child, .. } => term(child, arrays)?,
         Op::Binary { op, lhs, rhs } => {
             let (l, r) = (term(lhs, arrays)?.operand(), term(rhs, arrays)?.operand());
-            Term::Array(blaze_array::binary(l, binary_op(*op, expr)?, r).map_err(failed)?)
+            Term::Array(blaze_array::binary(l, binary_op(*op), r).map_err(failed)?)
         }
         Op::Unary { op, child } => {
             let a = array(child)?;
@@ -227,8 +227,8 @@ fn reduce(
     a.reduce(kind, axes, keepdims).map_err(failed)
 }
 
-fn binary_op(op: BinaryOp, expr: &Expr) -> Result<ABinary> {
-    Ok(match op {
+fn binary_op(op: BinaryOp) -> ABinary {
+    match op {
         BinaryOp::Add => ABinary::Add,
         BinaryOp::Sub => ABinary::Sub,
         BinaryOp::Mul => ABinary::Mul,
@@ -247,14 +247,12 @@ fn binary_op(op: BinaryOp, expr: &Expr) -> Result<ABinary> {
         BinaryOp::Xor => ABinary::Xor,
         BinaryOp::Greatest => ABinary::Maximum,
         BinaryOp::Least => ABinary::Minimum,
-        BinaryOp::Atan2
-        | BinaryOp::Copysign
-        | BinaryOp::Fmod
-        | BinaryOp::Hypot
-        | BinaryOp::Ldexp => {
-            return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
-        }
-    })
+        BinaryOp::Atan2 => ABinary::Arctan2,
+        BinaryOp::Copysign => ABinary::Copysign,
+        BinaryOp::Fmod => ABinary::Fmod,
+        BinaryOp::Hypot => ABinary::Hypot,
+        BinaryOp::Ldexp => ABinary::Ldexp,
+    }
 }
 
 fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
@@ -281,14 +279,12 @@ fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
             MathFn::Ceil => AUnary::Ceil,
             MathFn::Floor => AUnary::Floor,
             MathFn::IsNan => AUnary::IsNan,
-            MathFn::Trunc
-            | MathFn::Radians
-            | MathFn::Degrees
-            | MathFn::Asinh
-            | MathFn::Acosh
-            | MathFn::Atanh => {
-                return Err(Error::Unsupported(format!("{expr} on n-d arrays")));
-            }
+            MathFn::Asinh => AUnary::Arcsinh,
+            MathFn::Acosh => AUnary::Arccosh,
+            MathFn::Atanh => AUnary::Arctanh,
+            MathFn::Radians => AUnary::Deg2rad,
+            MathFn::Degrees => AUnary::Rad2deg,
+            MathFn::Trunc => AUnary::Trunc,
         },
         UnaryOp::IsNull
         | UnaryOp::NotNull

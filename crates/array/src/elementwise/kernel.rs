@@ -626,9 +626,15 @@ macro_rules! float_ops {
                     UnaryOp::Sinh => fill(o, a, |v| v.sinh()),
                     UnaryOp::Cosh => fill(o, a, |v| v.cosh()),
                     UnaryOp::Tanh => fill(o, a, |v| v.tanh()),
+                    UnaryOp::Arcsinh => fill(o, a, |v| v.asinh()),
+                    UnaryOp::Arccosh => fill(o, a, |v| v.acosh()),
+                    UnaryOp::Arctanh => fill(o, a, |v| v.atanh()),
+                    UnaryOp::Deg2rad => fill(o, a, |v| v.to_radians()),
+                    UnaryOp::Rad2deg => fill(o, a, |v| v.to_degrees()),
                     UnaryOp::Floor => fill(o, a, |v| v.floor()),
                     UnaryOp::Ceil => fill(o, a, |v| v.ceil()),
                     UnaryOp::Rint => fill(o, a, |v| v.round_ties_even()),
+                    UnaryOp::Trunc => fill(o, a, |v| v.trunc()),
                     UnaryOp::Not | UnaryOp::IsNan | UnaryOp::IsInf => {
                         return Err(wrong(op.name(), <$t>::DTYPE));
                     }
@@ -653,6 +659,14 @@ macro_rules! float_ops {
                         }
                     }),
                     BinaryOp::Pow => fill2(o, a, b, |x, y| x.powf(*y)),
+                    BinaryOp::Arctan2 => fill2(o, a, b, |y, x| y.atan2(*x)),
+                    BinaryOp::Copysign => fill2(o, a, b, |x, y| x.copysign(*y)),
+                    // Rust's `%` on floats is C's fmod.
+                    BinaryOp::Fmod => fill2(o, a, b, |x, y| x % y),
+                    BinaryOp::Hypot => fill2(o, a, b, |x, y| x.hypot(*y)),
+                    BinaryOp::Ldexp => {
+                        fill2(o, a, b, |&x, &e| ldexp(f64::from(x), f64::from(e)) as $t)
+                    }
                     BinaryOp::Maximum => fill2(o, a, b, |&x, &y| {
                         if x.is_nan() || x > y {
                             x
@@ -681,3 +695,24 @@ macro_rules! float_ops {
 
 float_ops!(f32);
 float_ops!(f64);
+
+/// `x * 2**e`, `e` taken towards zero (floats of either width are scaled in `f64`, where
+/// a `float32` result is exact before its one rounding). Scaled in steps, so that no power of
+/// two on the way overflows or underflows where the result would not.
+fn ldexp(x: f64, e: f64) -> f64 {
+    if e.is_nan() {
+        return f64::NAN;
+    }
+    // Past ±2200 every finite non-zero `x` has overflowed or underflowed.
+    let mut e = e.trunc().clamp(-2200.0, 2200.0) as i32;
+    let mut x = x;
+    while e > 1000 {
+        x *= 2f64.powi(1000);
+        e -= 1000;
+    }
+    while e < -1000 {
+        x *= 2f64.powi(-1000);
+        e += 1000;
+    }
+    x * 2f64.powi(e)
+}

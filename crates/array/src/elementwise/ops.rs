@@ -41,6 +41,16 @@ pub enum BinaryOp {
     Maximum,
     /// numpy's `minimum` (NaN wins).
     Minimum,
+    /// `arctan2(y, x)`: the angle of the point (x, y), in radians.
+    Arctan2,
+    /// `copysign(x, y)`: the magnitude of `x` with the sign of `y`.
+    Copysign,
+    /// `fmod(x, y)`: C's remainder, with the dividend's sign.
+    Fmod,
+    /// `hypot(x, y)`: `sqrt(x**2 + y**2)` without overflow on the way.
+    Hypot,
+    /// `ldexp(x, e)`: `x * 2**e`, `e` taken as an integer (towards zero).
+    Ldexp,
 }
 
 impl BinaryOp {
@@ -65,6 +75,11 @@ impl BinaryOp {
             BinaryOp::Xor => "^",
             BinaryOp::Maximum => "maximum",
             BinaryOp::Minimum => "minimum",
+            BinaryOp::Arctan2 => "arctan2",
+            BinaryOp::Copysign => "copysign",
+            BinaryOp::Fmod => "fmod",
+            BinaryOp::Hypot => "hypot",
+            BinaryOp::Ldexp => "ldexp",
         }
     }
 
@@ -75,9 +90,23 @@ impl BinaryOp {
         )
     }
 
+    /// Whether the operator is a function of real numbers, computed in floating point
+    /// whatever the operands' type (as Blaze types these functions: integers give `float64`).
+    fn is_real_function(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Arctan2
+                | BinaryOp::Copysign
+                | BinaryOp::Fmod
+                | BinaryOp::Hypot
+                | BinaryOp::Ldexp
+        )
+    }
+
     /// The type both operands are converted to, given their common type.
     pub(crate) fn operand_type(self, common: DType) -> Result<DType> {
         match self {
+            _ if self.is_real_function() => Ok(common.float_type()),
             BinaryOp::Div => Ok(if common.is_float() {
                 common
             } else {
@@ -159,12 +188,24 @@ pub enum UnaryOp {
     Cosh,
     /// `tanh`
     Tanh,
+    /// `arcsinh`
+    Arcsinh,
+    /// `arccosh`
+    Arccosh,
+    /// `arctanh`
+    Arctanh,
+    /// `deg2rad`: degrees to radians.
+    Deg2rad,
+    /// `rad2deg`: radians to degrees.
+    Rad2deg,
     /// `floor`
     Floor,
     /// `ceil`
     Ceil,
     /// `rint`: round half to even, as numpy's `round`.
     Rint,
+    /// `trunc`: round towards zero.
+    Trunc,
     /// `isnan`
     IsNan,
     /// `isinf`
@@ -195,9 +236,15 @@ impl UnaryOp {
             UnaryOp::Sinh => "sinh",
             UnaryOp::Cosh => "cosh",
             UnaryOp::Tanh => "tanh",
+            UnaryOp::Arcsinh => "arcsinh",
+            UnaryOp::Arccosh => "arccosh",
+            UnaryOp::Arctanh => "arctanh",
+            UnaryOp::Deg2rad => "deg2rad",
+            UnaryOp::Rad2deg => "rad2deg",
             UnaryOp::Floor => "floor",
             UnaryOp::Ceil => "ceil",
             UnaryOp::Rint => "rint",
+            UnaryOp::Trunc => "trunc",
             UnaryOp::IsNan => "isnan",
             UnaryOp::IsInf => "isinf",
         }
@@ -208,7 +255,8 @@ impl UnaryOp {
         use UnaryOp::*;
         [
             Abs, Sign, Sqrt, Exp, Expm1, Log, Log2, Log10, Log1p, Sin, Cos, Tan, Arcsin, Arccos,
-            Arctan, Sinh, Cosh, Tanh, Floor, Ceil, Rint, IsNan, IsInf,
+            Arctan, Sinh, Cosh, Tanh, Arcsinh, Arccosh, Arctanh, Deg2rad, Rad2deg, Floor, Ceil,
+            Rint, Trunc, IsNan, IsInf,
         ]
         .into_iter()
         .find(|op| op.name() == name)

@@ -199,6 +199,35 @@ case!(x_where, |t| where_(
     0.0
 ));
 case!(x_maximum, |t| t.x.binary(BinaryOp::Maximum, 0.5));
+case!(x_arctan2_v, |t| t.x.binary(BinaryOp::Arctan2, &t.v));
+case!(i_copysign_x, |t| t.i.binary(
+    BinaryOp::Copysign,
+    &t.x.index(&[slice(None, Some(6), 1), slice(None, Some(5), 1)])?
+));
+case!(x_fmod_neg07, |t| t.x.mul(3.0)?.binary(BinaryOp::Fmod, -0.7));
+case!(i_fmod_2_5, |t| t.i.binary(BinaryOp::Fmod, 2.5));
+case!(sq_hypot_x, |t| t.sq.binary(
+    BinaryOp::Hypot,
+    &t.x.index(&[ALL, slice(None, Some(7), 1)])?
+));
+case!(x_ldexp_i, |t| t
+    .x
+    .index(&[slice(None, Some(6), 1), slice(None, Some(5), 1)])?
+    .binary(BinaryOp::Ldexp, &t.i));
+case!(f_ldexp_3, |t| t.f.binary(BinaryOp::Ldexp, 3));
+case!(x_arcsinh, |t| t.x.unary(UnaryOp::Arcsinh));
+case!(x_arccosh, |t| t
+    .x
+    .unary(UnaryOp::Abs)?
+    .add(1.0)?
+    .unary(UnaryOp::Arccosh));
+case!(x_arctanh, |t| t
+    .x
+    .binary(BinaryOp::Div, 4.0)?
+    .unary(UnaryOp::Arctanh));
+case!(x_trunc, |t| t.x.mul(3.0)?.unary(UnaryOp::Trunc));
+case!(x_deg2rad, |t| t.x.mul(90.0)?.unary(UnaryOp::Deg2rad));
+case!(f_rad2deg, |t| t.f.unary(UnaryOp::Rad2deg));
 case!(x_plus_v, |t| t.x.add(&t.v));
 case!(x_col_minus_row, |t| {
     let col = t.x.index(&[ALL, slice(None, Some(1), 1)])?;
@@ -309,4 +338,30 @@ fn integer_matrix_products_wrap_on_overflow_as_numpys_do() {
         assert_eq!(product::<u8>([200, 100], [2, 3], chunks), [188]);
         assert_eq!(product::<i64>([-7, 3], [4, -5], chunks), [-43]);
     }
+}
+
+#[test]
+fn ldexp_scales_past_the_largest_power_of_two_as_numpys_does() {
+    // numpy: np.ldexp([2.0**-1074, 1.0, 1.5, 3.0, 0.0, 1.0], [2097, -1074, -1075, 1023, 5000,
+    // -5000]) == [2.0**1023, 5e-324, 5e-324, inf, 0.0, 0.0] (1.5 * 2**-1075 rounds to even).
+    let x = ndarray::ArrayD::from_shape_vec(
+        ndarray::IxDyn(&[6]),
+        vec![2f64.powi(-1074), 1.0, 1.5, 3.0, 0.0, 1.0],
+    )
+    .unwrap();
+    let e = ndarray::ArrayD::from_shape_vec(
+        ndarray::IxDyn(&[6]),
+        vec![2097i64, -1074, -1075, 1023, 5000, -5000],
+    )
+    .unwrap();
+    let (x, e) = (
+        Array::from_ndarray(x, 2).unwrap(),
+        Array::from_ndarray(e, 3).unwrap(),
+    );
+    let out = x.binary(BinaryOp::Ldexp, &e).unwrap().compute().unwrap();
+    let got: Vec<f64> = out.as_array::<f64>().unwrap().iter().copied().collect();
+    assert_eq!(
+        got,
+        [2f64.powi(1023), 5e-324, 5e-324, f64::INFINITY, 0.0, 0.0]
+    );
 }

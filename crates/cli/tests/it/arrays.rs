@@ -66,6 +66,9 @@ fn queries_match_numpy() {
         ("x[-1]", "x_last_row"),
         ("x[None, 3:5, None, :2]", "x_newaxes"),
         ("exp(x)", "x_exp"),
+        ("asinh(x)", "x_arcsinh"),
+        ("radians(x * 90)", "x_deg2rad"),
+        ("fmod(x * 3, -0.7)", "x_fmod_neg07"),
     ];
     for (expr, expected) in cases {
         let got = query_json(X, expr);
