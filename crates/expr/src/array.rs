@@ -184,6 +184,16 @@ impl Expr {
     }
 
     /// The dimensions of this expression, which `doing` needs to be an array (not a table).
+    /// Whether this is computed over n-d arrays only: no part of it is a table (rows of
+    /// records) or has a dimension of variable length. Arrays combine element-wise by
+    /// broadcasting, where columns must be over the same rows.
+    pub fn is_over_arrays(&self) -> bool {
+        let dims = self.dshape().dims();
+        dims.iter().all(|d| matches!(d, Dim::Fixed(_)))
+            && (dims.is_empty() || record_of(self.dshape()).is_none())
+            && self.children().into_iter().all(Expr::is_over_arrays)
+    }
+
     fn array_dims(&self, doing: &str) -> Result<&[Dim]> {
         let dims = self.dshape().dims();
         if dims.is_empty() || record_of(self.dshape()).is_some() {

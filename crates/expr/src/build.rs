@@ -741,10 +741,12 @@ pub fn by(grouper: &Expr, values: Vec<(String, Expr)>) -> Result<Expr> {
 }
 
 /// The dimensions of an element-wise combination of `lhs` and `rhs`: those of the one that
-/// has rows (a single value combines with every element), which must be the same rows.
+/// has rows (a single value combines with every element), which must be the same rows; n-d
+/// arrays broadcast as numpy's do instead.
 pub(crate) fn common_dims(lhs: &Expr, rhs: &Expr) -> Result<Vec<Dim>> {
     Ok(match (lhs.dshape().dims(), rhs.dshape().dims()) {
         ([], dims) | (dims, []) => dims.to_vec(),
+        (l, r) if lhs.is_over_arrays() && rhs.is_over_arrays() => broadcast(lhs, rhs, l, r)?,
         (l, r) => {
             if lhs.rows() != rhs.rows() || l.len() != r.len() {
                 return Err(Error::typing(format!(
@@ -754,6 +756,33 @@ pub(crate) fn common_dims(lhs: &Expr, rhs: &Expr) -> Result<Vec<Dim>> {
             l.to_vec()
         }
     })
+}
+
+/// numpy's broadcasting of the dimensions `l` of `lhs` and `r` of `rhs`, all of fixed length:
+/// aligned from the last, each pair equal or one of them 1.
+fn broadcast(lhs: &Expr, rhs: &Expr, l: &[Dim], r: &[Dim]) -> Result<Vec<Dim>> {
+    let length = |d: &Dim| match d {
+        Dim::Fixed(n) => *n,
+        _ => unreachable!("arrays have dimensions of fixed length"),
+    };
+    let ndim = l.len().max(r.len());
+    let at = |dims: &[Dim], i: usize| {
+        (i + dims.len())
+            .checked_sub(ndim)
+            .map_or(1, |i| length(&dims[i]))
+    };
+    (0..ndim)
+        .map(|i| match (at(l, i), at(r, i)) {
+            (a, b) if a == b || b == 1 => Ok(Dim::Fixed(a)),
+            (1, b) => Ok(Dim::Fixed(b)),
+            _ => Err(Error::typing(format!(
+                "cannot combine {lhs} ({}) and {rhs} ({}): their shapes do not broadcast \
+                 (numpy's rule: aligned from the last axis, lengths equal or 1)",
+                lhs.dshape(),
+                rhs.dshape()
+            ))),
+        })
+        .collect()
 }
 
 /// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);

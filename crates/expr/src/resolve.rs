@@ -488,6 +488,15 @@ impl Resolver<'_> {
             Term::Value(Value::Int(i)) => receiver.slice(Index::At(i)),
             Term::Slice(range) => receiver.slice(range),
             Term::Value(Value::Null) => receiver.slice_axes(vec![None]),
+            // `x[[0, 2]]`, a list (not a tuple) of positions, is numpy's fancy indexing.
+            Term::List(items)
+                if matches!(index.kind, SyntaxKind::List(_)) && positions(&items).is_some() =>
+            {
+                Err(Error::typing(format!(
+                    "{receiver}[[...]]: picking rows by a list of positions is not supported; \
+                     select them with a condition, or slice"
+                )))
+            }
             Term::List(items) if positions(&items).is_some() => {
                 receiver.slice_axes(positions(&items).unwrap_or_default())
             }

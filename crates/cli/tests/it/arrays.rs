@@ -69,6 +69,10 @@ fn queries_match_numpy() {
         ("asinh(x)", "x_arcsinh"),
         ("radians(x * 90)", "x_deg2rad"),
         ("fmod(x * 3, -0.7)", "x_fmod_neg07"),
+        // Arrays of different slices and shapes broadcast.
+        ("x[:, :1] - x[:1, :]", "x_col_minus_row"),
+        ("x - x.mean(axis=0)", "cli_x_centered"),
+        ("x[1:, 1:] - x[:-1, :-1]", "cli_x_diff"),
     ];
     for (expr, expected) in cases {
         let got = query_json(X, expr);

@@ -312,4 +312,15 @@ fn array_nodes_check_their_axes_and_shapes() {
     );
     assert!(message("m[5, 0]").contains("index 5 is out of bounds for axis 0 with size 3"));
     assert!(message("m[0, ::0]").contains("slice step cannot be zero"));
+    assert!(message("m + m.T").contains(
+        "cannot combine m (3 * 4 * float64) and m.T (4 * 3 * float64): their shapes do not \
+         broadcast"
+    ));
+    assert!(
+        message("m - m.sum(axis=1)").contains("their shapes do not broadcast"),
+        "(3, 4) and (3,) align from the last axis"
+    );
+    // A list of positions is numpy's fancy indexing, not a tuple of indices (`m[0, 2]`).
+    assert!(message("m[[0, 2]]").contains("picking rows by a list of positions is not supported"));
+    assert!(message("t[[0, 2]]").contains("picking rows by a list of positions is not supported"));
 }

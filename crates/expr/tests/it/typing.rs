@@ -765,6 +765,31 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount_sum"),
     ),
     ("(m + 1).T", "(m + 1).T", "4 * 3 * float64", Some("m")),
+    // Arrays broadcast as numpy's do.
+    (
+        "m[1:, 1:] - m[:-1, :-1]",
+        "m[1:, 1:] - m[:-1, :-1]",
+        "2 * 3 * float64",
+        Some("m"),
+    ),
+    (
+        "m - m.mean(axis=0)",
+        "m - m.mean(axis=0)",
+        "3 * 4 * float64",
+        None,
+    ),
+    (
+        "m[:, None] * m[0]",
+        "m[:, None] * m[0]",
+        "3 * 1 * 4 * float64",
+        Some("m"),
+    ),
+    (
+        "c.sum(axis=2, keepdims=True) + c[0, :, 0]",
+        "c.sum(axis=2, keepdims=True) + c[0, :, 0]",
+        "4 * 3 * 3 * int64",
+        None,
+    ),
     (
         "events.when.minute",
         "events.when.minute",
