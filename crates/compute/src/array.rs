@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use blaze_array::{
-    Array, BinaryOp as ABinary, Block, Index as AIndex, Operand, Reduction as AReduction, Scalar,
-    UnaryOp as AUnary,
+    Array, BinaryOp as ABinary, Block, ChunkSpec, Index as AIndex, Operand,
+    Reduction as AReduction, Scalar, UnaryOp as AUnary,
 };
 use blaze_expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, UnaryOp, Value};
 use serde_json::{Value as Json, json};
@@ -219,12 +219,50 @@ fn reduce(
         },
         Reduction::Any => AReduction::Any,
         Reduction::All => AReduction::All,
-        Reduction::Count | Reduction::Nelements if axes.is_none() => {
-            return Array::full(&[], a.size() as i64, blaze_array::DType::Int64, 1).map_err(failed);
+        // Count leaves out NaN, as Blaze's numpy backend counts (`pd.notnull(x).sum()`).
+        Reduction::Count if a.dtype().is_float() => {
+            return a
+                .unary(AUnary::IsNan)
+                .and_then(|nan| nan.unary(AUnary::Not))
+                .and_then(|present| present.reduce(AReduction::Sum, axes, keepdims))
+                .map_err(failed);
         }
+        Reduction::Count | Reduction::Nelements => return elements(&a, axes, keepdims),
         _ => return Err(Error::Unsupported(format!("{expr} on n-d arrays"))),
     };
     a.reduce(kind, axes, keepdims).map_err(failed)
+}
+
+/// How many elements `a` has along `axes` (all when `None`; the expression checked them): an
+/// array of the reduced shape, known without reading `a`.
+fn elements(a: &Array, axes: Option<&[i64]>, keepdims: bool) -> Result<Array> {
+    let shape = a.shape();
+    let ndim = shape.len() as i64;
+    let reduced = |axis: usize| {
+        axes.is_none_or(|axes| {
+            axes.iter()
+                .any(|&x| x.rem_euclid(ndim.max(1)) == axis as i64)
+        })
+    };
+    let mut kept = Vec::with_capacity(shape.len());
+    let mut count: usize = 1;
+    for (axis, &n) in shape.iter().enumerate() {
+        if reduced(axis) {
+            count *= n;
+            if keepdims {
+                kept.push(1);
+            }
+        } else {
+            kept.push(n);
+        }
+    }
+    Array::full(
+        &kept,
+        count as i64,
+        blaze_array::DType::Int64,
+        ChunkSpec::Auto,
+    )
+    .map_err(failed)
 }
 
 fn binary_op(op: BinaryOp) -> ABinary {

@@ -406,7 +406,12 @@ impl Resolver<'_> {
             return Ok(Term::Expr(receiver.transpose(Vec::new())?));
         }
         if name == "nrows" {
-            return Ok(Term::Expr(receiver.reduce(Reduction::Nelements)?));
+            // Blaze's `nrows(x)` is `nelements(x, axis=0)`: of an n-d array, an array.
+            return Ok(Term::Expr(if receiver.dshape().dims().len() > 1 {
+                receiver.reduce_axes(Reduction::Nelements, vec![0], false)?
+            } else {
+                receiver.reduce(Reduction::Nelements)?
+            }));
         }
         // A property of numbers, as in Blaze.
         if name == "utcfromtimestamp" && is_numeric(receiver.dshape()) {

@@ -84,6 +84,28 @@ fn queries_match_numpy() {
 }
 
 #[test]
+fn counts_leave_out_nan_and_nelements_counts_along_axes() {
+    let n = format!("n={}", fixture("in_n"));
+    assert_close(
+        &query_json(&n, "n.count(axis=0)"),
+        &numpy("cli_n_count_axis0"),
+    );
+    // numpy: n has 63 elements, 2 of them NaN.
+    assert_eq!(query_json(&n, "n.count()")["data"], 61);
+    assert_eq!(query_json(&n, "n.nelements()")["data"], 63);
+    let along = query_json(&n, "n.nelements(axis=1, keepdims=True)");
+    assert_eq!(along["datashape"], "7 * 1 * int32");
+    assert_eq!(
+        along["data"],
+        serde_json::json!([[9], [9], [9], [9], [9], [9], [9]])
+    );
+    // Blaze's nrows is nelements along the first axis.
+    let rows = query_json(&n, "n.nrows");
+    assert_eq!(rows["datashape"], "9 * int32");
+    assert_eq!(rows["data"], serde_json::json!(vec![7; 9]));
+}
+
+#[test]
 fn a_preview_shows_the_first_rows() {
     let out = blaze(&["query", X, "x * 0 + 1", "--format", "table", "--limit", "2"]);
     assert_eq!(
