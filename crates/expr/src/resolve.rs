@@ -405,6 +405,19 @@ impl Resolver<'_> {
         if name == "T" && record_of(receiver.dshape()).is_none() {
             return Ok(Term::Expr(receiver.transpose(Vec::new())?));
         }
+        // Properties of the datashape, as Blaze's `expr.ndim` and `expr.shape` are Python
+        // values: `ndim` is a number, `shape` is printed by `blaze discover`.
+        if name == "ndim" && !receiver.fields().contains(&"ndim") {
+            let ndim = receiver.dshape().dims().len() as i64;
+            return Ok(Term::Expr(crate::build::literal(Value::Int(ndim))));
+        }
+        if name == "shape" && !receiver.fields().contains(&"shape") {
+            return Err(Error::typing(format!(
+                "{receiver}.shape is not an expression: {receiver} is {} (its dimensions are its \
+                 shape; `blaze discover` prints it, and .nrows counts its rows)",
+                receiver.dshape()
+            )));
+        }
         if name == "nrows" {
             // Blaze's `nrows(x)` is `nelements(x, axis=0)`: of an n-d array, an array.
             return Ok(Term::Expr(if receiver.dshape().dims().len() > 1 {

@@ -61,7 +61,8 @@ fn field_names(dshape: &DataShape) -> Vec<String> {
 
 /// One value as JSON, with the Blaze server's tags for datetimes and durations.
 pub fn cell(column: &ArrayRef, row: usize) -> Value {
-    if column.is_null(row) {
+    // A column of the null type has no validity buffer: every value is missing.
+    if column.is_null(row) || column.data_type() == &DataType::Null {
         return Value::Null;
     }
     let text = || array_value_to_string(column, row).unwrap_or_default();

@@ -338,6 +338,38 @@ fn query_prints_the_servers_json_shape() {
 }
 
 #[test]
+fn constants_compute_to_one_value() {
+    let json = |expr: &str| {
+        let out = blaze(&[
+            "query",
+            "t=examples/data/accounts.csv",
+            expr,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{expr}: {}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(
+        json("2 + 3"),
+        "{\"datashape\":\"int64\",\"names\":[\"_\"],\"data\":5}\n"
+    );
+    assert_eq!(
+        json("'a'"),
+        "{\"datashape\":\"string\",\"names\":[\"_\"],\"data\":\"a\"}\n"
+    );
+    assert_eq!(
+        json("None"),
+        "{\"datashape\":\"null\",\"names\":[\"_\"],\"data\":null}\n"
+    );
+    // Blaze's `ndim` is a number of the datashape.
+    assert_eq!(
+        json("t.ndim + 1"),
+        "{\"datashape\":\"int64\",\"names\":[\"_\"],\"data\":2}\n"
+    );
+}
+
+#[test]
 fn nested_records_and_lists_query_and_print_as_json() {
     let query = |expr: &str, format: &str| {
         blaze(&[

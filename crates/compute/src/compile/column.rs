@@ -201,7 +201,7 @@ pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Re
     }
 }
 
-fn literal(value: &Value, dshape: &DataShape) -> Result<DfExpr> {
+pub(crate) fn literal(value: &Value, dshape: &DataShape) -> Result<DfExpr> {
     let scalar = match value {
         Value::Null => ScalarValue::Null,
         Value::Bool(b) => ScalarValue::Boolean(Some(*b)),

@@ -401,6 +401,10 @@ impl<'a> Compiler<'a> {
                     Ok(frame.limit(total.saturating_sub(*n as usize), None)?)
                 }
                 Op::Slice { child, index } => self.slice(child, *index).await,
+                // A constant (`2 + 3`, `x.ndim`): one row with no columns to compute it over.
+                Op::Literal(value) => Ok(self.ctx.read_empty()?.select(vec![
+                    column::literal(value, expr.dshape())?.alias(output_name(expr)),
+                ])?),
                 Op::Sort {
                     child,
                     keys,

@@ -665,6 +665,8 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     ("m.T", "m.T", "4 * 3 * float64", Some("m")),
+    ("m.ndim", "2", "int64", None),
+    ("c.ndim * 2", "3 * 2", "int64", None),
     ("m[1:3, ::2]", "m[1:3, ::2]", "2 * 2 * float64", Some("m")),
     ("c[0, 1:]", "c[0, 1:]", "2 * 2 * int32", Some("c")),
     ("m[-1, 2]", "m[-1, 2]", "float64", Some("m")),
