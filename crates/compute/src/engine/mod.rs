@@ -1,6 +1,7 @@
 //! What Blaze adds to DataFusion's engine: operators for plans its own cannot run well, and the
 //! planner that knows them.
 
+mod group_ids;
 mod top_per_group;
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use arrow::array::ArrayRef;
 use arrow::compute::{SortOptions, interleave};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use arrow::row::{RowConverter, SortField};
 use datafusion::common::runtime::SpawnedTask;
@@ -27,8 +27,6 @@ use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan, UserDefinedLogicalNodeCore};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
-use datafusion::physical_plan::aggregates::order::GroupOrdering;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
@@ -36,6 +34,8 @@ use datafusion::physical_plan::{
     ExecutionPlanProperties, Partitioning, PlanProperties, ReplaceChildrenOptions,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
+
+use super::group_ids::GroupIds;
 
 /// The logical node: the rows of `input` among the first `n` of their group (equal `keys`)
 /// when the group is ordered by `value`. Its columns are its input's.
@@ -318,10 +318,42 @@ impl ExecutionPlan for TopPerGroupExec {
 /// A row kept: its value (in the group's order, as bytes that compare in that order), its
 /// position among all the rows read, and where it is held.
 struct Kept {
-    value: Vec<u8>,
+    value: Key,
     position: u64,
     batch: usize,
     row: usize,
+}
+
+/// A value's bytes in the group's order. Fixed-width values (a validity byte and at most 16
+/// bytes) are held inline, so that offering a row reads no memory of its own per row kept.
+enum Key {
+    Inline { len: u8, bytes: [u8; Key::INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    const INLINE: usize = 22;
+
+    fn new(value: &[u8]) -> Key {
+        if value.len() <= Key::INLINE {
+            let mut bytes = [0; Key::INLINE];
+            bytes[..value.len()].copy_from_slice(value);
+            Key::Inline {
+                len: value.len() as u8,
+                bytes,
+            }
+        } else {
+            Key::Heap(value.into())
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Key::Heap(bytes) => bytes,
+        }
+    }
 }
 
 /// The state of [`TopPerGroupExec`]: the best rows of each group so far, and the batches
@@ -332,7 +364,7 @@ struct Tops {
     value: Arc<dyn PhysicalExpr>,
     n: usize,
     /// Numbers the groups as first seen (`None` without keys: all the rows are one group).
-    groups: Option<Box<dyn GroupValues>>,
+    groups: Option<GroupIds>,
     /// The group of each row of the batch being read.
     group_of: Vec<usize>,
     /// Encodes values as bytes that sort in the group's order.
@@ -344,8 +376,6 @@ struct Tops {
     held: Held,
     kept: usize,
     read: u64,
-    /// The value buffers of rows no longer kept, for reuse.
-    spare: Vec<Vec<u8>>,
     reservation: MemoryReservation,
 }
 
@@ -359,14 +389,12 @@ impl Tops {
         let groups = if exec.keys.is_empty() {
             None
         } else {
-            let fields = exec
+            let types = exec
                 .keys
                 .iter()
-                .enumerate()
-                .map(|(i, k)| Ok(Field::new(format!("key{i}"), k.data_type(&schema)?, true)))
+                .map(|k| k.data_type(&schema))
                 .collect::<Result<Vec<_>>>()?;
-            let keys = Arc::new(Schema::new(fields));
-            Some(new_group_values(keys, &GroupOrdering::None)?)
+            Some(GroupIds::new(&types)?)
         };
         let value_type = exec.value.data_type(&schema)?;
         let options = SortOptions {
@@ -386,7 +414,6 @@ impl Tops {
             held: Held::default(),
             kept: 0,
             read: 0,
-            spare: Vec::new(),
             reservation,
         })
     }
@@ -460,27 +487,23 @@ impl Tops {
     /// the first `n` of `group` so far.
     fn offer(&mut self, group: usize, value: &[u8], row: usize, slot: usize) {
         let best = &mut self.best[group];
-        let mut buffer = match best.last() {
-            Some(worst) if best.len() == self.n => {
-                // Only a strictly better row displaces one: among equal values the earlier
-                // row ranks first.
-                if value >= worst.value.as_slice() {
-                    return;
-                }
-                let worst = best.pop().expect("a full group has a last row");
-                self.held.release(worst.batch);
-                self.kept -= 1;
-                worst.value
+        if let Some(worst) = best.last()
+            && best.len() == self.n
+        {
+            // Only a strictly better row displaces one: among equal values the earlier row
+            // ranks first.
+            if value >= worst.value.as_slice() {
+                return;
             }
-            _ => self.spare.pop().unwrap_or_default(),
-        };
-        buffer.clear();
-        buffer.extend_from_slice(value);
+            let worst = best.pop().expect("a full group has a last row");
+            self.held.release(worst.batch);
+            self.kept -= 1;
+        }
         let at = best.partition_point(|kept| kept.value.as_slice() <= value);
         best.insert(
             at,
             Kept {
-                value: buffer,
+                value: Key::new(value),
                 position: self.read + row as u64,
                 batch: slot,
                 row,
@@ -488,7 +511,7 @@ impl Tops {
         );
         if best.len() == self.n {
             let worst = best.last().expect("n > 0 rows");
-            self.bar.raise(group, &worst.value);
+            self.bar.raise(group, worst.value.as_slice());
         }
         self.held.keep(slot);
         self.kept += 1;
