@@ -1,4 +1,6 @@
-//! Boolean masks on 1-d arrays: numpy's `x[m]`, the elements of `x` where `m` is true.
+//! Boolean masks: numpy's `x[m]`. A mask of `x`'s shape keeps the elements where it is true,
+//! in order, as a 1-d array; a 1-d mask along the first axis keeps those rows (`x[x[:, 0] >
+//! 0]`).
 //!
 //! How many elements each block keeps is known only once the mask is computed, and every
 //! array here has known chunks (so that everything built on it can plan its blocks). So
@@ -17,20 +19,26 @@ use crate::lower::{Lower, Value, key};
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
 
 impl Array {
-    /// The elements of this 1-d array where `mask`, a 1-d boolean array of the same length, is
-    /// true (`x[x > 0]`). The mask's per-block counts are computed now with `scheduler`.
+    /// The elements of this array where `mask`, a boolean array of the same shape, is true,
+    /// as a 1-d array in row-major order (`x[x > 0]`); or, for a 1-d mask as long as the first
+    /// axis, the rows where it is true (`x[x[:, 0] > 0]`). The mask's per-block counts are
+    /// computed now with `scheduler`.
     pub fn mask(&self, mask: &Array, scheduler: &Scheduler<'_>) -> Result<Array> {
-        if self.ndim() != 1 || mask.ndim() != 1 {
-            return Err(Error::Index(format!(
-                "boolean masks index 1-d arrays with a 1-d mask (here an array of {} dimensions and a mask of {})",
-                self.ndim(),
-                mask.ndim()
-            )));
-        }
         if mask.dtype() != DType::Bool {
             return Err(Error::Index(format!(
                 "a mask must be boolean, not {}",
                 mask.dtype()
+            )));
+        }
+        if mask.ndim() > 1 && mask.shape() == self.shape() {
+            return self.reshape(&[-1])?.mask(&mask.reshape(&[-1])?, scheduler);
+        }
+        if self.ndim() == 0 || mask.ndim() != 1 {
+            return Err(Error::Index(format!(
+                "a boolean mask has the shape of the array, or is 1-d along its first axis \
+                 (here an array of shape {:?} and a mask of shape {:?})",
+                self.shape(),
+                mask.shape()
             )));
         }
         let (n, m) = (self.shape()[0], mask.shape()[0]);
@@ -39,16 +47,20 @@ impl Array {
                 "boolean index did not match indexed array along axis 0; size of axis is {n} but size of corresponding boolean axis is {m}"
             )));
         }
-        let mask = if mask.chunks() == self.chunks() {
+        let rows = &self.chunks().dims()[0];
+        let mask = if &mask.chunks().dims()[0] == rows {
             mask.clone()
         } else {
-            mask.rechunk(ChunkSpec::Explicit(self.chunks().dims().to_vec()))?
+            mask.rechunk(ChunkSpec::Explicit(vec![rows.clone()]))?
         };
         let counts = true_counts(&mask, scheduler)?;
-        let chunks = Chunks::explicit(&[counts.iter().sum()], vec![counts])?;
+        let mut shape = self.shape();
+        shape[0] = counts.iter().sum();
+        let mut dims = self.chunks().dims().to_vec();
+        dims[0] = counts;
         Ok(Array::from_op(
             self.dtype(),
-            chunks,
+            Chunks::explicit(&shape, dims)?,
             Op::Mask {
                 input: self.clone(),
                 mask,
@@ -110,7 +122,8 @@ pub(crate) fn lower(
     for index in array.chunks().indices() {
         lower.graph.insert_task(
             key(name, &index),
-            [key(&data, &index), key(&keep, &index)],
+            // The mask is cut along the first axis only.
+            [key(&data, &index), key(&keep, &index[..1])],
             |v| {
                 let (block, mask) = (v[0].block()?, v[1].block()?);
                 let mask = mask

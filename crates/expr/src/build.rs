@@ -96,6 +96,9 @@ impl Expr {
                 predicate.dshape()
             )));
         }
+        if self.is_over_arrays() && predicate.is_over_arrays() {
+            return self.mask(predicate);
+        }
         let table = predicate.rows();
         if self.rows() != table && self != table {
             return Err(Error::typing(format!(
@@ -120,6 +123,35 @@ impl Expr {
             )
         };
         self.substitute(table, &selected)
+    }
+
+    /// numpy's boolean mask of an n-d array: a mask of its shape keeps the elements where it
+    /// is true (a 1-d result), a 1-d mask along its first axis keeps rows.
+    fn mask(&self, mask: &Expr) -> Result<Expr> {
+        let (dims, along) = (self.dshape().dims(), mask.dshape().dims());
+        let kept: Vec<Dim> = if dims.len() > 1 && along == dims {
+            vec![Dim::Var]
+        } else if let [rows] = along
+            && Some(rows) == dims.first()
+        {
+            std::iter::once(Dim::Var)
+                .chain(dims[1..].iter().cloned())
+                .collect()
+        } else {
+            return Err(Error::typing(format!(
+                "the mask {mask} ({}) has neither the shape of {self} ({}) nor one value per \
+                 row of it",
+                mask.dshape(),
+                self.dshape()
+            )));
+        };
+        Ok(self.derived(
+            Op::Selection {
+                child: self.clone(),
+                predicate: mask.clone(),
+            },
+            with_dims(&kept, element(self.dshape())),
+        ))
     }
 
     /// Rows by position: `t[3]`, `t[2:7]`, `t[::2]`.

@@ -1,4 +1,4 @@
-//! Boolean masks on 1-d arrays (`x[m]`): values, chunks, and what does not fit.
+//! Boolean masks (`x[m]`): values, chunks, and what does not fit.
 
 use blaze_array::{Array, BinaryOp, DType, Operand};
 use blaze_tasks::Scheduler;
@@ -65,8 +65,53 @@ fn masks_that_do_not_fit_are_clear_errors() {
     assert_eq!(err, "a mask must be boolean, not int64");
     let square = x.reshape(&[2, 5]).unwrap();
     let err = square
-        .mask(&m.reshape(&[2, 5]).unwrap(), &Scheduler::threaded())
+        .mask(&m.reshape(&[5, 2]).unwrap(), &Scheduler::threaded())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("1-d arrays"), "{err}");
+    assert_eq!(
+        err,
+        "a boolean mask has the shape of the array, or is 1-d along its first axis (here an array of shape [2, 5] and a mask of shape [5, 2])"
+    );
+}
+
+#[test]
+fn masks_of_n_d_arrays_keep_elements_or_rows_as_numpys_do() {
+    // numpy: x = np.arange(20).reshape(4, 5); x[x % 3 == 0] == [0, 3, 6, 9, 12, 15, 18];
+    // x[x[:, 0] > 4] == [[5, ..., 9], [10, ..., 14], [15, ..., 19]].
+    for chunk in [1, 2, 3, 5] {
+        let x = Array::arange(0.0, 20.0, 1.0, DType::Int64, chunk)
+            .unwrap()
+            .reshape(&[4, 5])
+            .unwrap();
+        let m = x
+            .binary(BinaryOp::Rem, 3)
+            .unwrap()
+            .binary(BinaryOp::Eq, Operand::from(0))
+            .unwrap();
+        let kept = x.mask(&m, &Scheduler::threaded()).unwrap();
+        assert_eq!(kept.shape(), [7]);
+        assert_eq!(
+            values(&kept.compute().unwrap()),
+            [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0]
+        );
+        let first = x
+            .index(&[
+                blaze_array::Index::Slice {
+                    start: None,
+                    stop: None,
+                    step: 1,
+                },
+                blaze_array::Index::At(0),
+            ])
+            .unwrap();
+        let rows = x
+            .mask(
+                &first.binary(BinaryOp::Gt, 4).unwrap(),
+                &Scheduler::threaded(),
+            )
+            .unwrap();
+        assert_eq!(rows.shape(), [3, 5], "chunks {chunk}");
+        let want: Vec<f64> = (5..20).map(f64::from).collect();
+        assert_eq!(values(&rows.compute().unwrap()), want, "chunks {chunk}");
+    }
 }

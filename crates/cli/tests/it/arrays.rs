@@ -816,7 +816,7 @@ fn odo_moves_arrays_among_npy_zarr_and_hdf5() {
 }
 
 #[test]
-fn boolean_masks_select_elements_of_1d_arrays() {
+fn boolean_masks_select_elements_and_rows() {
     let x = format!("x={}", stored("i64.npy"));
     let all = query_json(&x, "x");
     let kept: Vec<i64> = all["data"]
@@ -831,6 +831,9 @@ fn boolean_masks_select_elements_of_1d_arrays() {
     assert_eq!(got["datashape"], format!("{} * int64", kept.len()));
     let sum = query_json(&x, "x[x > 0].sum()");
     assert_eq!(sum["data"], serde_json::json!(kept.iter().sum::<i64>()));
+    // n-d: a mask of the array's shape keeps elements, a 1-d one along the first axis rows.
+    assert_close(&query_json(X, "x[x > 0.5]"), &numpy("cli_x_mask"));
+    assert_close(&query_json(X, "x[x[:, 0] > 0]"), &numpy("cli_x_rows_mask"));
 }
 
 /// Runs `blaze ARGS` with its address space capped at `cap_mib` (`ulimit -v`), and one malloc

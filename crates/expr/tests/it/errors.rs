@@ -312,6 +312,10 @@ fn array_nodes_check_their_axes_and_shapes() {
     );
     assert!(message("m[5, 0]").contains("index 5 is out of bounds for axis 0 with size 3"));
     assert!(message("m[0, ::0]").contains("slice step cannot be zero"));
+    assert!(message("m[m[0] > 0]").contains(
+        "the mask m[0] > 0 (4 * bool) has neither the shape of m (3 * 4 * float64) nor one \
+         value per row of it"
+    ));
     assert!(message("m.shape").contains(
         "m.shape is not an expression: m is 3 * 4 * float64 (its dimensions are its shape"
     ));

@@ -666,6 +666,13 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
     ),
     ("m.T", "m.T", "4 * 3 * float64", Some("m")),
     ("m.ndim", "2", "int64", None),
+    ("m[m > 0]", "m[m > 0]", "var * float64", Some("m")),
+    (
+        "m[m[:, 0] > 0]",
+        "m[m[:, 0] > 0]",
+        "var * 4 * float64",
+        Some("m"),
+    ),
     ("c.ndim * 2", "3 * 2", "int64", None),
     ("m[1:3, ::2]", "m[1:3, ::2]", "2 * 2 * float64", Some("m")),
     ("c[0, 1:]", "c[0, 1:]", "2 * 2 * int32", Some("c")),
