@@ -50,14 +50,7 @@ pub(crate) fn is_member_of(key: &str, name: &str) -> bool {
 
 /// `expr` as a lazy array over `arrays` (name → array), or `None` when it uses no array.
 pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Option<Array>> {
-    let names: Vec<&str> = expr
-        .leaves()
-        .iter()
-        .filter_map(|leaf| match leaf.op() {
-            Op::Symbol { name } => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
+    let names = symbol_names(expr);
     let is_array = |n: &str| arrays.contains_key(n) || arrays.keys().any(|k| is_member_of(k, n));
     let (array_names, table_names): (Vec<&str>, Vec<&str>) =
         names.iter().partition(|n| is_array(n));
@@ -79,6 +72,17 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             }
         }
     }
+}
+
+/// The names of the symbols `expr` reads.
+pub(crate) fn symbol_names(expr: &Expr) -> Vec<&str> {
+    expr.leaves()
+        .iter()
+        .filter_map(|leaf| match leaf.op() {
+            Op::Symbol { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `d.group.x` for a chain of fields of a symbol.

@@ -111,6 +111,10 @@ impl Session {
         {
             self.arrays
                 .retain(|key, _| !crate::array::is_member_of(key, name));
+            // A 1-d array read as a table before (see `Session::array`) is read anew.
+            let _ = self
+                .ctx
+                .deregister_table(datafusion::common::TableReference::bare(name));
             if let Some(members) = blaze_odo::array_members(uri)? {
                 // A file or store of several arrays: a record of them (`d.group.x`).
                 let dshape = blaze_odo::members_datashape(&members, &path)?;
@@ -215,8 +219,35 @@ impl Session {
 
     /// `expr` as a lazy n-d array when it reads names bound to arrays (`x.sum(axis=0)` over
     /// `x=data.npy`), else `None`: it is then a table expression for [`Session::execute`].
+    ///
+    /// What the array engine does not compute over 1-d arrays (sorting, distinct values,
+    /// windows, medians) the table engine does, each array read as a table of one column of
+    /// its name: then this is `None` too.
     pub fn array(&self, expr: &Expr) -> Result<Option<blaze_array::Array>> {
-        crate::array::lower(expr, &self.arrays)
+        match crate::array::lower(expr, &self.arrays) {
+            Err(Error::Unsupported(why)) => {
+                let vectors: Option<Vec<(&str, &blaze_array::Array)>> =
+                    crate::array::symbol_names(expr)
+                        .into_iter()
+                        .map(|name| {
+                            self.arrays
+                                .get(name)
+                                .filter(|a| a.ndim() == 1)
+                                .map(|a| (name, a))
+                        })
+                        .collect();
+                let Some(vectors) = vectors else {
+                    return Err(Error::Unsupported(why));
+                };
+                for (name, array) in vectors {
+                    if !self.ctx.table_exist(name)? {
+                        crate::source::register_vector(&self.ctx, name, array)?;
+                    }
+                }
+                Ok(None)
+            }
+            other => other,
+        }
     }
 
     /// Computes `expr`, streaming its result as record batches.

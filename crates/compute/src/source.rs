@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
+use blaze_array::Array;
 use blaze_datashape::DataShape;
 use blaze_odo::{BatchSource, DEFAULT_BATCH_ROWS, DiscoverOptions, FileFormat, Resource, SqlQuery};
 use datafusion::catalog::streaming::StreamingTable;
@@ -53,6 +54,32 @@ pub(crate) async fn register(
             schema,
         }),
     )?;
+    Ok(())
+}
+
+/// Registers the 1-d `array` as a table of one column, both named `name`, for what the table
+/// engine computes and the array engine does not (`v.sort()`, `v.distinct()`): its blocks are
+/// computed as the scan reaches them.
+pub(crate) fn register_vector(ctx: &SessionContext, name: &str, array: &Array) -> Result<()> {
+    let source = blaze_odo::array_as_table(array, name)?;
+    let field = source.schema.field(0).clone().with_name(name);
+    let schema: SchemaRef = Arc::new(arrow::datatypes::Schema::new(vec![field]));
+    let (array, label, batch_schema) = (array.clone(), name.to_owned(), schema.clone());
+    let partition = OdoPartition {
+        label: name.to_owned(),
+        schema: schema.clone(),
+        open: Arc::new(move || {
+            let schema = batch_schema.clone();
+            let source = blaze_odo::array_as_table(&array, &label)?;
+            Ok(Box::new(source.batches.map(move |batch| {
+                RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())
+                    .map_err(|e| blaze_odo::Error::InvalidOption(e.to_string()))
+            })) as Batches)
+        }),
+    };
+    let table = StreamingTable::try_new(schema, vec![Arc::new(partition)])?;
+    let _ = ctx.deregister_table(TableReference::bare(name));
+    ctx.register_table(TableReference::bare(name), Arc::new(table))?;
     Ok(())
 }
 

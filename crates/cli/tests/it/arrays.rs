@@ -106,6 +106,49 @@ fn counts_leave_out_nan_and_nelements_counts_along_axes() {
 }
 
 #[test]
+fn one_d_arrays_sort_and_take_distinct_values_windows_and_medians_as_columns() {
+    // v = x[:, 0] of the fixture, through a .npy file of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join("v.npy");
+    let out = blaze(&["query", X, "x[:, 0]", "--into", v.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let binding = format!("v={}", v.display());
+    let column = |expr: &str| -> Vec<f64> {
+        let mut values = Vec::new();
+        flatten(&query_json(&binding, expr)["data"], &mut values);
+        values
+    };
+    let mut sorted = column("v");
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(column("v.sort()"), sorted);
+    let descending: Vec<f64> = sorted.iter().rev().copied().collect();
+    assert_eq!(column("v.sort(ascending=False)"), descending);
+    let mut distinct = column("v.distinct()");
+    distinct.sort_by(f64::total_cmp);
+    assert_eq!(distinct, sorted, "the fixture's values are distinct");
+    assert_eq!(query_json(&binding, "v.nunique()")["data"], 7);
+    assert_eq!(query_json(&binding, "v.median()")["data"], sorted[3]);
+    let running: Vec<f64> = column("v")
+        .iter()
+        .scan(0.0, |total, x| {
+            *total += x;
+            Some(*total)
+        })
+        .collect();
+    for (got, want) in column("v.cumsum()").iter().zip(&running) {
+        assert!((got - want).abs() < 1e-12, "{got} != {want}");
+    }
+    // What neither engine computes on n-d arrays is still refused by name.
+    let out = blaze(&["query", X, "x.sort()"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("x.sort() on n-d arrays"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_preview_shows_the_first_rows() {
     let out = blaze(&["query", X, "x * 0 + 1", "--format", "table", "--limit", "2"]);
     assert_eq!(
