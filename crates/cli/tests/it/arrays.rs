@@ -457,6 +457,17 @@ fn tables_with_text_are_written_as_record_arrays() {
             datashape
         );
     }
+    // Into an existing .npy file without --if-exists, refused before the source is read: a
+    // source that cannot be read does not get the chance to say so.
+    let unreadable = dir.path().join("unreadable.csv");
+    std::fs::write(&unreadable, b"a,b\n1,2\n\xff\xfe,3\n").unwrap();
+    let out = blaze(&["odo", unreadable.to_str().unwrap(), iris.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already exists; use --if-exists replace"),
+        "{}",
+        stderr(&out)
+    );
 
     // field comes back as unicode text).
     let again = dir.path().join("again.npy");

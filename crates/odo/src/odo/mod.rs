@@ -242,6 +242,8 @@ fn drive(
                 }
             ) && !matches!(from_kind, Kind::Array(_)) =>
         {
+            // Refused before the source is read (an S3 object downloaded) for nothing.
+            existing_target(to, &options)?;
             let batch_rows = options.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS).max(1);
             let opened = open_source(resource, options.dshape.as_ref(), &options.read, batch_rows)?;
             Input::Batches(RefCell::new(Some(opened)))
@@ -281,6 +283,17 @@ fn drive(
     }
 }
 
+/// Whether `to` exists; an error if it does and [`OdoOptions::if_exists`] says to fail.
+fn existing_target(to: &Resource, options: &OdoOptions) -> Result<bool> {
+    let exists = target_exists(to)?;
+    if exists && options.if_exists == IfExists::Fail {
+        return Err(Error::InvalidOption(format!(
+            "{to} already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"
+        )));
+    }
+    Ok(exists)
+}
+
 /// Follows `plan`; returns the rows moved and their datashape.
 fn run(
     plan: &Plan,
@@ -288,12 +301,7 @@ fn run(
     to: &Resource,
     options: &OdoOptions,
 ) -> Result<(u64, DataShape)> {
-    let exists = target_exists(to)?;
-    if exists && options.if_exists == IfExists::Fail {
-        return Err(Error::InvalidOption(format!(
-            "{to} already exists; use --if-exists replace to overwrite it or --if-exists append to add to it"
-        )));
-    }
+    let exists = existing_target(to, options)?;
     let mode = match (exists, options.if_exists) {
         (false, _) | (_, IfExists::Fail) => LoadMode::Create,
         (true, IfExists::Append) => LoadMode::Append,
