@@ -337,19 +337,49 @@ fn query_prints_the_servers_json_shape() {
     );
 }
 
+/// The JSON answer of `blaze query t=examples/data/accounts.csv EXPR --format json`.
+fn accounts_json(expr: &str) -> String {
+    let out = blaze(&[
+        "query",
+        "t=examples/data/accounts.csv",
+        expr,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{expr}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn distinct_keeps_the_first_of_each_in_the_rows_order() {
+    let data = |expr: &str| {
+        let json: serde_json::Value = serde_json::from_str(&accounts_json(expr)).unwrap();
+        json["data"].to_string()
+    };
+    // As pandas' drop_duplicates: a sort before it stays (Blaze's `t.sort('name').distinct('name')`).
+    assert_eq!(
+        data("t.sort('balance').distinct()"),
+        r#"[[5,"Edith",-500],[2,"Bob",-200],[1,"Alice",100],[3,"Charlie",300],[4,"Denis",400]]"#
+    );
+    assert_eq!(
+        data("t.sort('name', ascending=False).distinct('name').id"),
+        "[5,4,3,2,1]"
+    );
+    assert_eq!(
+        data("t.name.distinct()"),
+        r#"["Alice","Bob","Charlie","Denis","Edith"]"#
+    );
+    // The first of each kept: balances' signs in the order first seen.
+    assert_eq!(data("(t.balance > 0).distinct()"), "[true,false]");
+    assert_eq!(
+        data("t.sort('id', ascending=False)[['id', 'name']].distinct().id"),
+        "[5,4,3,2,1]"
+    );
+}
+
 #[test]
 fn constants_compute_to_one_value() {
-    let json = |expr: &str| {
-        let out = blaze(&[
-            "query",
-            "t=examples/data/accounts.csv",
-            expr,
-            "--format",
-            "json",
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{expr}: {}", stderr(&out));
-        stdout(&out)
-    };
+    let json = accounts_json;
     assert_eq!(
         json("2 + 3"),
         "{\"datashape\":\"int64\",\"names\":[\"_\"],\"data\":5}\n"

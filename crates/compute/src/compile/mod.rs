@@ -211,7 +211,11 @@ impl<'a> Compiler<'a> {
                 // The predicate reads only columns of `child`, and no windows.
                 self.needs_rows_in_one_stream(child)
             }
-            Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. } => true,
+            Op::Window { .. }
+            | Op::Head { .. }
+            | Op::Tail { .. }
+            | Op::Slice { .. }
+            | Op::Distinct { .. } => true,
             _ => expr
                 .children()
                 .into_iter()
@@ -307,6 +311,23 @@ impl<'a> Compiler<'a> {
 
     /// The rows (or the one row of a single value) of `expr`: computed by the database its
     /// tables are in where it can be, else locally.
+    /// The frame of `rows` with each row numbered in the rows' order ([`numbered`]), also
+    /// when they are columns taken from sorted rows (`t.sort('a')[['b', 'c']]`): those are
+    /// numbered before the columns are taken, while the sort's keys are there.
+    fn numbered<'e>(&'e self, rows: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
+        async move {
+            match rows.op() {
+                Op::Projection { child, fields } if child == rows.rows() => {
+                    let numbered = self.numbered(child).await?;
+                    let kept = fields.iter().map(ident).chain([ident(column::ROW)]);
+                    Ok(numbered.select(kept.collect::<Vec<_>>())?)
+                }
+                _ => numbered(self.frame(rows).await?, rows),
+            }
+        }
+        .boxed()
+    }
+
     fn frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
         async move {
             match self.push(expr)? {
@@ -417,14 +438,28 @@ impl<'a> Compiler<'a> {
                         .collect::<Result<Vec<_>>>()?;
                     sort_in_row_order(frame, keys)
                 }
+                // The first row of each distinct value (of the columns `on`), in the rows'
+                // order, as pandas' `drop_duplicates` keeps them: `t.sort('name').distinct()`
+                // stays sorted.
                 Op::Distinct { child, on } => {
-                    let frame = self.frame(child).await?;
-                    if on.is_empty() {
-                        return Ok(frame.distinct()?);
-                    }
-                    let all = all_columns(&frame);
-                    let on = on.iter().map(ident).collect();
-                    Ok(frame.distinct_on(on, all, None)?)
+                    let numbered = self.numbered(child).await?;
+                    let all: Vec<DfExpr> = all_columns(&numbered)
+                        .into_iter()
+                        .filter(|c| c != &ident(column::ROW))
+                        .collect();
+                    let row = || ident(column::ROW);
+                    let first = if on.is_empty() {
+                        numbered.aggregate(all.clone(), vec![agg::min(row()).alias(column::ROW)])?
+                    } else {
+                        let order = on
+                            .iter()
+                            .map(|name| ident(name).sort(true, true))
+                            .chain([row().sort(true, false)])
+                            .collect();
+                        let kept = all.iter().cloned().chain([row()]).collect();
+                        numbered.distinct_on(on.iter().map(ident).collect(), kept, Some(order))?
+                    };
+                    Ok(first.sort(vec![row().sort(true, false)])?.select(all)?)
                 }
                 Op::By { grouper, summary } => self.by(grouper, summary).await,
                 Op::Projection { child, fields } if child == expr.rows() => {
@@ -651,11 +686,15 @@ fn rows_at(
 }
 
 /// Whether `expr`'s values depend on the positions of rows: it holds a window function, a
-/// head, a tail or a slice.
+/// head, a tail, a slice, or distinct values (the first of each, in order).
 fn depends_on_positions(expr: &Expr) -> bool {
     matches!(
         expr.op(),
-        Op::Window { .. } | Op::Head { .. } | Op::Tail { .. } | Op::Slice { .. }
+        Op::Window { .. }
+            | Op::Head { .. }
+            | Op::Tail { .. }
+            | Op::Slice { .. }
+            | Op::Distinct { .. }
     ) || expr.children().into_iter().any(depends_on_positions)
 }
 
@@ -699,6 +738,26 @@ fn in_row_order(
     rows: &Expr,
     columns: impl IntoIterator<Item = DfExpr>,
 ) -> Result<DataFrame> {
+    let numbered = numbered(frame, rows)?;
+    let columns: Vec<DfExpr> = columns.into_iter().collect();
+    let kept: Vec<DfExpr> = columns
+        .iter()
+        .map(|c| ident(c.schema_name().to_string()))
+        .collect();
+    let computed = numbered.select(
+        columns
+            .into_iter()
+            .chain([ident(column::ROW)])
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(computed
+        .sort(vec![ident(column::ROW).sort(true, false)])?
+        .select(kept)?)
+}
+
+/// `frame` (the frame of `rows`) with each row numbered ([`column::ROW`]) in the rows'
+/// order: the sort's order when they are sorted.
+fn numbered(frame: DataFrame, rows: &Expr) -> Result<DataFrame> {
     let mut names = all_columns(&frame);
     // The engine may drop a sort that nothing after it needs, so the row numbers follow the
     // sort's keys rather than the order rows arrive in.
@@ -719,21 +778,7 @@ fn in_row_order(
         row_number().order_by(order).build()?
     };
     names.push(numbers.alias(column::ROW));
-    let numbered = frame.select(names)?;
-    let columns: Vec<DfExpr> = columns.into_iter().collect();
-    let kept: Vec<DfExpr> = columns
-        .iter()
-        .map(|c| ident(c.schema_name().to_string()))
-        .collect();
-    let computed = numbered.select(
-        columns
-            .into_iter()
-            .chain([ident(column::ROW)])
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(computed
-        .sort(vec![ident(column::ROW).sort(true, false)])?
-        .select(kept)?)
+    Ok(frame.select(names)?)
 }
 
 /// `frame` sorted by `keys`. Rows put back in their order by [`in_row_order`] are sorted
