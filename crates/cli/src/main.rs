@@ -75,7 +75,8 @@ enum Command {
     /// cumsum, rank... with by=), reductions combined with each row (t.a - t.a.mean()), the
     /// .str and .dt methods, truncate and slices with a step are computed. Names bound to n-d
     /// arrays (.npy, Zarr, HDF5) compute in blocks: x.T, x[10:20, ::2], x.dot(y),
-    /// x.sum(axis=1), v[v > 0].
+    /// x.sum(axis=1), x - x.mean(axis=0) (broadcast as numpy's), x[x > 0], x[x[:, 0] > 0];
+    /// 1-d arrays also sort, take distinct values, medians and windows (v.sort()).
     #[command(
         verbatim_doc_comment,
         override_usage = "blaze query [OPTIONS] [NAME=]URI... EXPRESSION"
