@@ -7,8 +7,8 @@
 //! out too far, or other keys, are numbered by [`GroupValues`], which takes over the groups
 //! numbered so far (in their order, so that the numbers stay the same).
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
-use arrow::compute::cast;
+use arrow::array::{ArrayRef, AsArray, Int64Array};
+use arrow::compute::{cast, max, min};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use datafusion::common::Result;
 use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
@@ -44,17 +44,10 @@ const SPREAD: usize = 8;
 impl GroupIds {
     /// Numbering for keys of the types `key_types`.
     pub(crate) fn new(key_types: &[DataType]) -> Result<GroupIds> {
+        // Integers that fit in `i64` (not `UInt64`).
         if let [key_type] = key_types
-            && matches!(
-                key_type,
-                DataType::Int8
-                    | DataType::Int16
-                    | DataType::Int32
-                    | DataType::Int64
-                    | DataType::UInt8
-                    | DataType::UInt16
-                    | DataType::UInt32
-            )
+            && key_type.is_integer()
+            && key_type != &DataType::UInt64
         {
             return Ok(GroupIds::Direct(Direct {
                 key_type: key_type.clone(),
@@ -118,11 +111,7 @@ impl Direct {
         if self.keys.len() + keys.len() >= u32::MAX as usize {
             return Err(());
         }
-        if keys.null_count() < keys.len() {
-            let (low, high) = keys
-                .iter()
-                .flatten()
-                .fold((i64::MAX, i64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+        if let (Some(low), Some(high)) = (min(keys), max(keys)) {
             self.cover(low, high)?;
         }
         groups.clear();
