@@ -41,6 +41,27 @@ pub(crate) struct CsvFile {
     pub(crate) header: bool,
     /// The delimiter in use.
     pub(crate) delimiter: u8,
+    /// The quote character in use.
+    pub(crate) quote: u8,
+    /// Where the data rows start in the file as it is on disk, when the rows can be read from
+    /// there in blocks (see [`crate::csv_blocks`]): not for compressed or transcoded files, nor
+    /// pipes.
+    pub(crate) raw: Option<RawStart>,
+    /// This file's bytes read count into this (and into the progress it was opened with).
+    pub(crate) progress: Option<ReadProgress>,
+}
+
+/// Where a file's data rows start on disk, and how long they are, for reading it in blocks.
+#[derive(Clone, Debug)]
+pub(crate) struct RawStart {
+    /// Bytes before the text starts (a UTF-8 byte order mark).
+    pub(crate) skip: u64,
+    /// Where the first data row starts, in bytes of text (after `skip`).
+    pub(crate) offset: u64,
+    /// The line the first data row starts on.
+    pub(crate) line: u64,
+    /// Bytes per row over the rows read while sniffing.
+    pub(crate) row_bytes: u64,
 }
 
 impl CsvFile {
@@ -54,11 +75,15 @@ impl CsvFile {
         classifier: &TextClassifier,
         progress: Option<&ReadProgress>,
     ) -> Result<Self> {
-        let mut input = read::open(path, compression, progress)?;
+        // This file's bytes are counted on their own too, for where reading in blocks starts.
+        let progress = progress.map(ReadProgress::child);
+        let mut input = read::open(path, compression, progress.as_ref())?;
+        let mut transcoded = false;
         if let Some(label) = &options.encoding {
             let encoding = read::encoding(label)?;
             if encoding != encoding_rs::UTF_8 {
                 input = Box::new(read::Transcoder::new(input, encoding));
+                transcoded = true;
             }
         }
         let mut head = Vec::with_capacity(SNIFF_BYTES);
@@ -70,9 +95,14 @@ impl CsvFile {
                 path: path.to_owned(),
                 source,
             })?;
-        if head.starts_with(b"\xef\xbb\xbf") {
+        let bom = head.starts_with(b"\xef\xbb\xbf");
+        if bom {
             head.drain(..3);
         }
+        // Rows can be read again from the file itself (not a pipe) where they are as on disk.
+        let as_on_disk = compression == Compression::None
+            && !transcoded
+            && std::fs::metadata(path).is_ok_and(|m| m.is_file());
         let quote = options.csv.quote.unwrap_or(b'"');
         let delimiter = options
             .csv
@@ -93,10 +123,16 @@ impl CsvFile {
             names: Vec::new(),
             header: false,
             delimiter,
+            quote,
+            raw: None,
+            progress,
         };
         let mut record = ByteRecord::new();
+        // Where the first row ended, for where the data starts after a header.
+        let mut after_first = None;
         while file.pending.len() < SNIFF_ROWS && file.read_raw(&mut record)? {
             file.pending.push_back(record.clone());
+            after_first.get_or_insert_with(|| file.reader.position().clone());
         }
         let Some(first) = file.pending.front() else {
             return Err(Error::Malformed {
@@ -116,6 +152,19 @@ impl CsvFile {
         } else {
             (1..=first.len()).map(|i| format!("column_{i}")).collect()
         };
+        if as_on_disk {
+            let start = match after_first {
+                Some(after_header) if file.header => after_header,
+                _ => csv::Position::new(),
+            };
+            let sampled = file.reader.position().byte() - start.byte();
+            file.raw = Some(RawStart {
+                skip: if bom { 3 } else { 0 },
+                offset: start.byte(),
+                line: start.line(),
+                row_bytes: sampled / file.pending.len().max(1) as u64,
+            });
+        }
         Ok(file)
     }
 
@@ -137,21 +186,8 @@ impl CsvFile {
             return Ok(false);
         }
         if record.len() != self.names.len() {
-            let first = if self.header {
-                "the header"
-            } else {
-                "the first row"
-            };
-            return Err(self.malformed(
-                record,
-                None,
-                format!(
-                    "{} field{}, but {first} has {}",
-                    record.len(),
-                    if record.len() == 1 { "" } else { "s" },
-                    self.names.len()
-                ),
-            ));
+            let problem = width_problem(record.len(), self.names.len(), self.header);
+            return Err(self.malformed(record, None, problem));
         }
         Ok(true)
     }
@@ -235,6 +271,17 @@ impl CsvFile {
         }
         Ok(names)
     }
+}
+
+/// What is wrong with a row of `fields` fields in a file of `width` columns.
+pub(crate) fn width_problem(fields: usize, width: usize, header: bool) -> String {
+    let first = if header {
+        "the header"
+    } else {
+        "the first row"
+    };
+    let plural = if fields == 1 { "" } else { "s" };
+    format!("{fields} field{plural}, but {first} has {width}")
 }
 
 /// What is wrong with field `index` (0-based) that is not UTF-8, and what to do about it.

@@ -24,6 +24,7 @@
 mod array;
 mod array_table;
 mod blaze_server;
+mod csv_blocks;
 mod csv_chunks;
 mod csv_file;
 mod discover;

@@ -22,6 +22,8 @@ pub struct ReadProgress(Arc<Counts>);
 struct Counts {
     read: AtomicU64,
     total: AtomicU64,
+    /// Counts its reads too.
+    parent: Option<ReadProgress>,
 }
 
 impl ReadProgress {
@@ -45,8 +47,19 @@ impl ReadProgress {
         self.0.total.fetch_add(size, Ordering::Relaxed);
     }
 
-    fn add_read(&self, bytes: usize) {
+    /// A count of its own (of one file's bytes, say) whose reads count into this one too.
+    pub(crate) fn child(&self) -> ReadProgress {
+        ReadProgress(Arc::new(Counts {
+            parent: Some(self.clone()),
+            ..Counts::default()
+        }))
+    }
+
+    pub(crate) fn add_read(&self, bytes: usize) {
         self.0.read.fetch_add(bytes as u64, Ordering::Relaxed);
+        if let Some(parent) = &self.0.parent {
+            parent.add_read(bytes);
+        }
     }
 }
 

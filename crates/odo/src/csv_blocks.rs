@@ -1,0 +1,420 @@
+//! Splitting a CSV file into blocks of whole rows without parsing it, so that parsing, not
+//! only typing, runs on every core.
+//!
+//! Only quotes can hide a line end, so the splitter looks at nothing but quotes and line ends,
+//! at memchr's speed, and follows the csv parser's rule for quotes exactly: a quote opens a
+//! quoted field only where a field starts (at a row's start or after a delimiter); inside one,
+//! a doubled quote is a quote and a single one closes it; anywhere else a quote is text. A
+//! line end (`\n` or `\r`) outside quoted fields and not right after another ends a row (the
+//! parser skips blank lines), so every block starts where the parser would start a row, holds
+//! as many rows as asked, and parsing the blocks one by one gives the rows, with their line
+//! numbers, that parsing the whole file would.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+
+use csv::ByteRecord;
+use memchr::{memchr, memchr_iter, memchr2_iter};
+
+use crate::csv_chunks::{Piece, RowChunk};
+use crate::csv_file::{CsvFile, RawStart, width_problem};
+use crate::error::Error;
+use crate::read::ReadProgress;
+
+/// Bytes read at a time while looking for whether rows are left.
+const READ_BYTES: u64 = 1 << 16;
+
+/// What parsing a block needs to know about the file.
+#[derive(Debug)]
+struct Dialect {
+    delimiter: u8,
+    quote: u8,
+    /// Columns: every row must have this many fields.
+    width: usize,
+    /// Whether the columns were named by a header (said when a row's width is wrong).
+    header: bool,
+}
+
+/// A CSV file to read in blocks, from where its data rows start.
+pub(crate) struct RawCsv {
+    path: Arc<Path>,
+    start: RawStart,
+    dialect: Arc<Dialect>,
+    /// Bytes read count into this; the first `counted` bytes from the data's start were
+    /// counted by the reader that sniffed the file.
+    progress: Option<(ReadProgress, u64)>,
+    /// Rows per block.
+    rows: usize,
+}
+
+impl RawCsv {
+    /// `file`, read from disk in blocks of `chunk_rows` rows; `None` when it cannot be
+    /// (compressed or transcoded).
+    pub(crate) fn new(file: &CsvFile, chunk_rows: usize) -> Option<Self> {
+        let start = file.raw.clone()?;
+        let progress = file.progress.clone().map(|progress| {
+            let counted = progress.read().saturating_sub(start.skip + start.offset);
+            (progress, counted)
+        });
+        Some(RawCsv {
+            path: Arc::from(file.path()),
+            dialect: Arc::new(Dialect {
+                delimiter: file.delimiter,
+                quote: file.quote,
+                width: file.names.len(),
+                header: file.header,
+            }),
+            progress,
+            start,
+            rows: chunk_rows.max(1),
+        })
+    }
+}
+
+/// Rows of a file, not yet parsed: from a row's start to just past a row's end.
+pub(crate) struct Block {
+    bytes: Vec<u8>,
+    /// The line the block starts on.
+    line: u64,
+    /// How many rows it holds at most (room is made for them).
+    rows: usize,
+    dialect: Arc<Dialect>,
+}
+
+impl Block {
+    /// The block's rows, and the error that stopped them before the end, if one did.
+    pub(crate) fn rows(&self, path: &Arc<Path>) -> (RowChunk, Option<Error>) {
+        let dialect = &self.dialect;
+        let mut chunk = RowChunk::new(path.clone(), dialect.width, self.rows);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(dialect.delimiter)
+            .quote(dialect.quote)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(self.bytes.as_slice());
+        let mut record = ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return (chunk, None),
+                // Reading a slice fails in no other way, but the parser's errors are still said.
+                Err(e) => {
+                    let line = self.line - 1 + e.position().map_or(1, |p| p.line());
+                    let error = Error::Malformed {
+                        path: path.to_path_buf(),
+                        line,
+                        column: None,
+                        message: format!("{:?}", e.kind()),
+                    };
+                    return (chunk, Some(error));
+                }
+            }
+            let line = self.line - 1 + record.position().map_or(1, |p| p.line());
+            if record.len() != dialect.width {
+                let error = Error::Malformed {
+                    path: path.to_path_buf(),
+                    line,
+                    column: None,
+                    message: width_problem(record.len(), dialect.width, dialect.header),
+                };
+                return (chunk, Some(error));
+            }
+            chunk.push(&record, line);
+        }
+    }
+}
+
+/// Sends `csv`'s rows as blocks until the end of the file, the `budget` (bytes of text: the
+/// rows that start before it), an error, or a consumer that stopped.
+pub(crate) fn split_blocks(
+    csv: RawCsv,
+    budget: Option<u64>,
+    allowance: &Receiver<()>,
+    pieces: &Sender<(u64, Piece)>,
+) {
+    let mut seq = 0;
+    let mut send = |piece| {
+        let sent = pieces.send((seq, piece)).is_ok();
+        seq += 1;
+        sent
+    };
+    let failed = |source| {
+        Piece::Failed(Error::Io {
+            path: csv.path.to_path_buf(),
+            source,
+        })
+    };
+    let mut input = match Input::open(&csv) {
+        Ok(input) => input,
+        Err(source) => {
+            send(failed(source));
+            return;
+        }
+    };
+    let quotes = Quotes {
+        delimiter: csv.dialect.delimiter,
+        quote: csv.dialect.quote,
+    };
+    // Bytes read and not yet sent, from a row's start; where they start in the text; the
+    // line they start on.
+    let mut buffer: Vec<u8> = Vec::new();
+    let (mut at, mut line) = (csv.start.offset, csv.start.line);
+    // Enough bytes for a block's rows, most of the time.
+    let block_bytes = csv.start.row_bytes.max(1) as usize * csv.rows / 8 * 9 + 1024;
+    loop {
+        if allowance.recv().is_err() {
+            return;
+        }
+        let mut want = block_bytes;
+        // Where this block ends, with its rows; whether it is the last, and if so, whether the
+        // file's rows all came.
+        let (end, rows, last) = loop {
+            if !input.eof && buffer.len() < want {
+                if let Err(source) = input.fill(&mut buffer, want) {
+                    send(failed(source));
+                    return;
+                }
+                continue;
+            }
+            let eof = input.eof;
+            // The rows that start before the budget, where it falls in the buffer: up to
+            // the first row end at or past it.
+            let cut = budget
+                .map(|b| b.saturating_sub(at) as usize)
+                .filter(|&t| t < buffer.len() || (t == buffer.len() && !eof));
+            let found = match cut {
+                Some(0) => Some((0, 0, Some(false))),
+                Some(t) => quotes
+                    .row_ends(&buffer, eof)
+                    .enumerate()
+                    .find(|&(n, end)| n + 1 == csv.rows || end >= t)
+                    .map(|(n, end)| (end, n + 1, (end >= t).then_some(false))),
+                None => quotes
+                    .row_ends(&buffer, eof)
+                    .nth(csv.rows - 1)
+                    .map(|end| (end, csv.rows, None)),
+            };
+            match found {
+                Some(found) => break found,
+                // The last rows, the last without a line end.
+                None if eof => break (buffer.len(), csv.rows, Some(true)),
+                None => want = buffer.len().max(want) * 2,
+            }
+        };
+        let rest = buffer.split_off(end);
+        let block = std::mem::replace(&mut buffer, rest);
+        let lines = memchr_iter(b'\n', &block).count() as u64;
+        let block = Block {
+            bytes: block,
+            line,
+            rows,
+            dialect: csv.dialect.clone(),
+        };
+        if !block.bytes.is_empty() && !send(Piece::Block(block)) {
+            return;
+        }
+        at += end as u64;
+        line += lines;
+        if let Some(complete) = last {
+            // Stopped at the budget: the file's rows all came if only line ends are left.
+            let complete = match complete {
+                true => true,
+                false => match input.only_line_ends_left(buffer) {
+                    Ok(left) => left,
+                    Err(source) => {
+                        send(failed(source));
+                        return;
+                    }
+                },
+            };
+            send(Piece::End { complete });
+            return;
+        }
+    }
+}
+
+/// The file of a [`RawCsv`], read from its first data row.
+struct Input {
+    file: File,
+    eof: bool,
+    progress: Option<ReadProgress>,
+    /// Bytes still to read that were counted already.
+    counted: u64,
+}
+
+impl Input {
+    fn open(csv: &RawCsv) -> std::io::Result<Self> {
+        let mut file = File::open(&csv.path)?;
+        file.seek(SeekFrom::Start(csv.start.skip + csv.start.offset))?;
+        let (progress, counted) = match &csv.progress {
+            Some((progress, counted)) => (Some(progress.clone()), *counted),
+            None => (None, 0),
+        };
+        Ok(Input {
+            file,
+            eof: false,
+            progress,
+            counted,
+        })
+    }
+
+    /// Reads onto `buffer` until it holds `want` bytes or the file ends.
+    fn fill(&mut self, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
+        let more = want.saturating_sub(buffer.len()) as u64;
+        let read = (&mut self.file).take(more).read_to_end(buffer)? as u64;
+        self.eof |= read < more;
+        if let Some(progress) = &self.progress {
+            let recounted = read.min(self.counted);
+            self.counted -= recounted;
+            progress.add_read((read - recounted) as usize);
+        }
+        Ok(())
+    }
+
+    /// Whether `buffer` and the rest of the file hold nothing but line ends (no more rows).
+    fn only_line_ends_left(&mut self, mut buffer: Vec<u8>) -> std::io::Result<bool> {
+        loop {
+            if buffer.iter().any(|&b| b != b'\n' && b != b'\r') {
+                return Ok(false);
+            }
+            if self.eof {
+                return Ok(true);
+            }
+            buffer.clear();
+            self.fill(&mut buffer, READ_BYTES as usize)?;
+        }
+    }
+}
+
+/// The parser's rule for quotes, for finding where rows end.
+#[derive(Clone, Copy, Debug)]
+struct Quotes {
+    delimiter: u8,
+    quote: u8,
+}
+
+impl Quotes {
+    /// Where the rows in `bytes` (which start at a row's start) end, in order: just past each
+    /// line end outside quoted fields that does not follow another (`\r\n` is one; a blank
+    /// line is no row). `eof` when `bytes` end the file. A last row without a line end is not
+    /// among them.
+    fn row_ends(self, bytes: &[u8], eof: bool) -> impl Iterator<Item = usize> + '_ {
+        let line_end = |b: u8| b == b'\n' || b == b'\r';
+        self.unquoted(bytes, eof)
+            .flat_map(move |r| {
+                memchr2_iter(b'\n', b'\r', &bytes[r.clone()]).map(move |i| r.start + i)
+            })
+            .filter(move |&i| i > 0 && !line_end(bytes[i - 1]))
+            .map(|i| i + 1)
+    }
+
+    /// The stretches of `bytes` outside quoted fields, in order, up to where it cannot yet be
+    /// told (a quote as the last byte may be the first of a doubled one, unless `eof`).
+    fn unquoted(self, bytes: &[u8], eof: bool) -> Unquoted<'_> {
+        Unquoted {
+            bytes,
+            next: Some(0),
+            quotes: self,
+            eof,
+        }
+    }
+}
+
+/// See [`Quotes::unquoted`].
+struct Unquoted<'a> {
+    bytes: &'a [u8],
+    /// Where the next stretch starts; `None` once the stretches are all given.
+    next: Option<usize>,
+    quotes: Quotes,
+    eof: bool,
+}
+
+impl Iterator for Unquoted<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let start = self.next?;
+        let (bytes, quote) = (self.bytes, self.quotes.quote);
+        let mut from = start;
+        // The quote that opens the next quoted field: one where a field starts.
+        let open = loop {
+            let Some(i) = memchr(quote, &bytes[from..]) else {
+                self.next = None;
+                return Some(start..bytes.len());
+            };
+            let at = from + i;
+            if at == 0
+                || matches!(bytes[at - 1], b'\n' | b'\r')
+                || bytes[at - 1] == self.quotes.delimiter
+            {
+                break at;
+            }
+            from = at + 1;
+        };
+        // Its closing quote: a single one (a doubled quote is a quote in the text).
+        self.next = None;
+        let mut from = open + 1;
+        while let Some(i) = memchr(quote, &bytes[from..]) {
+            let at = from + i;
+            match bytes.get(at + 1) {
+                Some(&next) if next == quote => from = at + 2,
+                Some(_) => {
+                    self.next = Some(at + 1);
+                    break;
+                }
+                None if self.eof => {
+                    self.next = Some(at + 1);
+                    break;
+                }
+                None => break,
+            }
+        }
+        Some(start..open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: Quotes = Quotes {
+        delimiter: b',',
+        quote: b'"',
+    };
+
+    fn stretches(bytes: &[u8], eof: bool) -> Vec<Range<usize>> {
+        CSV.unquoted(bytes, eof).collect()
+    }
+
+    fn ends(bytes: &[u8], eof: bool) -> Vec<usize> {
+        CSV.row_ends(bytes, eof).collect()
+    }
+
+    #[test]
+    fn quotes_open_only_where_a_field_starts() {
+        // `b"c` is text; `"x,\ny"` is quoted; `""` inside it is a quote.
+        let bytes = b"a,b\"c\n\"x,\n\"\"y\",z\n";
+        assert_eq!(stretches(bytes, false), vec![0..6, 14..bytes.len()]);
+        assert_eq!(ends(bytes, false), vec![6, bytes.len()]);
+    }
+
+    #[test]
+    fn a_line_end_inside_quotes_ends_no_row() {
+        let bytes = b"1,\"two\nlines\"";
+        assert!(ends(bytes, true).is_empty());
+        // Not yet known whether the last quote closes the field or starts a doubled one.
+        assert_eq!(stretches(bytes, false), vec![0..2]);
+        assert_eq!(stretches(bytes, true), vec![0..2, 13..13]);
+    }
+
+    #[test]
+    fn carriage_returns_end_rows_and_blank_lines_are_none() {
+        assert_eq!(ends(b"a\rb\r\nc\n\n\r\nd\n", false), vec![2, 4, 7, 12]);
+        assert!(ends(b"\n\na,b", true).is_empty());
+        assert_eq!(ends(b"\"\"\n\"\n\"\n", true), vec![3, 7]);
+    }
+}
