@@ -472,7 +472,8 @@ mod tests {
 
     #[test]
     fn blocks_give_the_rows_and_lines_the_parser_gives() {
-        let file = TempCsv::new("blocks", &tricky(false));
+        let text = tricky(false);
+        let file = TempCsv::new("blocks", &text);
         let (rows, error, complete) = read(&file.0, true, None);
         assert_eq!((rows.len(), &error, complete), (6000, &None, true));
         assert_eq!(read(&file.0, false, None), (rows.clone(), None, true));
@@ -492,6 +493,20 @@ mod tests {
         assert_eq!(rows[3].1, vec!["3", "a\"b", ""]);
         assert_eq!(rows[4], (7, vec!["4".into(), "".into(), "\r\n".into()]));
         assert_eq!(rows[699].1[1].len(), 3 * 40_000);
+
+        // After a byte order mark, and with no header (a row on line 1).
+        let with_bom = TempCsv::new("bom", &[b"\xef\xbb\xbf", &text[..]].concat());
+        assert_eq!(read(&with_bom.0, true, None), (rows.clone(), None, true));
+        let headless = TempCsv::new("headless", &text[b"id,name,note\n".len()..]);
+        let lines_up: Vec<_> = rows
+            .iter()
+            .map(|(line, row)| (line - 1, row.clone()))
+            .collect();
+        assert_eq!(
+            read(&headless.0, true, None),
+            (lines_up.clone(), None, true)
+        );
+        assert_eq!(read(&headless.0, false, None), (lines_up, None, true));
     }
 
     #[test]
