@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
 use csv::ByteRecord;
-use memchr::{memchr, memchr_iter, memchr2_iter};
+use memchr::{memchr, memchr_iter, memchr2_iter, memchr3_iter};
 
 use crate::csv_chunks::{Piece, RowChunk};
 use crate::csv_file::{CsvFile, RawStart, width_problem};
@@ -86,8 +86,66 @@ pub(crate) struct Block {
 }
 
 impl Block {
-    /// The block's rows, and the error that stopped them before the end, if one did.
-    pub(crate) fn rows(&self, path: &Arc<Path>) -> (RowChunk, Option<Error>) {
+    /// The block's rows, and the error that stopped them before the end, if one did. Each
+    /// row's line is the one its first character is on.
+    pub(crate) fn rows(self, path: &Arc<Path>) -> (RowChunk, Option<Error>) {
+        if memchr(self.dialect.quote, &self.bytes).is_none() {
+            self.plain_rows(path)
+        } else {
+            self.quoted_rows(path)
+        }
+    }
+
+    /// The rows of a block without quotes, left in place: cells end at delimiters and rows at
+    /// line ends, so they are found at memchr's speed and never copied.
+    fn plain_rows(self, path: &Arc<Path>) -> (RowChunk, Option<Error>) {
+        let Dialect {
+            delimiter, width, ..
+        } = *self.dialect;
+        let bytes = &self.bytes;
+        let mut starts = Vec::with_capacity(self.rows);
+        let mut ends = Vec::with_capacity(self.rows * width);
+        let mut lines = Vec::with_capacity(self.rows);
+        // Where the next cell starts; the line it is on; cells of the row so far.
+        let (mut at, mut line, mut cells) = (0, self.line, 0);
+        let mut error = None;
+        // The end of the block ends the last row as a line end would.
+        let stops = memchr3_iter(delimiter, b'\n', b'\r', bytes).chain([bytes.len()]);
+        for i in stops {
+            let byte = bytes.get(i).copied().unwrap_or(b'\n');
+            if byte != delimiter && cells == 0 && i == at {
+                // A blank line (or the `\n` of a `\r\n`): no row.
+                line += u64::from(byte == b'\n');
+                at = i + 1;
+                continue;
+            }
+            if cells == 0 {
+                starts.push(at);
+                lines.push(line);
+            }
+            ends.push(i);
+            cells += 1;
+            at = i + 1;
+            if byte == delimiter {
+                continue;
+            }
+            if cells != width {
+                error = Some(self.malformed(path, line, cells));
+                ends.truncate(ends.len() - cells);
+                starts.pop();
+                lines.pop();
+                break;
+            }
+            cells = 0;
+            line += u64::from(byte == b'\n');
+        }
+        let chunk = RowChunk::in_place(path.clone(), width, self.bytes, starts, ends, lines);
+        (chunk, error)
+    }
+
+    /// The rows of a block with quotes, as the csv parser reads them (copied, quotes taken
+    /// off).
+    fn quoted_rows(self, path: &Arc<Path>) -> (RowChunk, Option<Error>) {
         let dialect = &self.dialect;
         let mut chunk = RowChunk::new(path.clone(), dialect.width, self.rows);
         let mut reader = csv::ReaderBuilder::new()
@@ -113,17 +171,34 @@ impl Block {
                     return (chunk, Some(error));
                 }
             }
-            let line = self.line - 1 + record.position().map_or(1, |p| p.line());
+            let line = record.position().map_or(self.line, |p| self.line_at(p));
             if record.len() != dialect.width {
-                let error = Error::Malformed {
-                    path: path.to_path_buf(),
-                    line,
-                    column: None,
-                    message: width_problem(record.len(), dialect.width, dialect.header),
-                };
-                return (chunk, Some(error));
+                return (chunk, Some(self.malformed(path, line, record.len())));
             }
             chunk.push(&record, line);
+        }
+    }
+
+    /// The line a row starts on, from where the parser says it does: there, or past the line
+    /// ends (of blank lines, or the `\n` of a `\r\n`) that it skips first.
+    fn line_at(&self, position: &csv::Position) -> u64 {
+        let at = position.byte() as usize;
+        let skipped = self.bytes[at..]
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line - 1 + position.line() + skipped as u64
+    }
+
+    /// The error of a row of `fields` fields starting on `line`.
+    fn malformed(&self, path: &Path, line: u64, fields: usize) -> Error {
+        let dialect = &self.dialect;
+        Error::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column: None,
+            message: width_problem(fields, dialect.width, dialect.header),
         }
     }
 }

@@ -20,13 +20,19 @@ use crate::csv_blocks::{Block, RawCsv, split_blocks};
 use crate::csv_file::{CsvFile, utf8_problem};
 use crate::error::{Error, Result};
 
-/// Rows split out of a CSV file and not yet typed: the cells' bytes back to back.
+/// Rows split out of a CSV file and not yet typed: the cells' bytes, copied back to back or
+/// left in place in the file's text.
 pub(crate) struct RowChunk {
     path: Arc<Path>,
     width: usize,
     cells: Cells,
+    /// Where each row's first cell starts in `cells`.
+    starts: Vec<usize>,
     /// Where each cell ends in `cells`, `width` cells per row.
     ends: Vec<usize>,
+    /// Bytes between the end of a cell and the start of the next in a row: none where cells
+    /// were copied back to back, the delimiter where they are in place.
+    gap: usize,
     /// The line each row starts on.
     lines: Vec<u64>,
 }
@@ -41,13 +47,38 @@ enum Cells {
 }
 
 impl RowChunk {
+    /// An empty chunk that rows are copied into with [`RowChunk::push`].
     pub(crate) fn new(path: Arc<Path>, width: usize, rows: usize) -> Self {
         Self {
             path,
             width,
             cells: Cells::Unchecked(Vec::new()),
+            starts: Vec::with_capacity(rows),
             ends: Vec::with_capacity(rows * width),
+            gap: 0,
             lines: Vec::with_capacity(rows),
+        }
+    }
+
+    /// The rows of `text`, left in place: row `i` starts at `starts[i]` on `lines[i]`, its
+    /// cells end at `ends[i * width..]` and are separated by one delimiter.
+    pub(crate) fn in_place(
+        path: Arc<Path>,
+        width: usize,
+        text: Vec<u8>,
+        starts: Vec<usize>,
+        ends: Vec<usize>,
+        lines: Vec<u64>,
+    ) -> Self {
+        debug_assert!(starts.len() == lines.len() && ends.len() == lines.len() * width);
+        Self {
+            path,
+            width,
+            cells: Cells::Unchecked(text),
+            starts,
+            ends,
+            gap: 1,
+            lines,
         }
     }
 
@@ -57,6 +88,7 @@ impl RowChunk {
             unreachable!("rows are added before the chunk is checked")
         };
         let base = bytes.len();
+        self.starts.push(base);
         bytes.extend_from_slice(record.as_slice());
         let mut end = base;
         for field in record.iter() {
@@ -91,7 +123,10 @@ impl RowChunk {
     /// Where cell `column` of `row` is in `cells`.
     fn span(&self, row: usize, column: usize) -> std::ops::Range<usize> {
         let i = row * self.width + column;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let start = match column {
+            0 => self.starts[row],
+            _ => self.ends[i - 1] + self.gap,
+        };
         start..self.ends[i]
     }
 
@@ -389,6 +424,7 @@ mod tests {
     use super::*;
     use crate::discover::DiscoverOptions;
     use crate::format::Compression;
+    use memchr::{memchr, memchr_iter};
 
     /// A file of `text` in the temporary directory, removed when dropped.
     struct TempCsv(std::path::PathBuf);
@@ -411,18 +447,13 @@ mod tests {
     /// file was reached.
     type Read = (Vec<(u64, Vec<String>)>, Option<String>, bool);
 
-    /// The rows of `path`, split in blocks (`blocks`) or by the parser, up to `bytes`.
-    fn read(path: &Path, blocks: bool, bytes: Option<u64>) -> Read {
+    /// The rows of `path`, split in blocks of `chunk_rows` rows (`blocks`) or by the parser,
+    /// up to `bytes`.
+    fn read(path: &Path, blocks: bool, bytes: Option<u64>, chunk_rows: usize) -> Read {
         let options = DiscoverOptions::default();
-        let file = CsvFile::open(
-            path,
-            Compression::None,
-            None,
-            &options,
-            &options.classifier(),
-            None,
-        )
-        .unwrap();
+        let classifier = options.classifier();
+        let file = CsvFile::open(path, Compression::None, None, &options, &classifier, None);
+        let file = file.unwrap();
         assert!(file.raw.is_some());
         // A row limit that is never reached keeps the parser splitting.
         let rows = if blocks { u64::MAX } else { u64::MAX - 1 };
@@ -430,7 +461,7 @@ mod tests {
             rows,
             bytes: bytes.unwrap_or(u64::MAX),
         });
-        let mut chunks = map_chunks(file, 1, limit, |chunk: &RowChunk| {
+        let mut chunks = map_chunks(file, chunk_rows, limit, |chunk: &RowChunk| {
             Ok((0..chunk.len())
                 .map(|row| (chunk.lines[row], chunk.cells(row)))
                 .collect::<Vec<_>>())
@@ -446,11 +477,37 @@ mod tests {
         (rows, error, chunks.complete())
     }
 
+    /// A file's text and the line each of its rows starts on.
+    #[derive(Default)]
+    struct Text {
+        text: Vec<u8>,
+        lines: Vec<u64>,
+    }
+
+    impl Text {
+        /// Adds `blank` (line ends), then a row.
+        fn add(&mut self, blank: &str, row: &str) {
+            self.text.extend_from_slice(blank.as_bytes());
+            self.lines
+                .push(1 + memchr_iter(b'\n', &self.text).count() as u64);
+            self.text.extend_from_slice(row.as_bytes());
+        }
+
+        /// The rows the parser reads from the file, on the lines they start on.
+        fn rows(&self, file: &Path) -> Vec<(u64, Vec<String>)> {
+            let (parsed, error, _) = read(file, false, None, 1000);
+            assert_eq!((parsed.len(), error), (self.lines.len(), None));
+            let cells = parsed.into_iter().map(|(_, cells)| cells);
+            self.lines.iter().copied().zip(cells).collect()
+        }
+    }
+
     /// Rows that quotes make hard to split, over several blocks: quoted line ends and
     /// delimiters, doubled quotes, quotes inside unquoted text, a quoted cell longer than a
     /// block, and unless `lf_only`, CRLF and CR line ends and blank lines.
-    fn tricky(lf_only: bool) -> Vec<u8> {
-        let mut text = b"id,name,note\n".to_vec();
+    fn quoted(lf_only: bool) -> Text {
+        let mut text = Text::default();
+        text.text.extend_from_slice(b"id,name,note\n");
         for i in 0..6000 {
             let row = match i % 7 {
                 2 | 4 | 5 if lf_only => format!("{i},\"\n\",\n"),
@@ -458,96 +515,117 @@ mod tests {
                 1 => format!("{i},\"two\nlines, one cell\",x\n"),
                 2 => format!("{i},\"say \"\"hi\"\"\",5\" screen\r\n"),
                 3 => format!("{i},a\"b,\"\"\n"),
-                4 => format!("{i},\"\",\"\r\n\"\n\n"),
+                4 => format!("{i},\"\",\"\r\n\"\n"),
                 5 => format!("{i},cr,ends\r"),
                 _ => format!(
                     "{i},\"{}\",long\n",
                     "q\"\"\n".repeat(if i == 699 { 40_000 } else { 3 })
                 ),
             };
-            text.extend_from_slice(row.as_bytes());
+            text.add(if i % 7 == 5 && !lf_only { "\n\r\n" } else { "" }, &row);
         }
         text
     }
 
-    #[test]
-    fn blocks_give_the_rows_and_lines_the_parser_gives() {
-        let text = tricky(false);
-        let file = TempCsv::new("blocks", &text);
-        let (rows, error, complete) = read(&file.0, true, None);
-        assert_eq!((rows.len(), &error, complete), (6000, &None, true));
-        assert_eq!(read(&file.0, false, None), (rows.clone(), None, true));
-        // Spot checks against the text itself.
-        assert_eq!(
-            rows[0],
-            (2, vec!["0".into(), "plain".into(), "text".into()])
-        );
-        assert_eq!(
-            rows[1],
-            (
-                3,
-                vec!["1".into(), "two\nlines, one cell".into(), "x".into()]
-            )
-        );
-        assert_eq!(rows[2].1, vec!["2", "say \"hi\"", "5\" screen"]);
-        assert_eq!(rows[3].1, vec!["3", "a\"b", ""]);
-        assert_eq!(rows[4], (7, vec!["4".into(), "".into(), "\r\n".into()]));
-        assert_eq!(rows[699].1[1].len(), 3 * 40_000);
+    /// Rows without quotes: CRLF and CR line ends, blank lines, empty cells, and a last row
+    /// without a line end.
+    fn plain() -> Text {
+        let mut text = Text::default();
+        text.text.extend_from_slice(b"id,name,note\r\n");
+        for i in 0..20_000 {
+            match i % 5 {
+                0 => text.add("", &format!("{i},plain,text\n")),
+                1 => text.add("", &format!("{i},,\r\n")),
+                2 => text.add("\n\r\n", &format!("{i},after,blank lines\r")),
+                3 => text.add("", &format!("{i},cr,ends\r")),
+                _ => text.add("\r\n\n", &format!("{i},x,y\n")),
+            }
+        }
+        text.add("", "20000,no,line end");
+        text
+    }
 
-        // After a byte order mark, and with no header (a row on line 1).
-        let with_bom = TempCsv::new("bom", &[b"\xef\xbb\xbf", &text[..]].concat());
-        assert_eq!(read(&with_bom.0, true, None), (rows.clone(), None, true));
-        let headless = TempCsv::new("headless", &text[b"id,name,note\n".len()..]);
-        let lines_up: Vec<_> = rows
-            .iter()
-            .map(|(line, row)| (line - 1, row.clone()))
-            .collect();
+    #[test]
+    fn blocks_give_the_rows_the_parser_gives_on_their_lines() {
+        for (name, text) in [("quoted", quoted(false)), ("plain", plain())] {
+            let file = TempCsv::new(name, &text.text);
+            let rows = text.rows(&file.0);
+            for chunk_rows in [1, 1000] {
+                let blocks = read(&file.0, true, None, chunk_rows);
+                assert!(
+                    blocks == (rows.clone(), None, true),
+                    "{name}, {chunk_rows} rows"
+                );
+            }
+
+            // After a byte order mark, and with no header (a row on line 1).
+            let with_bom = TempCsv::new(name, &[b"\xef\xbb\xbf", &text.text[..]].concat());
+            assert!(read(&with_bom.0, true, None, 1000) == (rows.clone(), None, true));
+            let header = memchr(b'\n', &text.text).unwrap() + 1;
+            let headless = TempCsv::new(name, &text.text[header..]);
+            let lines_up: Vec<_> = rows.iter().map(|(l, row)| (l - 1, row.clone())).collect();
+            assert!(read(&headless.0, true, None, 1000) == (lines_up, None, true));
+        }
+
+        // Spot checks against the text itself.
+        let file = TempCsv::new("spots", &quoted(false).text);
+        let (rows, ..) = read(&file.0, true, None, 1000);
+        let cells = |i: usize| rows[i].1.clone();
+        assert_eq!(rows[1].0, 3);
+        assert_eq!(cells(1), ["1", "two\nlines, one cell", "x"]);
+        assert_eq!(cells(2), ["2", "say \"hi\"", "5\" screen"]);
+        assert_eq!(cells(3), ["3", "a\"b", ""]);
+        assert_eq!(cells(4), ["4", "", "\r\n"]);
+        assert_eq!(cells(699)[1].len(), 3 * 40_000);
+        let file = TempCsv::new("spots", &plain().text);
+        let (rows, ..) = read(&file.0, true, None, 1000);
+        assert_eq!(rows[1], (3, vec!["1".into(), "".into(), "".into()]));
         assert_eq!(
-            read(&headless.0, true, None),
-            (lines_up.clone(), None, true)
+            rows[2],
+            (6, vec!["2".into(), "after".into(), "blank lines".into()])
         );
-        assert_eq!(read(&headless.0, false, None), (lines_up, None, true));
+        assert_eq!(rows[20_000].1, ["20000", "no", "line end"]);
     }
 
     #[test]
     fn a_byte_budget_cuts_blocks_where_the_parser_stops() {
         // Where the parser stops after CRLF or before blank lines differs by a line end.
-        let text = tricky(true);
+        let text = quoted(true).text;
         let file = TempCsv::new("budget", &text);
         for bytes in [70_000, 200_001, 250_000] {
-            let blocks = read(&file.0, true, Some(bytes));
+            let blocks = read(&file.0, true, Some(bytes), 1);
             assert!(!blocks.2, "budget {bytes}");
-            assert_eq!(blocks, read(&file.0, false, Some(bytes)), "budget {bytes}");
+            assert!(
+                blocks == read(&file.0, false, Some(bytes), 1),
+                "budget {bytes}"
+            );
         }
         // Within the rows sniffed, where the parser counts past them all.
-        let rows = |bytes| read(&file.0, true, Some(bytes)).0.len();
+        let rows = |bytes| read(&file.0, true, Some(bytes), 1).0.len();
         assert_eq!(
             [rows(1), rows(13), rows(14), rows(26), rows(27)],
             [0, 0, 1, 1, 2]
         );
         // A budget inside the last row takes it, and so the whole file.
         for bytes in [text.len() as u64 - 1, text.len() as u64] {
-            let all = read(&file.0, true, Some(bytes));
+            let all = read(&file.0, true, Some(bytes), 1);
             assert_eq!((all.0.len(), all.2), (6000, true));
-            assert_eq!(all, read(&file.0, false, Some(bytes)));
+            assert!(all == read(&file.0, false, Some(bytes), 1));
         }
     }
 
     #[test]
     fn rows_before_a_bad_row_come_before_its_error() {
-        let mut text = tricky(false);
-        let good = text.len();
-        text.extend_from_slice(b"1,2\n3,4,5\n");
-        let file = TempCsv::new("bad-row", &text);
-        let (rows, error, _) = read(&file.0, true, None);
-        assert_eq!(rows.len(), 6000);
-        let line = 1 + text[..good].iter().filter(|&&b| b == b'\n').count();
-        let expected = format!("line {line}: ");
-        let error = error.unwrap();
-        assert!(
-            error.contains(&expected) && error.contains("2 fields, but the header has 3"),
-            "{error}"
-        );
-        assert_eq!(read(&file.0, false, None), (rows, Some(error), false));
+        for (name, mut text) in [("quoted-bad", quoted(false)), ("plain-bad", plain())] {
+            let rows = text.lines.len();
+            text.add("\n", "1,2\n");
+            text.add("", "3,4,5\n");
+            let file = TempCsv::new(name, &text.text);
+            let (read_rows, error, _) = read(&file.0, true, None, 1000);
+            assert_eq!(read_rows.len(), rows, "{name}");
+            let expected = format!("line {}: 2 fields, but the header has 3", text.lines[rows]);
+            let error = error.unwrap();
+            assert!(error.ends_with(&expected), "{name}: {error}");
+        }
     }
 }
