@@ -1,8 +1,9 @@
 //! Splitting a CSV file into blocks of whole rows without parsing it, so that parsing, not
 //! only typing, runs on every core.
 //!
-//! Only quotes can hide a line end, so the splitter looks at nothing but quotes and line ends,
-//! at memchr's speed, and follows the csv parser's rule for quotes exactly: a quote opens a
+//! The splitter reads the file's text again (decompressed and decoded, as the reader that
+//! sniffed its dialect did) from its first data row. Only quotes can hide a line end, so it
+//! looks at nothing but quotes and line ends, at memchr's speed, and follows the csv parser's rule for quotes exactly: a quote opens a
 //! quoted field only where a field starts (at a row's start or after a delimiter); inside one,
 //! a doubled quote is a quote and a single one closes it; anywhere else a quote is text. A
 //! line end (`\n` or `\r`) outside quoted fields and not right after another ends a row (the
@@ -10,8 +11,7 @@
 //! as many rows as asked, and parsing the blocks one by one gives the rows, with their line
 //! numbers, that parsing the whole file would.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -21,8 +21,8 @@ use csv::ByteRecord;
 use memchr::{memchr, memchr_iter, memchr2_iter};
 
 use crate::csv_chunks::{Piece, RowChunk};
-use crate::csv_file::{CsvFile, RawStart, width_problem};
-use crate::error::Error;
+use crate::csv_file::{CsvFile, RawStart, text, width_problem};
+use crate::error::{Error, Result};
 use crate::read::ReadProgress;
 
 /// Bytes read at a time while looking for whether rows are left.
@@ -44,22 +44,18 @@ pub(crate) struct RawCsv {
     path: Arc<Path>,
     start: RawStart,
     dialect: Arc<Dialect>,
-    /// Bytes read count into this; the first `counted` bytes from the data's start were
-    /// counted by the reader that sniffed the file.
-    progress: Option<(ReadProgress, u64)>,
+    /// The file's bytes read count into this: those the reader that sniffed the file read
+    /// were counted then.
+    progress: Option<ReadProgress>,
     /// Rows per block.
     rows: usize,
 }
 
 impl RawCsv {
-    /// `file`, read from disk in blocks of `chunk_rows` rows; `None` when it cannot be
-    /// (compressed or transcoded).
+    /// `file`, read again in blocks of `chunk_rows` rows; `None` when it cannot be (a pipe).
     pub(crate) fn new(file: &CsvFile, chunk_rows: usize) -> Option<Self> {
         let start = file.raw.clone()?;
-        let progress = file.progress.clone().map(|progress| {
-            let counted = progress.read().saturating_sub(start.skip + start.offset);
-            (progress, counted)
-        });
+        let progress = file.progress.as_ref().map(|p| p.child(p.read()));
         Some(RawCsv {
             path: Arc::from(file.path()),
             dialect: Arc::new(Dialect {
@@ -298,8 +294,8 @@ pub(crate) fn split_blocks(
     };
     let mut input = match Input::open(&csv) {
         Ok(input) => input,
-        Err(source) => {
-            send(failed(source));
+        Err(error) => {
+            send(Piece::Failed(error));
             return;
         }
     };
@@ -385,41 +381,41 @@ pub(crate) fn split_blocks(
     }
 }
 
-/// The file of a [`RawCsv`], read from its first data row.
+/// The text of a [`RawCsv`], read from its first data row.
 struct Input {
-    file: File,
+    text: Box<dyn Read + Send>,
     eof: bool,
-    progress: Option<ReadProgress>,
-    /// Bytes still to read that were counted already.
-    counted: u64,
 }
 
 impl Input {
-    fn open(csv: &RawCsv) -> std::io::Result<Self> {
-        let mut file = File::open(&csv.path)?;
-        file.seek(SeekFrom::Start(csv.start.skip + csv.start.offset))?;
-        let (progress, counted) = match &csv.progress {
-            Some((progress, counted)) => (Some(progress.clone()), *counted),
-            None => (None, 0),
-        };
-        Ok(Input {
-            file,
-            eof: false,
-            progress,
-            counted,
-        })
+    fn open(csv: &RawCsv) -> Result<Self> {
+        let start = &csv.start;
+        let progress = csv.progress.as_ref();
+        let text = text(&csv.path, start.compression, start.encoding, progress)?;
+        let mut input = Input { text, eof: false };
+        // Past the byte order mark and the header, read and counted before.
+        let before = start.skip + start.offset;
+        let skipped = std::io::copy(&mut (&mut input.text).take(before), &mut std::io::sink());
+        match skipped {
+            Ok(n) if n == before => Ok(input),
+            Ok(_) => Err(Error::Malformed {
+                path: csv.path.to_path_buf(),
+                line: start.line,
+                column: None,
+                message: "the file is shorter than when it was opened".into(),
+            }),
+            Err(source) => Err(Error::Io {
+                path: csv.path.to_path_buf(),
+                source,
+            }),
+        }
     }
 
-    /// Reads onto `buffer` until it holds `want` bytes or the file ends.
+    /// Reads onto `buffer` until it holds `want` bytes or the text ends.
     fn fill(&mut self, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
         let more = want.saturating_sub(buffer.len()) as u64;
-        let read = (&mut self.file).take(more).read_to_end(buffer)? as u64;
+        let read = (&mut self.text).take(more).read_to_end(buffer)? as u64;
         self.eof |= read < more;
-        if let Some(progress) = &self.progress {
-            let recounted = read.min(self.counted);
-            self.counted -= recounted;
-            progress.add_read((read - recounted) as usize);
-        }
         Ok(())
     }
 

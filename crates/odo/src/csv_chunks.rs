@@ -1,10 +1,11 @@
 //! Reading a CSV file on every core. One thread splits the file into chunks of rows: that part
-//! must run in order, because only the quotes seen so far say where a row ends. A file read as
-//! it is on disk is split into blocks of bytes by looking at quotes and line ends alone, and
-//! the workers parse them (see [`crate::csv_blocks`]); a compressed or transcoded one is parsed
-//! by the splitter. A pool of workers turns each chunk into a result (typed Arrow columns when
-//! loading, column types when discovering), and the results come back in file order, so errors
-//! and rejected rows are reported exactly as a single-threaded reader would report them.
+//! must run in order, because only the quotes seen so far say where a row ends. A file's text
+//! is read again from its first row and split into blocks of bytes by looking at quotes and
+//! line ends alone, and the workers parse them (see [`crate::csv_blocks`]); a pipe, which
+//! cannot be read again, or a sample of a number of rows, is parsed by the splitter. A pool of
+//! workers turns each chunk into a result (typed Arrow columns when loading, column types when
+//! discovering), and the results come back in file order, so errors and rejected rows are
+//! reported exactly as a single-threaded reader would report them.
 //!
 //! Memory stays bounded: the splitter may run only a fixed number of chunks ahead of the
 //! consumer, however slow the consumer (a database, a compressor) is.
@@ -450,9 +451,24 @@ mod tests {
     /// The rows of `path`, split in blocks of `chunk_rows` rows (`blocks`) or by the parser,
     /// up to `bytes`.
     fn read(path: &Path, blocks: bool, bytes: Option<u64>, chunk_rows: usize) -> Read {
-        let options = DiscoverOptions::default();
+        read_as(path, Compression::None, None, blocks, bytes, chunk_rows)
+    }
+
+    /// [`read`] of a file compressed as `compression`, in `encoding`.
+    fn read_as(
+        path: &Path,
+        compression: Compression,
+        encoding: Option<&str>,
+        blocks: bool,
+        bytes: Option<u64>,
+        chunk_rows: usize,
+    ) -> Read {
+        let options = DiscoverOptions {
+            encoding: encoding.map(str::to_owned),
+            ..DiscoverOptions::default()
+        };
         let classifier = options.classifier();
-        let file = CsvFile::open(path, Compression::None, None, &options, &classifier, None);
+        let file = CsvFile::open(path, compression, None, &options, &classifier, None);
         let file = file.unwrap();
         assert!(file.raw.is_some());
         // A row limit that is never reached keeps the parser splitting.
@@ -585,6 +601,35 @@ mod tests {
             (6, vec!["2".into(), "after".into(), "blank lines".into()])
         );
         assert_eq!(rows[20_000].1, ["20000", "no", "line end"]);
+    }
+
+    #[test]
+    fn compressed_and_transcoded_files_are_read_in_blocks_too() {
+        use std::io::Write;
+
+        for (name, text) in [("quoted-gz", quoted(false)), ("plain-gz", plain())] {
+            let file = TempCsv::new(name, &text.text);
+            let rows = text.rows(&file.0);
+            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+            gzip.write_all(&text.text).unwrap();
+            let gz = TempCsv::new(&format!("{name}.csv.gz"), &gzip.finish().unwrap());
+            let blocks = read_as(&gz.0, Compression::Gzip, None, true, None, 1000);
+            assert!(blocks == (rows, None, true), "{name}");
+        }
+        // Latin-1: é is one byte on disk, two in the text the blocks are cut from.
+        let mut text = plain();
+        text.add("\n", "20001,caf\u{e9},\u{e9}t\u{e9}\n");
+        let file = TempCsv::new("utf8", &text.text);
+        let rows = text.rows(&file.0);
+        let latin1: Vec<u8> = String::from_utf8(text.text.clone())
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        let file = TempCsv::new("latin1", &latin1);
+        let blocks = read_as(&file.0, Compression::None, Some("latin1"), true, None, 1000);
+        assert_eq!(blocks.0.last().unwrap().1, ["20001", "café", "été"]);
+        assert!(blocks == (rows, None, true));
     }
 
     #[test]

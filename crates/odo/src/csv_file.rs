@@ -43,17 +43,20 @@ pub(crate) struct CsvFile {
     pub(crate) delimiter: u8,
     /// The quote character in use.
     pub(crate) quote: u8,
-    /// Where the data rows start in the file as it is on disk, when the rows can be read from
-    /// there in blocks (see [`crate::csv_blocks`]): not for compressed or transcoded files, nor
-    /// pipes.
+    /// Where the data rows start in the file's text, when the file can be read again from the
+    /// start to read its rows in blocks (see [`crate::csv_blocks`]): not for pipes.
     pub(crate) raw: Option<RawStart>,
     /// This file's bytes read count into this (and into the progress it was opened with).
     pub(crate) progress: Option<ReadProgress>,
 }
 
-/// Where a file's data rows start on disk, and how long they are, for reading it in blocks.
+/// Where a file's data rows start in its text, and how long they are, for reading it in blocks.
 #[derive(Clone, Debug)]
 pub(crate) struct RawStart {
+    /// How the file's bytes are compressed.
+    pub(crate) compression: Compression,
+    /// The encoding the text is decoded from, when not UTF-8.
+    pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
     /// Bytes before the text starts (a UTF-8 byte order mark).
     pub(crate) skip: u64,
     /// Where the first data row starts, in bytes of text (after `skip`).
@@ -76,16 +79,12 @@ impl CsvFile {
         progress: Option<&ReadProgress>,
     ) -> Result<Self> {
         // This file's bytes are counted on their own too, for where reading in blocks starts.
-        let progress = progress.map(ReadProgress::child);
-        let mut input = read::open(path, compression, progress.as_ref())?;
-        let mut transcoded = false;
-        if let Some(label) = &options.encoding {
-            let encoding = read::encoding(label)?;
-            if encoding != encoding_rs::UTF_8 {
-                input = Box::new(read::Transcoder::new(input, encoding));
-                transcoded = true;
-            }
-        }
+        let progress = progress.map(|p| p.child(0));
+        let encoding = match &options.encoding {
+            Some(label) => Some(read::encoding(label)?).filter(|&e| e != encoding_rs::UTF_8),
+            None => None,
+        };
+        let mut input = text(path, compression, encoding, progress.as_ref())?;
         let mut head = Vec::with_capacity(SNIFF_BYTES);
         input
             .by_ref()
@@ -99,10 +98,8 @@ impl CsvFile {
         if bom {
             head.drain(..3);
         }
-        // Rows can be read again from the file itself (not a pipe) where they are as on disk.
-        let as_on_disk = compression == Compression::None
-            && !transcoded
-            && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        // A file (not a pipe) can be read again from the start.
+        let reopenable = std::fs::metadata(path).is_ok_and(|m| m.is_file());
         let quote = options.csv.quote.unwrap_or(b'"');
         let delimiter = options
             .csv
@@ -152,13 +149,15 @@ impl CsvFile {
         } else {
             (1..=first.len()).map(|i| format!("column_{i}")).collect()
         };
-        if as_on_disk {
+        if reopenable {
             let start = match after_first {
                 Some(after_header) if file.header => after_header,
                 _ => csv::Position::new(),
             };
             let sampled = file.reader.position().byte() - start.byte();
             file.raw = Some(RawStart {
+                compression,
+                encoding,
                 skip: if bom { 3 } else { 0 },
                 offset: start.byte(),
                 line: start.line(),
@@ -271,6 +270,21 @@ impl CsvFile {
         }
         Ok(names)
     }
+}
+
+/// The text of the file at `path`: decompressed as `compression` says and decoded from
+/// `encoding` (UTF-8 when `None`); its bytes on disk count into `progress`.
+pub(crate) fn text(
+    path: &Path,
+    compression: Compression,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    progress: Option<&ReadProgress>,
+) -> Result<Box<dyn Read + Send>> {
+    let input = read::open(path, compression, progress)?;
+    Ok(match encoding {
+        Some(encoding) => Box::new(read::Transcoder::new(input, encoding)),
+        None => input,
+    })
 }
 
 /// What is wrong with a row of `fields` fields in a file of `width` columns.

@@ -22,8 +22,9 @@ pub struct ReadProgress(Arc<Counts>);
 struct Counts {
     read: AtomicU64,
     total: AtomicU64,
-    /// Counts its reads too.
+    /// Counts its reads too, but for the first `recounted`.
     parent: Option<ReadProgress>,
+    recounted: u64,
 }
 
 impl ReadProgress {
@@ -47,18 +48,24 @@ impl ReadProgress {
         self.0.total.fetch_add(size, Ordering::Relaxed);
     }
 
-    /// A count of its own (of one file's bytes, say) whose reads count into this one too.
-    pub(crate) fn child(&self) -> ReadProgress {
+    /// A count of its own (of one file's bytes, say) whose reads count into this one too, but
+    /// for the first `recounted` bytes (read again, counted when first read).
+    pub(crate) fn child(&self, recounted: u64) -> ReadProgress {
         ReadProgress(Arc::new(Counts {
             parent: Some(self.clone()),
+            recounted,
             ..Counts::default()
         }))
     }
 
-    pub(crate) fn add_read(&self, bytes: usize) {
-        self.0.read.fetch_add(bytes as u64, Ordering::Relaxed);
+    fn add_read(&self, bytes: usize) {
+        let before = self.0.read.fetch_add(bytes as u64, Ordering::Relaxed);
         if let Some(parent) = &self.0.parent {
-            parent.add_read(bytes);
+            let new = |read: u64| read.saturating_sub(self.0.recounted);
+            let counted = new(before + bytes as u64) - new(before);
+            if counted > 0 {
+                parent.add_read(counted as usize);
+            }
         }
     }
 }
