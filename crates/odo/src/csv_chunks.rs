@@ -575,16 +575,17 @@ mod tests {
             }
 
             // After a byte order mark, and with no header (a row on line 1).
-            let with_bom = TempCsv::new(name, &[b"\xef\xbb\xbf", &text.text[..]].concat());
+            let bom = [b"\xef\xbb\xbf", &text.text[..]].concat();
+            let with_bom = TempCsv::new(&format!("{name}-bom"), &bom);
             assert!(read(&with_bom.0, true, None, 1000) == (rows.clone(), None, true));
             let header = memchr(b'\n', &text.text).unwrap() + 1;
-            let headless = TempCsv::new(name, &text.text[header..]);
+            let headless = TempCsv::new(&format!("{name}-headless"), &text.text[header..]);
             let lines_up: Vec<_> = rows.iter().map(|(l, row)| (l - 1, row.clone())).collect();
             assert!(read(&headless.0, true, None, 1000) == (lines_up, None, true));
         }
 
         // Spot checks against the text itself.
-        let file = TempCsv::new("spots", &quoted(false).text);
+        let file = TempCsv::new("spots-quoted", &quoted(false).text);
         let (rows, ..) = read(&file.0, true, None, 1000);
         let cells = |i: usize| rows[i].1.clone();
         assert_eq!(rows[1].0, 3);
@@ -593,7 +594,7 @@ mod tests {
         assert_eq!(cells(3), ["3", "a\"b", ""]);
         assert_eq!(cells(4), ["4", "", "\r\n"]);
         assert_eq!(cells(699)[1].len(), 3 * 40_000);
-        let file = TempCsv::new("spots", &plain().text);
+        let file = TempCsv::new("spots-plain", &plain().text);
         let (rows, ..) = read(&file.0, true, None, 1000);
         assert_eq!(rows[1], (3, vec!["1".into(), "".into(), "".into()]));
         assert_eq!(
@@ -612,7 +613,7 @@ mod tests {
             let rows = text.rows(&file.0);
             let mut gzip = flate2::write::GzEncoder::new(Vec::new(), Default::default());
             gzip.write_all(&text.text).unwrap();
-            let gz = TempCsv::new(&format!("{name}.csv.gz"), &gzip.finish().unwrap());
+            let gz = TempCsv::new(&format!("{name}-compressed"), &gzip.finish().unwrap());
             let blocks = read_as(&gz.0, Compression::Gzip, None, true, None, 1000);
             assert!(blocks == (rows, None, true), "{name}");
         }
