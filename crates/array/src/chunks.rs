@@ -225,6 +225,53 @@ impl Chunks {
     }
 }
 
+/// Where the blocks of [`Chunks`] start along each axis, to find a block by its element ranges
+/// and the blocks after it in a time that does not grow with the number of blocks.
+pub(crate) struct BlockBounds(Vec<Vec<usize>>);
+
+impl BlockBounds {
+    pub(crate) fn new(chunks: &Chunks) -> BlockBounds {
+        BlockBounds((0..chunks.ndim()).map(|axis| chunks.bounds(axis)).collect())
+    }
+
+    /// The index of the block whose element ranges are exactly `ranges`, if one is.
+    pub(crate) fn index_of(&self, ranges: &[Range<usize>]) -> Option<Vec<usize>> {
+        if ranges.len() != self.0.len() {
+            return None;
+        }
+        ranges
+            .iter()
+            .zip(&self.0)
+            .map(|(r, bounds)| {
+                let i = bounds.binary_search(&r.start).ok()?;
+                (bounds.get(i + 1) == Some(&r.end)).then_some(i)
+            })
+            .collect()
+    }
+
+    /// The block after `index` in C order (last axis fastest), if there is one.
+    pub(crate) fn next_index(&self, index: &[usize]) -> Option<Vec<usize>> {
+        let mut next = index.to_vec();
+        for (i, bounds) in next.iter_mut().zip(&self.0).rev() {
+            *i += 1;
+            if *i + 1 < bounds.len() {
+                return Some(next);
+            }
+            *i = 0;
+        }
+        None
+    }
+
+    /// The element ranges of block `index` along each axis.
+    pub(crate) fn ranges(&self, index: &[usize]) -> Vec<Range<usize>> {
+        index
+            .iter()
+            .zip(&self.0)
+            .map(|(&i, bounds)| bounds[i]..bounds[i + 1])
+            .collect()
+    }
+}
+
 /// `n` cut into pieces of `len`, the last one shorter; `[0]` for an empty axis.
 fn split(n: usize, len: usize) -> Vec<usize> {
     if n == 0 {
@@ -258,6 +305,28 @@ pub(crate) fn grid(counts: &[usize]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_is_found_by_its_ranges_and_followed_in_c_order() {
+        let chunks = Chunks::explicit(&[10, 6], vec![vec![4, 4, 2], vec![3, 3]]).unwrap();
+        let blocks = BlockBounds::new(&chunks);
+        assert_eq!(blocks.index_of(&[4..8, 3..6]), Some(vec![1, 1]));
+        assert_eq!(blocks.index_of(&[8..10, 0..3]), Some(vec![2, 0]));
+        // Part of a block, more than one, or ranges of another number of axes are no block.
+        assert_eq!(blocks.index_of(&[4..6, 3..6]), None);
+        assert_eq!(blocks.index_of(&[0..8, 0..3]), None);
+        assert_eq!(blocks.index_of(&[0..4, 0..3, 0..1]), None);
+        assert_eq!(blocks.next_index(&[0, 0]), Some(vec![0, 1]));
+        assert_eq!(blocks.next_index(&[0, 1]), Some(vec![1, 0]));
+        assert_eq!(blocks.next_index(&[2, 1]), None);
+        let all: Vec<Vec<usize>> =
+            std::iter::successors(Some(vec![0, 0]), |i| blocks.next_index(i)).collect();
+        assert_eq!(all, chunks.indices());
+        for index in &all {
+            assert_eq!(blocks.ranges(index), chunks.ranges(index));
+            assert_eq!(blocks.index_of(&chunks.ranges(index)).as_ref(), Some(index));
+        }
+    }
 
     #[test]
     fn regular_chunks_match_dask_blockdims() {

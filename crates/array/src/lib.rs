@@ -38,6 +38,7 @@ mod lower;
 mod map_blocks;
 mod mask;
 mod npy;
+mod read_ahead;
 mod rechunk;
 mod reduce;
 mod reshape;

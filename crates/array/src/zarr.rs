@@ -13,6 +13,8 @@ use zarrs::filesystem::FilesystemStore;
 
 use crate::array::Source;
 use crate::block::{with_block, with_dtype};
+use crate::chunks::BlockBounds;
+use crate::read_ahead::{ReadAhead, into_page_cache};
 use crate::store::write_then_rename;
 use crate::zarr_direct::{Encoding, chunk_path, chunks_of, read_chunks};
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
@@ -197,12 +199,51 @@ fn subset(ranges: &[Range<usize>]) -> ArraySubset {
     )
 }
 
+/// At most how many bytes of the blocks after the one being read are asked of the disk ahead.
+const READ_AHEAD_BYTES: usize = 256 << 20;
+
 struct ZarrSource {
     store: PathBuf,
     array: ZarrArray,
     dtype: DType,
     /// The encoding and regular chunk shape, when whole chunks are read without zarrs.
     direct: Option<(Encoding, Vec<usize>)>,
+    /// The array's blocks, read in C order by a computation over all of them.
+    blocks: BlockBounds,
+    /// How many blocks after the one being read are read ahead: one per core, as the other
+    /// workers read the next ones, within [`READ_AHEAD_BYTES`].
+    ahead: usize,
+    /// The compressed chunk files being read ahead.
+    read_ahead: Arc<ReadAhead>,
+}
+
+impl ZarrSource {
+    /// The files of the stored chunks that make the block `ranges`.
+    fn chunk_paths(&self, ranges: &[Range<usize>], chunk: &[usize]) -> Option<Vec<PathBuf>> {
+        let chunks = chunks_of(ranges, chunk)?;
+        Some(
+            chunks
+                .iter()
+                .map(|indices| chunk_path(&self.store, self.array.chunk_key(indices).as_str()))
+                .collect(),
+        )
+    }
+
+    /// The chunk files of the [`ZarrSource::ahead`] blocks after the block `ranges`, when
+    /// `ranges` is one of the array's blocks (not a part of one, as a slice reads).
+    fn paths_ahead(&self, ranges: &[Range<usize>], chunk: &[usize]) -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        let mut index = self.blocks.index_of(ranges);
+        for _ in 0..self.ahead {
+            index = index.and_then(|i| self.blocks.next_index(&i));
+            let Some(i) = &index else { break };
+            paths.extend(
+                self.chunk_paths(&self.blocks.ranges(i), chunk)
+                    .unwrap_or_default(),
+            );
+        }
+        paths
+    }
 }
 
 impl Source for ZarrSource {
@@ -212,14 +253,20 @@ impl Source for ZarrSource {
 
     fn read(&self, ranges: &[Range<usize>]) -> Result<Block, BoxError> {
         if let Some((encoding, chunk)) = &self.direct
-            && let Some(chunks) = chunks_of(ranges, chunk)
+            && let Some(paths) = self.chunk_paths(ranges, chunk)
         {
-            let paths: Vec<PathBuf> = chunks
-                .iter()
-                .map(|indices| chunk_path(&self.store, self.array.chunk_key(indices).as_str()))
-                .collect();
+            let next = self.paths_ahead(ranges, chunk);
+            match encoding {
+                Encoding::Raw => {
+                    into_page_cache(&paths);
+                    into_page_cache(&next);
+                }
+                Encoding::Zstd => self.read_ahead.start(next),
+            }
             let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
-            if let Some(block) = read_chunks(&paths, *encoding, self.dtype, &shape)? {
+            if let Some(block) =
+                read_chunks(&paths, *encoding, self.dtype, &shape, &self.read_ahead)?
+            {
                 return Ok(block);
             }
         }
@@ -306,12 +353,18 @@ impl Array {
             let chunk = array.chunk_shape(&origin).ok()?;
             Some((e, chunk.iter().map(|c| c.get() as usize).collect()))
         });
+        let block_bytes = chunks.dims().iter().map(|d| d[0]).product::<usize>() * dtype.size();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let ahead = cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1);
         Ok(Array::from_source(
             Arc::new(ZarrSource {
                 store: store.to_path_buf(),
                 array,
                 dtype,
                 direct,
+                blocks: BlockBounds::new(&chunks),
+                ahead,
+                read_ahead: Arc::default(),
             }),
             dtype,
             chunks,

@@ -5,17 +5,18 @@
 //! thousands of page faults, and together they took a third of an out-of-core sum's time.
 //! A chunk that is stored uncompressed (codec `bytes`, little-endian) or with `zstd` alone is
 //! read here instead: an uncompressed chunk is read from its file into the block's elements,
-//! a zstd chunk is read into a per-thread buffer that is reused and decompressed into them.
+//! a zstd chunk is read (often ahead, see [`crate::read_ahead`]) into a reused buffer and
+//! decompressed into them.
 //! Every other encoding, and a block that is not a run of whole stored chunks along the first
 //! axis (see [`chunks_of`]), goes through zarrs.
 
-use std::cell::RefCell;
 use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
 
+use crate::read_ahead::ReadAhead;
 use crate::{Block, DType, Element, Error};
 
 /// How a chunk's stored bytes become its elements, when this module reads it.
@@ -75,25 +76,22 @@ impl Encoding {
     }
 }
 
-thread_local! {
-    /// The compressed bytes of the chunk being read, kept for the thread's next chunk.
-    static COMPRESSED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Reads the chunks stored at `paths`, one after another along the first axis, as a block of
 /// `shape`; `None` if one has no file (zarrs then fills it with the fill value).
+/// Compressed files are read through `ahead`.
 pub(crate) fn read_chunks(
     paths: &[PathBuf],
     encoding: Encoding,
     dtype: DType,
     shape: &[usize],
+    ahead: &ReadAhead,
 ) -> Result<Option<Block>, Error> {
     match dtype {
-        DType::UInt8 => read::<u8>(paths, encoding, shape),
-        DType::Int32 => read::<i32>(paths, encoding, shape),
-        DType::Int64 => read::<i64>(paths, encoding, shape),
-        DType::Float32 => read::<f32>(paths, encoding, shape),
-        DType::Float64 => read::<f64>(paths, encoding, shape),
+        DType::UInt8 => read::<u8>(paths, encoding, shape, ahead),
+        DType::Int32 => read::<i32>(paths, encoding, shape, ahead),
+        DType::Int64 => read::<i64>(paths, encoding, shape, ahead),
+        DType::Float32 => read::<f32>(paths, encoding, shape, ahead),
+        DType::Float64 => read::<f64>(paths, encoding, shape, ahead),
         DType::Bool => Ok(None),
     }
 }
@@ -102,6 +100,7 @@ fn read<T: Element + bytemuck::Pod>(
     paths: &[PathBuf],
     encoding: Encoding,
     shape: &[usize],
+    ahead: &ReadAhead,
 ) -> Result<Option<Block>, Error> {
     if paths.iter().any(|p| !p.is_file()) {
         return Ok(None);
@@ -111,7 +110,7 @@ fn read<T: Element + bytemuck::Pod>(
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
     let each = bytes.len() / paths.len().max(1);
     for (path, out) in paths.iter().zip(bytes.chunks_mut(each)) {
-        read_into(path, encoding, out)?;
+        read_into(path, encoding, out, ahead)?;
     }
     let values =
         ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| Error::Internal(e.to_string()))?;
@@ -119,22 +118,27 @@ fn read<T: Element + bytemuck::Pod>(
 }
 
 /// Reads the chunk at `path` into `out`, which it must fill exactly.
-fn read_into(path: &Path, encoding: Encoding, out: &mut [u8]) -> Result<(), Error> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+fn read_into(
+    path: &Path,
+    encoding: Encoding,
+    out: &mut [u8],
+    ahead: &ReadAhead,
+) -> Result<(), Error> {
     let expected = out.len();
     let got = match encoding {
         Encoding::Raw => {
+            let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let got = read_full(&mut file, out).map_err(|e| Error::io(path, e))?;
             let more = file.read(&mut [0u8]).map_err(|e| Error::io(path, e))?;
             got + more
         }
-        Encoding::Zstd => COMPRESSED.with_borrow_mut(|compressed| {
-            compressed.clear();
-            file.read_to_end(compressed)
-                .map_err(|e| Error::io(path, e))?;
-            zstd::bulk::decompress_to_buffer(compressed, out)
-                .map_err(|e| Error::format(path, format!("zarr: zstd: {e}")))
-        })?,
+        Encoding::Zstd => {
+            let compressed = ahead.read(path).map_err(|e| Error::io(path, e))?;
+            let got = zstd::bulk::decompress_to_buffer(compressed.bytes(), out)
+                .map_err(|e| Error::format(path, format!("zarr: zstd: {e}")));
+            ahead.recycle(compressed);
+            got?
+        }
     };
     if got != expected {
         return Err(Error::format(

@@ -120,6 +120,48 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
+fn zstd_chunks_read_ahead_give_their_values_and_their_errors() {
+    // 40 zstd chunks of 8 rows: each block read starts reading the next ones on helper threads.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("x.zarr");
+    let x = Array::normal(&[320, 16], 0.0, 1.0, 7, [8, 16]).unwrap();
+    x.to_zarr(&store, &Scheduler::threaded()).unwrap();
+    let want = x.compute().unwrap();
+    let want_sum = x.sum(Some(&[0]), false).unwrap().compute().unwrap();
+    for scheduler in [Scheduler::threaded(), Scheduler::synchronous()] {
+        let back = Array::from_zarr(&store, "", ChunkSpec::from(&[8usize, 16][..])).unwrap();
+        assert_eq!(back.compute_with(&scheduler).unwrap(), want);
+        let sum = back.sum(Some(&[0]), false).unwrap();
+        assert_eq!(sum.compute_with(&scheduler).unwrap(), want_sum);
+        // Rows 100..140 are parts of blocks, which read no further ahead.
+        let rows = |a: &Array| {
+            a.index(&[Index::Slice {
+                start: Some(100),
+                stop: Some(140),
+                step: 1,
+            }])
+            .unwrap()
+        };
+        assert_eq!(
+            rows(&back).compute_with(&scheduler).unwrap(),
+            rows(&x).compute().unwrap()
+        );
+    }
+    // A damaged chunk in the middle is named, whether or not it was read ahead.
+    let chunk = store.join("c/21/0");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..bytes.len() / 2]).unwrap();
+    let back = Array::from_zarr(&store, "", ChunkSpec::from(&[8usize, 16][..])).unwrap();
+    let err = back
+        .sum(None, false)
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("c/21/0") && err.contains("zstd"), "{err}");
+}
+
+#[test]
 fn zarr_blocks_are_whole_stored_chunks() {
     // 13 × 7 float64 stored in chunks of 4 × 3: small chunks grow along the first axis only.
     let x = Array::from_zarr(stored("f64.v3.zarr"), "", ChunkSpec::Auto).unwrap();

@@ -1,0 +1,237 @@
+//! Compressed chunk files read ahead of the workers that decompress them.
+//!
+//! A computation over a whole Zarr array reads its chunk files in order, and a worker that
+//! reads a file itself waits for the disk while its core idles. So the files of the next blocks
+//! are read by helper threads while the workers decompress the current ones.
+//!
+//! Each file is read with direct I/O (`O_DIRECT`) where its file system allows it: the disk
+//! writes the bytes straight into the buffer, with no copy through the page cache, so reading
+//! costs the CPU almost nothing and the cache does not fill with chunks that are read once (an
+//! out-of-core sum with buffered reads spent more of its time in the kernel than decompressing,
+//! see bench/RESULTS.md). Buffers are reused from file to file, as touching fresh memory costs a
+//! page fault per page.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+/// Asks the kernel to start reading the files at `paths` into its page cache, and returns
+/// without waiting: for files read with buffered reads, the disk then reads while the workers
+/// compute. Only a hint: a file that cannot be opened or advised is skipped (reading it reports
+/// the error).
+pub(crate) fn into_page_cache(paths: &[PathBuf]) {
+    for path in paths {
+        if let Ok(file) = std::fs::File::open(path) {
+            let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed);
+        }
+    }
+}
+
+/// The alignment direct I/O asks of a buffer's address, a read's length and its file offset:
+/// a page, a multiple of every disk's logical block size.
+const ALIGN: usize = 4096;
+
+/// The bytes of one file, in a buffer aligned for direct I/O.
+pub(crate) struct FileBytes {
+    buffer: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl FileBytes {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buffer[self.start..self.start + self.len]
+    }
+}
+
+/// A file being read by a helper thread: its bytes or the error, once read.
+#[derive(Default)]
+struct Pending {
+    read: Mutex<Option<std::io::Result<FileBytes>>>,
+    done: Condvar,
+}
+
+/// The files of one array read ahead, and spare buffers.
+#[derive(Default)]
+pub(crate) struct ReadAhead {
+    pending: Mutex<HashMap<PathBuf, Arc<Pending>>>,
+    spare: Mutex<Vec<Vec<u8>>>,
+}
+
+/// At most how many files are read ahead and not yet taken: the files of blocks that are never
+/// read (a computation over part of the array) hold their buffers until the array is dropped.
+const MAX_PENDING: usize = 8;
+
+/// At most how many buffers are kept for reuse.
+const MAX_SPARE: usize = 4;
+
+impl ReadAhead {
+    /// Starts reading the files at `paths`, each on a helper thread, unless it is being read
+    /// already or [`MAX_PENDING`] files are.
+    pub(crate) fn start(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        let mut pending = lock(&self.pending);
+        for path in paths {
+            // A chunk without a file is the fill value, never read from disk.
+            if pending.len() >= MAX_PENDING || pending.contains_key(&path) || !path.is_file() {
+                continue;
+            }
+            let slot = Arc::new(Pending::default());
+            let (this, file, filled) = (Arc::clone(self), path.clone(), Arc::clone(&slot));
+            let spawned = std::thread::Builder::new()
+                .name("zarr-read-ahead".into())
+                .spawn(move || {
+                    let read = read_file(&file, this.spare_buffer());
+                    *lock(&filled.read) = Some(read);
+                    filled.done.notify_all();
+                });
+            if spawned.is_ok() {
+                pending.insert(path, slot);
+            }
+        }
+    }
+
+    /// The bytes of the file at `path`: those read ahead, waiting for them if need be, or
+    /// read now.
+    pub(crate) fn read(&self, path: &Path) -> std::io::Result<FileBytes> {
+        let slot = lock(&self.pending).remove(path);
+        match slot {
+            Some(slot) => {
+                let mut read = lock(&slot.read);
+
+                loop {
+                    if let Some(result) = read.take() {
+                        return result;
+                    }
+                    read = slot.done.wait(read).unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            None => read_file(path, self.spare_buffer()),
+        }
+    }
+
+    /// Keeps the buffer of `bytes`, which have been used, for a later file while files are
+    /// being read ahead; frees it when none are, so that an array that is not being read holds
+    /// no buffers.
+    pub(crate) fn recycle(&self, bytes: FileBytes) {
+        let reading = !lock(&self.pending).is_empty();
+        let mut spare = lock(&self.spare);
+        if !reading {
+            spare.clear();
+            return;
+        }
+        if spare.len() < MAX_SPARE {
+            spare.push(bytes.buffer);
+        }
+    }
+
+    fn spare_buffer(&self) -> Vec<u8> {
+        lock(&self.spare).pop().unwrap_or_default()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Reads the whole file at `path` into `buffer` (grown as needed), with direct I/O if the file
+/// system takes it and with buffered reads if not.
+fn read_file(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
+    let direct = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+        .open(path);
+    let mut file = match direct {
+        Ok(file) => file,
+        // EINVAL: a file system without direct I/O (tmpfs, some network ones).
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+            return read_buffered(path, buffer);
+        }
+        Err(e) => return Err(e),
+    };
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let whole_blocks = len.div_ceil(ALIGN) * ALIGN;
+    if buffer.len() < whole_blocks + ALIGN {
+        buffer.resize(whole_blocks + ALIGN, 0);
+    }
+    let start = buffer.as_ptr().align_offset(ALIGN);
+    let window = &mut buffer[start..start + whole_blocks];
+    let mut at = 0;
+    while at < len {
+        match file.read(&mut window[at..]) {
+            Ok(0) => break,
+            // A short read ends at the end of the file, so every read starts aligned.
+            Ok(n) => at += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                return read_buffered(path, buffer);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(FileBytes {
+        buffer,
+        start,
+        len: at.min(len),
+    })
+}
+
+fn read_buffered(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
+    buffer.clear();
+    std::fs::File::open(path)?.read_to_end(&mut buffer)?;
+    let len = buffer.len();
+    Ok(FileBytes {
+        buffer,
+        start: 0,
+        len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_read_ahead_or_now_have_their_bytes_whatever_their_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0, 1, ALIGN - 1, ALIGN, ALIGN + 1, 3 * ALIGN + 17, 1 << 20];
+        let paths: Vec<PathBuf> = sizes
+            .iter()
+            .map(|&n| {
+                let path = dir.path().join(format!("chunk-{n}"));
+                let bytes: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
+                std::fs::write(&path, bytes).unwrap();
+                path
+            })
+            .collect();
+        let ahead = Arc::new(ReadAhead::default());
+        // Half are read ahead, half read when asked; buffers pass from file to file.
+        ahead.start(paths.iter().step_by(2).cloned().collect());
+        for (path, &n) in paths.iter().zip(&sizes) {
+            let got = ahead.read(path).unwrap();
+            let want: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
+            assert_eq!(got.bytes(), &want[..], "{}", path.display());
+            ahead.recycle(got);
+        }
+        assert!(lock(&ahead.pending).is_empty());
+        assert!(
+            lock(&ahead.spare).is_empty(),
+            "no buffers kept once nothing is read ahead"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_not_read_ahead_and_gives_its_error_when_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("c/9/0");
+        let ahead = Arc::new(ReadAhead::default());
+        ahead.start(vec![missing.clone()]);
+        assert!(
+            lock(&ahead.pending).is_empty(),
+            "a missing chunk is not read ahead"
+        );
+        let e = ahead.read(&missing).err().unwrap();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+    }
+}
