@@ -182,7 +182,7 @@ impl<'a> Compiler<'a> {
                 VALUE_COLUMNS.scope(lists, self.local_frame(expr)).await?
             }
         };
-        let frame = conform(frame, expr)?;
+        let frame = conform(frame, expr, Layout::AnyOfString)?;
         if !depends_on_positions(expr) {
             return Ok(frame);
         }
@@ -299,7 +299,7 @@ impl<'a> Compiler<'a> {
 
     /// The distinct values of the column `values`, computed now, as constants.
     async fn distinct_values(&self, values: &Expr) -> Result<Vec<DfExpr>> {
-        let frame = conform(self.frame(values).await?, values)?;
+        let frame = conform(self.frame(values).await?, values, Layout::Exact)?;
         let mut constants = Vec::new();
         for batch in frame.distinct()?.collect().await? {
             for row in 0..batch.num_rows() {
@@ -388,7 +388,11 @@ impl<'a> Compiler<'a> {
                 ))),
                 Op::Concat { lhs, rhs } => {
                     let (top, bottom) = (self.frame(lhs).await?, self.frame(rhs).await?);
-                    Ok(conform(top, expr)?.union(conform(bottom, expr)?)?)
+                    let (top, bottom) = (
+                        conform(top, expr, Layout::Exact)?,
+                        conform(bottom, expr, Layout::Exact)?,
+                    );
+                    Ok(top.union(bottom)?)
                 }
                 Op::Sample { child, size } => {
                     let frame = self.frame(child).await?;
@@ -969,8 +973,20 @@ pub(crate) fn reduction(
     })
 }
 
-/// `frame` with its columns cast to the types `expr`'s datashape gives them.
-fn conform(frame: DataFrame, expr: &Expr) -> Result<DataFrame> {
+/// How closely [`conform`] makes a frame's Arrow types those of its datashape.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Exactly the datashape's Arrow types, as frames that are put together need.
+    Exact,
+    /// Those types, except that text may stay as `Utf8View`, as DataFusion reads Parquet's:
+    /// casting a result of millions of rows to `Utf8` took as long as the group-by that made
+    /// it, and every consumer of results reads either.
+    AnyOfString,
+}
+
+/// `frame` with its columns cast to the types `expr`'s datashape gives them (but see
+/// [`Layout`]).
+fn conform(frame: DataFrame, expr: &Expr, layout: Layout) -> Result<DataFrame> {
     let targets = arrow_element(expr)?;
     let columns: Vec<DfExpr> = frame
         .schema()
@@ -979,7 +995,10 @@ fn conform(frame: DataFrame, expr: &Expr) -> Result<DataFrame> {
         .zip(&targets)
         .map(|(field, target)| {
             let column = ident(field.name());
-            if field.data_type() == target.data_type() {
+            let kept_view = layout == Layout::AnyOfString
+                && *field.data_type() == DataType::Utf8View
+                && *target.data_type() == DataType::Utf8;
+            if field.data_type() == target.data_type() || kept_view {
                 column
             } else {
                 cast(column, target.data_type().clone()).alias(target.name())

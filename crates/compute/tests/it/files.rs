@@ -177,6 +177,43 @@ fn parquet_and_json_lines_agree_with_csv() {
 }
 
 #[test]
+fn text_read_from_parquet_keeps_its_view_layout_and_mixes_with_csv_text() {
+    let s = session(&[
+        ("csv", &example("iris.csv")),
+        ("pq", &example("iris.parquet")),
+    ]);
+    // DataFusion reads Parquet text as Utf8View, and results keep it: it is the datashape's
+    // `string` all the same, and casting millions of rows to Utf8 cost as much as a group-by.
+    let expr = s.parse("by(pq.species, n=pq.species.count())").unwrap();
+    assert_eq!(
+        expr.dshape().to_string(),
+        "var * {species: string, n: int32}"
+    );
+    let batches = s.collect(&expr).unwrap();
+    assert_eq!(
+        batches[0].schema().field(0).data_type(),
+        &arrow::datatypes::DataType::Utf8View
+    );
+    assert_eq!(
+        rows(&s, "by(pq.species, n=pq.species.count()).sort('species')"),
+        [
+            ["Iris-setosa", "50"],
+            ["Iris-versicolor", "50"],
+            ["Iris-virginica", "50"]
+        ]
+    );
+    // Put together with CSV text (Utf8), both sides are made one type.
+    assert_eq!(
+        values(&s, "concat(pq.species, csv.species).count()"),
+        ["300"]
+    );
+    assert_eq!(
+        values(&s, "concat(csv.species, pq.species).distinct().sort()"),
+        ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+    );
+}
+
+#[test]
 fn a_csv_query_parses_only_the_columns_it_uses() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.csv");
