@@ -16,6 +16,7 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Asks the kernel to start reading the files at `paths` into its page cache, and returns
 /// without waiting: for files read with buffered reads, the disk then reads while the workers
@@ -46,9 +47,33 @@ impl FileBytes {
     }
 }
 
+/// Which file a path named when it was read ahead, and its size and time of change: a file
+/// replaced or changed since (a store rewritten under a server) is read again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: (i64, i64),
+}
+
+impl FileId {
+    fn of(path: &Path) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        Some(FileId {
+            device: meta.dev(),
+            inode: meta.ino(),
+            len: meta.len(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+        })
+    }
+}
+
 /// A file being read by a helper thread: its bytes or the error, once read.
-#[derive(Default)]
 struct Pending {
+    id: FileId,
+    started: Instant,
     read: Mutex<Option<std::io::Result<FileBytes>>>,
     done: Condvar,
 }
@@ -60,24 +85,37 @@ pub(crate) struct ReadAhead {
     spare: Mutex<Vec<Vec<u8>>>,
 }
 
-/// At most how many files are read ahead and not yet taken: the files of blocks that are never
-/// read (a computation over part of the array) hold their buffers until the array is dropped.
+/// At most how many files are read ahead and not yet taken.
 const MAX_PENDING: usize = 8;
 
 /// At most how many buffers are kept for reuse.
 const MAX_SPARE: usize = 4;
+
+/// How long a file read ahead and not taken is kept: the blocks a computation reads next are
+/// taken within moments, so older ones were not wanted (a computation over part of the array
+/// stopped short of them) and their buffers are freed when files are next read ahead.
+const UNCLAIMED: Duration = Duration::from_secs(10);
 
 impl ReadAhead {
     /// Starts reading the files at `paths`, each on a helper thread, unless it is being read
     /// already or [`MAX_PENDING`] files are.
     pub(crate) fn start(self: &Arc<Self>, paths: Vec<PathBuf>) {
         let mut pending = lock(&self.pending);
+        pending.retain(|_, slot| slot.started.elapsed() < UNCLAIMED);
         for path in paths {
-            // A chunk without a file is the fill value, never read from disk.
-            if pending.len() >= MAX_PENDING || pending.contains_key(&path) || !path.is_file() {
+            if pending.len() >= MAX_PENDING || pending.contains_key(&path) {
                 continue;
             }
-            let slot = Arc::new(Pending::default());
+            // A chunk without a file is the fill value, never read from disk.
+            let Some(id) = FileId::of(&path) else {
+                continue;
+            };
+            let slot = Arc::new(Pending {
+                id,
+                started: Instant::now(),
+                read: Mutex::new(None),
+                done: Condvar::new(),
+            });
             let (this, file, filled) = (Arc::clone(self), path.clone(), Arc::clone(&slot));
             let spawned = std::thread::Builder::new()
                 .name("zarr-read-ahead".into())
@@ -92,14 +130,13 @@ impl ReadAhead {
         }
     }
 
-    /// The bytes of the file at `path`: those read ahead, waiting for them if need be, or
-    /// read now.
+    /// The bytes of the file at `path`: those read ahead, waiting for them if need be, unless
+    /// the file has changed since; or read now.
     pub(crate) fn read(&self, path: &Path) -> std::io::Result<FileBytes> {
         let slot = lock(&self.pending).remove(path);
         match slot {
-            Some(slot) => {
+            Some(slot) if FileId::of(path) == Some(slot.id) => {
                 let mut read = lock(&slot.read);
-
                 loop {
                     if let Some(result) = read.take() {
                         return result;
@@ -107,7 +144,7 @@ impl ReadAhead {
                     read = slot.done.wait(read).unwrap_or_else(PoisonError::into_inner);
                 }
             }
-            None => read_file(path, self.spare_buffer()),
+            _ => read_file(path, self.spare_buffer()),
         }
     }
 
@@ -219,6 +256,21 @@ mod tests {
             lock(&ahead.spare).is_empty(),
             "no buffers kept once nothing is read ahead"
         );
+    }
+
+    #[test]
+    fn a_file_replaced_after_it_was_read_ahead_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c/0/0");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"old bytes").unwrap();
+        let ahead = Arc::new(ReadAhead::default());
+        ahead.start(vec![path.clone()]);
+        // Replaced as stores are written: a new file renamed over the old one.
+        let new = dir.path().join("new");
+        std::fs::write(&new, b"new bytes, longer").unwrap();
+        std::fs::rename(&new, &path).unwrap();
+        assert_eq!(ahead.read(&path).unwrap().bytes(), b"new bytes, longer");
     }
 
     #[test]
