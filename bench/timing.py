@@ -3,11 +3,14 @@ import statistics
 import time
 
 
-def timed(fn, runs: int, budget: float | None = None) -> float:
-    """The median wall-clock seconds of `runs` calls of `fn`; fewer calls once they have taken
+def timed(fn, runs: int, budget: float | None = None, at_least: float = 0.0,
+          most: int = 25) -> float:
+    """The median wall-clock seconds of `runs` calls of `fn`, or of more calls (up to `most`)
+    until they have taken `at_least` seconds in all, so that a question answered in 50 ms is
+    timed often enough for its median to be steady; fewer than `runs` once they have taken
     `budget` seconds in all (so that a very slow peer is timed once)."""
     times = []
-    for _ in range(runs):
+    while len(times) < most and (len(times) < runs or sum(times) < at_least):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
