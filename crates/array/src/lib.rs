@@ -37,6 +37,7 @@ mod linalg;
 mod lower;
 mod map_blocks;
 mod mask;
+pub mod memory;
 mod npy;
 mod read_ahead;
 mod rechunk;

@@ -4,12 +4,13 @@
 //! reads a file itself waits for the disk while its core idles. So the files of the next blocks
 //! are read by helper threads while the workers decompress the current ones.
 //!
-//! Each file is read with direct I/O (`O_DIRECT`) where its file system allows it: the disk
-//! writes the bytes straight into the buffer, with no copy through the page cache, so reading
-//! costs the CPU almost nothing and the cache does not fill with chunks that are read once (an
-//! out-of-core sum with buffered reads spent more of its time in the kernel than decompressing,
-//! see bench/RESULTS.md). Buffers are reused from file to file, as touching fresh memory costs a
-//! page fault per page.
+//! The files of an array too large to stay in the page cache are read with direct I/O
+//! (`O_DIRECT`) where their file system allows it: the disk writes the bytes straight into the
+//! buffer, with no copy through the page cache, so reading costs the CPU almost nothing and the
+//! cache does not fill with chunks that are read once (an out-of-core sum with buffered reads
+//! spent more of its time in the kernel than decompressing, see bench/RESULTS.md). The files of
+//! a smaller array are read through the cache, where the next computation finds them. Buffers
+//! are reused from file to file, as touching fresh memory costs a page fault per page.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -79,8 +80,9 @@ struct Pending {
 }
 
 /// The files of one array read ahead, and spare buffers.
-#[derive(Default)]
 pub(crate) struct ReadAhead {
+    /// Whether files are read with direct I/O, past the page cache.
+    direct: bool,
     pending: Mutex<HashMap<PathBuf, Arc<Pending>>>,
     spare: Mutex<Vec<Vec<u8>>>,
 }
@@ -97,6 +99,15 @@ const MAX_SPARE: usize = 4;
 const UNCLAIMED: Duration = Duration::from_secs(10);
 
 impl ReadAhead {
+    /// Reading files with direct I/O if `direct`, through the page cache if not.
+    pub(crate) fn new(direct: bool) -> ReadAhead {
+        ReadAhead {
+            direct,
+            pending: Mutex::default(),
+            spare: Mutex::default(),
+        }
+    }
+
     /// Starts reading the files at `paths`, each on a helper thread, unless it is being read
     /// already or [`MAX_PENDING`] files are.
     pub(crate) fn start(self: &Arc<Self>, paths: Vec<PathBuf>) {
@@ -120,7 +131,7 @@ impl ReadAhead {
             let spawned = std::thread::Builder::new()
                 .name("zarr-read-ahead".into())
                 .spawn(move || {
-                    let read = read_file(&file, this.spare_buffer());
+                    let read = this.read_file(&file);
                     *lock(&filled.read) = Some(read);
                     filled.done.notify_all();
                 });
@@ -144,7 +155,7 @@ impl ReadAhead {
                     read = slot.done.wait(read).unwrap_or_else(PoisonError::into_inner);
                 }
             }
-            _ => read_file(path, self.spare_buffer()),
+            _ => self.read_file(path),
         }
     }
 
@@ -163,8 +174,13 @@ impl ReadAhead {
         }
     }
 
-    fn spare_buffer(&self) -> Vec<u8> {
-        lock(&self.spare).pop().unwrap_or_default()
+    fn read_file(&self, path: &Path) -> std::io::Result<FileBytes> {
+        let buffer = lock(&self.spare).pop().unwrap_or_default();
+        if self.direct {
+            read_direct(path, buffer)
+        } else {
+            read_buffered(path, buffer)
+        }
     }
 }
 
@@ -174,7 +190,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Reads the whole file at `path` into `buffer` (grown as needed), with direct I/O if the file
 /// system takes it and with buffered reads if not.
-fn read_file(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
+fn read_direct(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
     let direct = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
@@ -242,7 +258,7 @@ mod tests {
                 path
             })
             .collect();
-        let ahead = Arc::new(ReadAhead::default());
+        let ahead = Arc::new(ReadAhead::new(true));
         // Half are read ahead, half read when asked; buffers pass from file to file.
         ahead.start(paths.iter().step_by(2).cloned().collect());
         for (path, &n) in paths.iter().zip(&sizes) {
@@ -264,7 +280,7 @@ mod tests {
         let path = dir.path().join("c/0/0");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"old bytes").unwrap();
-        let ahead = Arc::new(ReadAhead::default());
+        let ahead = Arc::new(ReadAhead::new(true));
         ahead.start(vec![path.clone()]);
         // Replaced as stores are written: a new file renamed over the old one.
         let new = dir.path().join("new");
@@ -277,7 +293,7 @@ mod tests {
     fn a_missing_file_is_not_read_ahead_and_gives_its_error_when_read() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("c/9/0");
-        let ahead = Arc::new(ReadAhead::default());
+        let ahead = Arc::new(ReadAhead::new(true));
         ahead.start(vec![missing.clone()]);
         assert!(
             lock(&ahead.pending).is_empty(),

@@ -356,6 +356,11 @@ impl Array {
         let block_bytes = chunks.dims().iter().map(|d| d[0]).product::<usize>() * dtype.size();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let ahead = cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1);
+        // An array larger than half the memory its files can be cached in would push itself
+        // out of the cache as it is read: its compressed chunks are read past the cache.
+        let direct_io = crate::memory::for_page_cache().is_some_and(|cache| {
+            (shape.iter().product::<usize>() * dtype.size()) as u64 > cache / 2
+        });
         Ok(Array::from_source(
             Arc::new(ZarrSource {
                 store: store.to_path_buf(),
@@ -364,7 +369,7 @@ impl Array {
                 direct,
                 blocks: BlockBounds::new(&chunks),
                 ahead,
-                read_ahead: Arc::default(),
+                read_ahead: Arc::new(ReadAhead::new(direct_io)),
             }),
             dtype,
             chunks,
