@@ -202,6 +202,10 @@ fn subset(ranges: &[Range<usize>]) -> ArraySubset {
 /// At most how many bytes of the blocks after the one being read are asked of the disk ahead.
 const READ_AHEAD_BYTES: usize = 256 << 20;
 
+/// Chunks smaller than this are not read ahead: a helper thread per file costs tens of
+/// microseconds, as long as such a file takes to read from the page cache.
+const MIN_READ_AHEAD_CHUNK: usize = 1 << 20;
+
 struct ZarrSource {
     store: PathBuf,
     array: ZarrArray,
@@ -211,7 +215,8 @@ struct ZarrSource {
     /// The array's blocks, read in C order by a computation over all of them.
     blocks: BlockBounds,
     /// How many blocks after the one being read are read ahead: one per core, as the other
-    /// workers read the next ones, within [`READ_AHEAD_BYTES`].
+    /// workers read the next ones, within [`READ_AHEAD_BYTES`]; none for small chunks (see
+    /// [`MIN_READ_AHEAD_CHUNK`]).
     ahead: usize,
     /// The compressed chunk files being read ahead.
     read_ahead: Arc<ReadAhead>,
@@ -351,11 +356,24 @@ impl Array {
         let direct = Encoding::of(&array.metadata().to_string_pretty(), dtype).and_then(|e| {
             let origin = vec![0; shape.len()];
             let chunk = array.chunk_shape(&origin).ok()?;
-            Some((e, chunk.iter().map(|c| c.get() as usize).collect()))
+            Some((
+                e,
+                chunk
+                    .iter()
+                    .map(|c| c.get() as usize)
+                    .collect::<Vec<usize>>(),
+            ))
         });
         let block_bytes = chunks.dims().iter().map(|d| d[0]).product::<usize>() * dtype.size();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let ahead = cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1);
+        let chunk_bytes = direct.as_ref().map_or(0, |(_, chunk)| {
+            chunk.iter().product::<usize>() * dtype.size()
+        });
+        let ahead = if chunk_bytes < MIN_READ_AHEAD_CHUNK {
+            0
+        } else {
+            cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1)
+        };
         // An array larger than half the memory its files can be cached in would push itself
         // out of the cache as it is read: its compressed chunks are read past the cache.
         let direct_io = crate::memory::for_page_cache().is_some_and(|cache| {

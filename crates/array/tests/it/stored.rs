@@ -121,23 +121,24 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn zstd_chunks_read_ahead_give_their_values_and_their_errors() {
-    // 40 zstd chunks of 8 rows: each block read starts reading the next ones on helper threads.
+    // 24 zstd chunks of 1 MiB (smaller ones are not read ahead): each block read starts reading
+    // the next ones on helper threads.
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("x.zarr");
-    let x = Array::normal(&[320, 16], 0.0, 1.0, 7, [8, 16]).unwrap();
+    let x = Array::normal(&[3072, 1024], 0.0, 1.0, 7, [128, 1024]).unwrap();
     x.to_zarr(&store, &Scheduler::threaded()).unwrap();
     let want = x.compute().unwrap();
     let want_sum = x.sum(Some(&[0]), false).unwrap().compute().unwrap();
     for scheduler in [Scheduler::threaded(), Scheduler::synchronous()] {
-        let back = Array::from_zarr(&store, "", ChunkSpec::from(&[8usize, 16][..])).unwrap();
+        let back = Array::from_zarr(&store, "", ChunkSpec::from(&[128usize, 1024][..])).unwrap();
         assert_eq!(back.compute_with(&scheduler).unwrap(), want);
         let sum = back.sum(Some(&[0]), false).unwrap();
         assert_eq!(sum.compute_with(&scheduler).unwrap(), want_sum);
-        // Rows 100..140 are parts of blocks, which read no further ahead.
+        // Rows 1000..1140 are parts of blocks, which read no further ahead.
         let rows = |a: &Array| {
             a.index(&[Index::Slice {
-                start: Some(100),
-                stop: Some(140),
+                start: Some(1000),
+                stop: Some(1140),
                 step: 1,
             }])
             .unwrap()
@@ -148,17 +149,17 @@ fn zstd_chunks_read_ahead_give_their_values_and_their_errors() {
         );
     }
     // A damaged chunk in the middle is named, whether or not it was read ahead.
-    let chunk = store.join("c/21/0");
+    let chunk = store.join("c/13/0");
     let bytes = std::fs::read(&chunk).unwrap();
     std::fs::write(&chunk, &bytes[..bytes.len() / 2]).unwrap();
-    let back = Array::from_zarr(&store, "", ChunkSpec::from(&[8usize, 16][..])).unwrap();
+    let back = Array::from_zarr(&store, "", ChunkSpec::from(&[128usize, 1024][..])).unwrap();
     let err = back
         .sum(None, false)
         .unwrap()
         .compute()
         .unwrap_err()
         .to_string();
-    assert!(err.contains("c/21/0") && err.contains("zstd"), "{err}");
+    assert!(err.contains("c/13/0") && err.contains("zstd"), "{err}");
 }
 
 #[test]
