@@ -260,13 +260,17 @@ impl Source for ZarrSource {
         if let Some((encoding, chunk)) = &self.direct
             && let Some(paths) = self.chunk_paths(ranges, chunk)
         {
-            let next = self.paths_ahead(ranges, chunk);
-            match encoding {
-                Encoding::Raw => {
-                    into_page_cache(&paths);
-                    into_page_cache(&next);
+            // Small chunks are read as they come (see MIN_READ_AHEAD_CHUNK): an extra open
+            // of each would cost about as much as reading it.
+            if self.ahead > 0 {
+                let next = self.paths_ahead(ranges, chunk);
+                match encoding {
+                    Encoding::Raw => {
+                        into_page_cache(&paths);
+                        into_page_cache(&next);
+                    }
+                    Encoding::Zstd => self.read_ahead.start(next),
                 }
-                Encoding::Zstd => self.read_ahead.start(next),
             }
             let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
             if let Some(block) =
