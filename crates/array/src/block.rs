@@ -154,6 +154,11 @@ impl Block {
         with_block!(self, a => Block::new(a.clone().index_axis_move(Axis(axis), index)))
     }
 
+    /// The elements at `positions` along `axis`, in that order (a copy).
+    pub fn select(&self, axis: usize, positions: &[usize]) -> Block {
+        with_block!(self, a => Block::new(a.select(Axis(axis), positions)))
+    }
+
     /// The block with a new axis of length 1 at `axis`.
     pub fn insert_axis(&self, axis: usize) -> Block {
         with_block!(self, a => Block::new(a.clone().insert_axis(Axis(axis))))

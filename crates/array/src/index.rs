@@ -1,6 +1,7 @@
 //! Basic indexing: integers, slices (with steps, negative ones too) and new axes, as numpy's
-//! `x[3, 10:20, ::-2, None]`. Each output block is a view of one input block, so indexing
-//! copies nothing until a later step needs contiguous data.
+//! `x[3, 10:20, ::-2, None]`, and a list of positions along one axis (`x[[3, 0, 3]]`). Each
+//! output block is a view of one input block, so indexing copies nothing until a later step
+//! needs contiguous data; positions picked are copied out of their block.
 
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ pub enum Index {
         /// Step; negative walks backwards; never 0.
         step: i64,
     },
+    /// A list of positions (negative count from the end), in any order and repeated at will:
+    /// numpy's indexing by an integer array, along one axis of an index only.
+    Take(Vec<i64>),
     /// `None` / `np.newaxis`: a new axis of length 1.
     NewAxis,
     /// `...`: as many full slices as the axes not otherwise indexed.
@@ -44,8 +48,17 @@ impl Index {
 enum AxisPlan {
     /// One position: block and position in it.
     At { block: usize, local: usize },
-    /// Output blocks of this axis: input block, its slice, and the output length.
-    Pieces(Vec<(usize, Slice, usize)>),
+    /// Output blocks of this axis: input block, what is taken of it, and the output length.
+    Pieces(Vec<(usize, Pick, usize)>),
+}
+
+/// What an output block takes of its input block along one axis.
+#[derive(Clone, Debug)]
+enum Pick {
+    /// A slice: a view.
+    Slice(Slice),
+    /// Positions in the block, in order: a copy.
+    Positions(Vec<usize>),
 }
 
 pub(crate) struct IndexPlan {
@@ -61,7 +74,7 @@ impl Array {
         let ndim = self.ndim();
         let used = index
             .iter()
-            .filter(|i| matches!(i, Index::At(_) | Index::Slice { .. }))
+            .filter(|i| matches!(i, Index::At(_) | Index::Slice { .. } | Index::Take(_)))
             .count();
         if used > ndim {
             return Err(Error::Index(format!(
@@ -71,6 +84,11 @@ impl Array {
         if index.iter().filter(|i| **i == Index::Ellipsis).count() > 1 {
             return Err(Error::Index(
                 "an index can only have a single ellipsis ('...')".into(),
+            ));
+        }
+        if index.iter().filter(|i| matches!(i, Index::Take(_))).count() > 1 {
+            return Err(Error::Index(
+                "only one axis can be indexed by a list of positions".into(),
             ));
         }
         let mut expanded: Vec<Index> = Vec::with_capacity(ndim + index.len());
@@ -83,6 +101,7 @@ impl Array {
         }
         let given = expanded.iter().filter(|i| **i != Index::NewAxis).count();
         expanded.extend(std::iter::repeat_n(Index::full(), ndim - given));
+        check_take_placement(&expanded)?;
 
         let shape = self.shape();
         let mut axes = Vec::with_capacity(ndim);
@@ -90,12 +109,12 @@ impl Array {
         let mut dims = Vec::new();
         let mut axis = 0;
         for i in &expanded {
-            match *i {
+            match i {
                 Index::NewAxis => {
                     out_axes.push(None);
                     dims.push(vec![1]);
                 }
-                Index::At(at) => {
+                &Index::At(at) => {
                     let n = shape[axis] as i64;
                     let pos = if at < 0 { at + n } else { at };
                     if pos < 0 || pos >= n {
@@ -111,22 +130,21 @@ impl Array {
                     });
                     axis += 1;
                 }
-                Index::Slice { start, stop, step } => {
+                &Index::Slice { start, stop, step } => {
                     if step == 0 {
                         return Err(Error::Index("slice step cannot be zero".into()));
                     }
-                    let pieces = slice_pieces(&self.chunks().bounds(axis), start, stop, step);
-                    dims.push(if pieces.is_empty() {
-                        vec![0]
-                    } else {
-                        pieces.iter().map(|p| p.2).collect()
-                    });
-                    let pieces = if pieces.is_empty() {
-                        vec![(0, Slice::new(0, Some(0), 1), 0)]
-                    } else {
-                        pieces
-                    };
-                    axes.push(AxisPlan::Pieces(pieces));
+                    let pieces = slice_pieces(&self.chunks().bounds(axis), start, stop, step)
+                        .into_iter()
+                        .map(|(block, slice, len)| (block, Pick::Slice(slice), len))
+                        .collect();
+                    axes.push(pieces_of(pieces, &mut dims));
+                    out_axes.push(Some(axis));
+                    axis += 1;
+                }
+                Index::Take(positions) => {
+                    let pieces = take_pieces(&self.chunks().bounds(axis), positions, axis)?;
+                    axes.push(pieces_of(pieces, &mut dims));
                     out_axes.push(Some(axis));
                     axis += 1;
                 }
@@ -146,6 +164,75 @@ impl Array {
             crate::array::Op::Index(plan),
         ))
     }
+}
+
+/// Refuses the one index with a list of positions whose result numpy lays out differently
+/// from the axes' order: integers apart from the list (`a[1, :, [0, 2]]`), for which numpy
+/// puts the picked axis first.
+fn check_take_placement(index: &[Index]) -> Result<()> {
+    let Some(take) = index.iter().position(|i| matches!(i, Index::Take(_))) else {
+        return Ok(());
+    };
+    let advanced: Vec<usize> = (0..index.len())
+        .filter(|&p| matches!(index[p], Index::Take(_) | Index::At(_)))
+        .collect();
+    let together = advanced.last().map_or(0, |last| last + 1 - advanced[0]) == advanced.len();
+    let axes_before = index[..take]
+        .iter()
+        .filter(|i| !matches!(i, Index::At(_)))
+        .count();
+    if together || axes_before == 0 {
+        return Ok(());
+    }
+    Err(Error::Index(
+        "integers apart from a list of positions (as in a[1, :, [0, 2]]) are not supported: \
+         index in two steps (a[1][:, [0, 2]])"
+            .into(),
+    ))
+}
+
+/// The plan of an axis whose output blocks are `pieces`; their lengths are pushed onto
+/// `dims` (an axis of length 0 has one empty block).
+fn pieces_of(pieces: Vec<(usize, Pick, usize)>, dims: &mut Vec<Vec<usize>>) -> AxisPlan {
+    if pieces.is_empty() {
+        dims.push(vec![0]);
+        return AxisPlan::Pieces(vec![(0, Pick::Slice(Slice::new(0, Some(0), 1)), 0)]);
+    }
+    dims.push(pieces.iter().map(|p| p.2).collect());
+    AxisPlan::Pieces(pieces)
+}
+
+/// The output blocks of picking `positions` along `axis`, whose blocks have `bounds`: one
+/// for each run of positions in the same input block.
+fn take_pieces(
+    bounds: &[usize],
+    positions: &[i64],
+    axis: usize,
+) -> Result<Vec<(usize, Pick, usize)>> {
+    let n = *bounds.last().unwrap_or(&0) as i64;
+    let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &p in positions {
+        let at = if p < 0 { p + n } else { p };
+        if at < 0 || at >= n {
+            return Err(Error::Index(format!(
+                "index {p} is out of bounds for axis {axis} with size {n}"
+            )));
+        }
+        let at = at as usize;
+        let block = bounds.partition_point(|&b| b <= at) - 1;
+        let local = at - bounds[block];
+        match pieces.last_mut() {
+            Some((b, locals)) if *b == block => locals.push(local),
+            _ => pieces.push((block, vec![local])),
+        }
+    }
+    Ok(pieces
+        .into_iter()
+        .map(|(block, locals)| {
+            let len = locals.len();
+            (block, Pick::Positions(locals), len)
+        })
+        .collect())
 }
 
 /// Python's `slice.indices(n)`: the first position, the stop, and the step.
@@ -243,6 +330,7 @@ impl IndexPlan {
             let mut in_index = Vec::with_capacity(self.axes.len());
             let mut slices = Vec::with_capacity(self.axes.len());
             let mut picks = Vec::new();
+            let mut taken = None;
             for (axis, plan) in self.axes.iter().enumerate() {
                 match plan {
                     AxisPlan::At { block, local } => {
@@ -256,9 +344,15 @@ impl IndexPlan {
                             .iter()
                             .position(|a| *a == Some(axis))
                             .unwrap_or(0);
-                        let (block, slice, _) = pieces[out[o]];
-                        in_index.push(block);
-                        slices.push(slice);
+                        let (block, pick, _) = &pieces[out[o]];
+                        in_index.push(*block);
+                        match pick {
+                            Pick::Slice(slice) => slices.push(*slice),
+                            Pick::Positions(locals) => {
+                                slices.push(Slice::from(..));
+                                taken = Some((axis, locals.clone()));
+                            }
+                        }
                     }
                 }
             }
@@ -273,6 +367,9 @@ impl IndexPlan {
                 .graph
                 .insert_task(key(name, &out), [key(&input, &in_index)], move |v| {
                     let mut b = v[0].block()?.slice_steps(&slices);
+                    if let Some((axis, locals)) = &taken {
+                        b = b.select(*axis, locals);
+                    }
                     for &axis in picks.iter().rev() {
                         b = b.index_axis(axis, 0);
                     }
@@ -300,6 +397,33 @@ mod tests {
             .into_iter()
             .map(|(b, _, n)| (b, n))
             .collect()
+    }
+
+    #[test]
+    fn positions_are_taken_in_runs_of_one_block() {
+        let bounds = [0, 4, 8, 10];
+        let runs = |positions: &[i64]| -> Vec<(usize, Vec<usize>)> {
+            take_pieces(&bounds, positions, 0)
+                .unwrap()
+                .into_iter()
+                .map(|(b, pick, n)| match pick {
+                    Pick::Positions(locals) => {
+                        assert_eq!(locals.len(), n);
+                        (b, locals)
+                    }
+                    Pick::Slice(_) => panic!("positions are not a slice"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            runs(&[0, 3, 3, 4, -1, 1]),
+            [(0, vec![0, 3, 3]), (1, vec![0]), (2, vec![1]), (0, vec![1])]
+        );
+        assert!(runs(&[]).is_empty());
+        let message =
+            |positions: &[i64]| take_pieces(&bounds, positions, 1).unwrap_err().to_string();
+        assert!(message(&[2, 10]).contains("index 10 is out of bounds for axis 1 with size 10"));
+        assert!(message(&[-11]).contains("index -11 is out of bounds"));
     }
 
     #[test]

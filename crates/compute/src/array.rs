@@ -158,6 +158,11 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
         Op::Slice { child, index } => {
             Term::Array(array(child)?.index(&[array_index(index)]).map_err(failed)?)
         }
+        Op::Take { child, positions } => Term::Array(
+            array(child)?
+                .index(&[AIndex::Take(positions.clone())])
+                .map_err(failed)?,
+        ),
         Op::SliceAxes { child, indices } => {
             let indices: Vec<AIndex> = indices
                 .iter()

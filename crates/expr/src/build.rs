@@ -184,6 +184,36 @@ impl Expr {
         ))
     }
 
+    /// Rows picked by their positions, in the order given (numpy's `x[[3, 0, 3]]`). Where the
+    /// length is known, every position must be within it, as numpy checks.
+    pub fn take(&self, positions: Vec<i64>) -> Result<Expr> {
+        let Some(first) = self.dshape().dims().first() else {
+            return Err(Error::typing(format!(
+                "cannot index a single value ({})",
+                self.dshape()
+            )));
+        };
+        if let Dim::Fixed(n) = first
+            && let Some(i) = positions
+                .iter()
+                .find(|&&i| i >= *n as i64 || i < -(*n as i64))
+        {
+            return Err(Error::typing(format!(
+                "index {i} is out of bounds for axis 0 with size {n}"
+            )));
+        }
+        let dims: Vec<Dim> = std::iter::once(Dim::Fixed(positions.len() as u64))
+            .chain(self.dshape().dims()[1..].iter().cloned())
+            .collect();
+        Ok(self.derived(
+            Op::Take {
+                child: self.clone(),
+                positions,
+            },
+            with_dims(&dims, element(self.dshape())),
+        ))
+    }
+
     /// The first `n` rows.
     pub fn head(&self, n: u64) -> Result<Expr> {
         let dshape = self.with_first_dim(Dim::Fixed(n), "head")?;

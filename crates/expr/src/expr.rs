@@ -73,6 +73,14 @@ pub enum Op {
         /// Which rows.
         index: Index,
     },
+    /// Rows picked by their positions, in the order given and repeated if given again
+    /// (numpy's `x[[3, 0, 3]]`; negative positions count from the end).
+    Take {
+        /// The collection.
+        child: Expr,
+        /// The positions of the rows picked.
+        positions: Vec<i64>,
+    },
     /// An n-d array indexed along several axes at once, one index per leading axis:
     /// `x[10:20, ::2]`, `x[3, :]` (an integer drops its axis).
     SliceAxes {
@@ -685,6 +693,7 @@ impl Expr {
             Op::Field { child, .. }
             | Op::Projection { child, .. }
             | Op::Slice { child, .. }
+            | Op::Take { child, .. }
             | Op::SliceAxes { child, .. }
             | Op::Head { child, .. }
             | Op::Tail { child, .. }

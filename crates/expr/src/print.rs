@@ -40,6 +40,10 @@ impl Display for Expr {
                 receiver(f, child)?;
                 write!(f, "[{}]", index_text(index))
             }
+            Op::Take { child, positions } => {
+                receiver(f, child)?;
+                write!(f, "[[{}]]", list(positions.iter().map(i64::to_string)))
+            }
             Op::SliceAxes { child, indices } => {
                 receiver(f, child)?;
                 let text = |index: &Option<Index>| index.as_ref().map_or("None".into(), index_text);

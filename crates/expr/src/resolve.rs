@@ -508,17 +508,36 @@ impl Resolver<'_> {
             Term::Value(Value::Null) => receiver.slice_axes(vec![None]),
             // `x[[0, 2]]`, a list (not a tuple) of positions, is numpy's fancy indexing.
             Term::List(items)
-                if matches!(index.kind, SyntaxKind::List(_)) && positions(&items).is_some() =>
+                if matches!(index.kind, SyntaxKind::List(_))
+                    && items
+                        .iter()
+                        .any(|(item, _)| matches!(item, Term::Value(Value::Int(_)))) =>
             {
-                Err(Error::typing(format!(
-                    "{receiver}[[...]]: picking rows by a list of positions is not supported; \
-                     select them with a condition, or slice"
-                )))
+                let picked = items
+                    .iter()
+                    .map(|(item, span)| match item {
+                        Term::Value(Value::Int(i)) => Ok(*i),
+                        other => Err(Error::typing(format!(
+                            "a list of positions holds integers, not {}",
+                            other.describe()
+                        ))
+                        .at(*span)),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                receiver.take(picked)
             }
             Term::List(items) if positions(&items).is_some() => {
                 receiver.slice_axes(positions(&items).unwrap_or_default())
             }
             Term::List(items) => {
+                // `x[1:3, [8, 0]]`: numpy's fancy indexing within a tuple of indices.
+                if let Some((_, span)) = items.iter().find(|(i, _)| matches!(i, Term::List(_))) {
+                    return Err(Error::typing(
+                        "a list of positions is supported as the whole index only \
+                         (x[[0, 2]]); index in two steps: x[[0, 2]][:, 1]",
+                    )
+                    .at(*span));
+                }
                 let names = items
                     .into_iter()
                     .map(|(item, span)| match item {

@@ -93,6 +93,7 @@ impl Writer<'_> {
             Op::Projection { child, fields } => node("Projection", vec![t(child), json!(fields)]),
             Op::Selection { child, predicate } => node("Selection", vec![t(child), t(predicate)]),
             Op::Slice { child, index } => node("Slice", vec![t(child), json!([index_json(index)])]),
+            Op::Take { child, positions } => node("Slice", vec![t(child), json!([positions])]),
             Op::SliceAxes { child, indices } => node(
                 "Slice",
                 vec![
@@ -510,6 +511,20 @@ impl Reader<'_> {
             "Projection" => self.child(&a, 0)?.project(&a.strings(1, "field names")?),
             "Selection" => self.child(&a, 0)?.select(&self.child(&a, 1)?),
             "Slice" => match a.required(1, "an index")? {
+                // `t[[0, 2]]`: one list of positions.
+                Json::Array(items) if matches!(items.as_slice(), [Json::Array(_)]) => {
+                    let positions = items[0]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|p| {
+                            p.as_i64().ok_or_else(|| {
+                                tree_error(format!("positions are integers, not {p}"))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    self.child(&a, 0)?.take(positions)
+                }
                 Json::Array(items) => {
                     let indices = items
                         .iter()

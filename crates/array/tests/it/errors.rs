@@ -50,6 +50,24 @@ fn indices_out_of_range_are_errors() {
         x().index(&[zero_step]).unwrap_err().to_string(),
         "slice step cannot be zero"
     );
+    let message = |index: &[Index]| x().index(index).unwrap_err().to_string();
+    assert_eq!(
+        message(&[Index::full(), Index::Take(vec![0, 4])]),
+        "index 4 is out of bounds for axis 1 with size 4"
+    );
+    assert_eq!(
+        message(&[Index::Take(vec![-4])]),
+        "index -4 is out of bounds for axis 0 with size 3"
+    );
+    assert_eq!(
+        message(&[Index::Take(vec![0]), Index::Take(vec![1])]),
+        "only one axis can be indexed by a list of positions"
+    );
+    // numpy would put the picked axis first here, not where the axes' order has it.
+    assert!(
+        message(&[Index::At(1), Index::NewAxis, Index::Take(vec![0, 2])])
+            .starts_with("integers apart from a list of positions")
+    );
 }
 
 #[test]

@@ -263,6 +263,24 @@ case!(x_newaxes, |t| t.x.index(&[
 case!(x_ellipsis, |t| t.x.index(&[Index::Ellipsis, Index::At(1)]));
 case!(v_reverse_3, |t| t.v.index(&[slice(None, None, -3)]));
 case!(x_empty, |t| t.x.index(&[slice(Some(5), Some(2), 1)]));
+case!(x_take_rows, |t| t
+    .x
+    .index(&[Index::Take(vec![3, 0, 3, -1, 6])]));
+case!(x_take_cols_of_rows, |t| t.x.index(&[
+    slice(Some(1), Some(6), 1),
+    Index::Take(vec![8, 0, 8, 2])
+]));
+case!(a3_at_take_step, |t| t.a3.index(&[
+    Index::At(-1),
+    Index::Take(vec![3, 0, 1]),
+    slice(None, None, 2)
+]));
+case!(a3_take_at, |t| t.a3.index(&[
+    Index::Take(vec![2, 0]),
+    ALL,
+    Index::At(4)
+]));
+case!(v_take_none, |t| t.v.index(&[Index::Take(vec![])]));
 
 // Shapes.
 case!(x_t, |t| Ok(t.x.t()));

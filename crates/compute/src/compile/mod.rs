@@ -11,6 +11,7 @@ mod text;
 
 use std::sync::{Arc, Mutex};
 
+use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use blaze_datashape::Measure;
 use blaze_expr::{
@@ -215,6 +216,7 @@ impl<'a> Compiler<'a> {
             | Op::Head { .. }
             | Op::Tail { .. }
             | Op::Slice { .. }
+            | Op::Take { .. }
             | Op::Distinct { .. } => true,
             _ => expr
                 .children()
@@ -426,6 +428,7 @@ impl<'a> Compiler<'a> {
                     Ok(frame.limit(total.saturating_sub(*n as usize), None)?)
                 }
                 Op::Slice { child, index } => self.slice(child, *index).await,
+                Op::Take { child, positions } => self.take(child, positions).await,
                 // A constant (`2 + 3`, `x.ndim`): one row with no columns to compute it over.
                 Op::Literal(value) => Ok(self.ctx.read_empty()?.select(vec![
                     column::literal(value, expr.dshape())?.alias(output_name(expr)),
@@ -665,7 +668,57 @@ impl<'a> Compiler<'a> {
                 .and(((lit(start) - at) % lit(-step)).eq(lit(0i64)))
         })
     }
+
+    /// The rows of `child` at `positions`, in the order given: the numbered rows joined to
+    /// the row numbers picked (each with its place in the list), sorted by place. Negative
+    /// positions count from the end; a position out of range is an error, as in numpy and
+    /// pandas (the rows are counted first, so that none is computed in vain).
+    async fn take(&self, child: &Expr, positions: &[i64]) -> Result<DataFrame> {
+        let length = self.frame(child).await?.count().await? as i64;
+        if let Some(p) = positions.iter().find(|&&p| p >= length || p < -length) {
+            return Err(Error::Engine(format!(
+                "{child}[[...]]: index {p} is out of bounds for axis 0 with size {length}"
+            )));
+        }
+        let numbered = self.numbered(child).await?;
+        let names: Vec<DfExpr> = all_columns(&numbered)
+            .into_iter()
+            .filter(|c| c != &ident(column::ROW))
+            .collect();
+        // Row numbers count from 1.
+        let (rows, places): (Vec<u64>, Vec<u64>) = positions
+            .iter()
+            .map(|&p| (if p < 0 { p + length } else { p }) as u64 + 1)
+            .zip(0..)
+            .unzip();
+        let picks = RecordBatch::try_from_iter([
+            (PICKED, Arc::new(UInt64Array::from(rows)) as ArrayRef),
+            (PLACE, Arc::new(UInt64Array::from(places)) as ArrayRef),
+        ])
+        .map_err(datafusion::error::DataFusionError::from)?;
+        let numbered = numbered.select(
+            names
+                .iter()
+                .cloned()
+                .chain([cast(ident(column::ROW), DataType::UInt64).alias(column::ROW)])
+                .collect::<Vec<_>>(),
+        )?;
+        Ok(numbered
+            .join(
+                self.ctx.read_batch(picks)?,
+                JoinType::Inner,
+                &[column::ROW],
+                &[PICKED],
+                None,
+            )?
+            .sort(vec![ident(PLACE).sort(true, false)])?
+            .select(names)?)
+    }
 }
+
+/// The columns of the positions `t[[...]]` picks: the row number, and its place in the list.
+const PICKED: &str = "__blaze_picked";
+const PLACE: &str = "__blaze_place";
 
 /// The rows of `frame` whose positions (from 0) satisfy `kept`, in their order or the
 /// reverse.
@@ -698,6 +751,7 @@ fn depends_on_positions(expr: &Expr) -> bool {
             | Op::Head { .. }
             | Op::Tail { .. }
             | Op::Slice { .. }
+            | Op::Take { .. }
             | Op::Distinct { .. }
     ) || expr.children().into_iter().any(depends_on_positions)
 }

@@ -103,6 +103,27 @@ fn ordering_and_positions() {
     assert_eq!(values(&s, "accounts[1:3].name"), ["Bob", "Charlie"]);
     assert_eq!(values(&s, "accounts[-2:].name"), ["Denis", "Edith"]);
     assert_eq!(values(&s, "accounts.sort(-accounts.id).id.head(1)"), ["5"]);
+    // Positions picked in the order given, repeats and negatives too, as numpy does.
+    assert_eq!(
+        values(&s, "accounts[[2, 0, 2, -1]].name"),
+        ["Charlie", "Alice", "Charlie", "Edith"]
+    );
+    assert_eq!(
+        values(&s, "accounts.sort('balance')[[0, -1]].id"),
+        ["5", "4"]
+    );
+    assert_eq!(values(&s, "accounts.name[[1]]"), ["Bob"]);
+    assert_eq!(values(&s, "accounts[[4, 1]].balance.sum()"), ["-700"]);
+    let past_the_end = s.parse("accounts[[0, 5]]").unwrap();
+    let error = s
+        .execute(&past_the_end)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(
+        error.contains("index 5 is out of bounds for axis 0 with size 5"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -239,6 +239,8 @@ const CORPUS: &[(&str, Pushed)] = &[
     // Window functions: the rows come from the database, the windows are computed locally.
     ("t.sort('id').n.cumsum()", Pushed::Partly),
     ("t.sort('id').amount.shift(1)", Pushed::Partly),
+    // Rows picked by position: the rows come from the database, the picking is local.
+    ("t.sort('id')[[3, 0, -1, 3]]", Pushed::Partly),
 ];
 
 /// The expressions whose rows come in an order they fix.

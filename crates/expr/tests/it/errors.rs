@@ -327,7 +327,18 @@ fn array_nodes_check_their_axes_and_shapes() {
         message("m - m.sum(axis=1)").contains("their shapes do not broadcast"),
         "(3, 4) and (3,) align from the last axis"
     );
-    // A list of positions is numpy's fancy indexing, not a tuple of indices (`m[0, 2]`).
-    assert!(message("m[[0, 2]]").contains("picking rows by a list of positions is not supported"));
-    assert!(message("t[[0, 2]]").contains("picking rows by a list of positions is not supported"));
+    // A list of positions is numpy's fancy indexing, not a tuple of indices (`m[0, 2]`); where
+    // the length is known, the positions are checked against it.
+    assert!(message("m[[0, 3]]").contains("index 3 is out of bounds for axis 0 with size 3"));
+    assert!(message("m[[-4]]").contains("index -4 is out of bounds for axis 0 with size 3"));
+    assert_eq!(
+        message("t[[0, 2.5]]"),
+        "at line 1, column 7: a list of positions holds integers, not 2.5"
+    );
+    assert!(message("t[['name', 1]]").contains("a list of positions holds integers, not 'name'"));
+    assert_eq!(
+        message("m[1:3, [0, 2]]"),
+        "at line 1, column 8: a list of positions is supported as the whole index only \
+         (x[[0, 2]]); index in two steps: x[[0, 2]][:, 1]"
+    );
 }

@@ -36,6 +36,10 @@ fn trees_are_written_as_blaze_writes_them() {
         json!({"op": "Slice", "args": [":leaf", [{"op": "slice", "args": [null, 5, null]}]]})
     );
     assert_eq!(
+        to_tree(&expr("t[[3, -1]]"), &[("t", ":leaf")]),
+        json!({"op": "Slice", "args": [":leaf", [[3, -1]]]})
+    );
+    assert_eq!(
         to_tree(&expr("t[t.amount > 100].name"), &[("t", "t")]),
         json!({"op": "Field", "args": [
             {"op": "Selection", "args": ["t", {"op": "Gt", "args": [
@@ -132,5 +136,9 @@ fn bad_trees_say_what_is_wrong() {
             .contains("axis 1 is out of bounds for 1 dimension")
     );
     assert!(error(json!({"args": []})).contains("needs an \"op\""));
+    assert!(
+        error(json!({"op": "Slice", "args": ["t", [[0, "a"]]]}))
+            .contains("positions are integers, not \"a\"")
+    );
     assert!(error(json!({"op": "Head", "args": ["t", "many"]})).contains("must be an integer"));
 }

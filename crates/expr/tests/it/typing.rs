@@ -254,6 +254,19 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("t"),
     ),
     ("x[::-1]", "x[::-1]", "10 * int32", Some("x")),
+    (
+        "t[[2, 0, 2, -1]]",
+        "t[[2, 0, 2, -1]]",
+        "4 * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
+        "t.amount[[1,0]]",
+        "t.amount[[1, 0]]",
+        "2 * int32",
+        Some("amount"),
+    ),
+    ("x[[9, -10]]", "x[[9, -10]]", "2 * int32", Some("x")),
     ("x[-3:]", "x[-3:]", "3 * int32", Some("x")),
     (
         "t[0]",
