@@ -32,7 +32,7 @@ const SNIFF_ROWS: usize = 50;
 /// A CSV file opened for reading: dialect settled, header consumed.
 pub(crate) struct CsvFile {
     path: PathBuf,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
     /// Data rows read ahead while sniffing, served before the reader's.
     pending: VecDeque<ByteRecord>,
     /// Column names: the header's, or `column_1`, `column_2`... without one.
@@ -112,7 +112,7 @@ impl CsvFile {
             .quote(quote)
             .has_headers(false)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(LineEnds::new(input));
         let mut file = CsvFile {
             path: path.to_owned(),
             reader,
@@ -213,7 +213,19 @@ impl CsvFile {
         }
     }
 
+    /// Reads the next row as the parser splits it, numbered by the line its first
+    /// character is on.
     fn read_raw(&mut self, record: &mut ByteRecord) -> Result<bool> {
+        let read = self.read_parsed(record)?;
+        if let Some(mut position) = record.position().cloned().filter(|_| read) {
+            let ends = self.reader.get_mut();
+            position.set_line(position.line() + ends.skipped_at(position.byte()));
+            record.set_position(Some(position));
+        }
+        Ok(read)
+    }
+
+    fn read_parsed(&mut self, record: &mut ByteRecord) -> Result<bool> {
         self.reader.read_byte_record(record).map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             match e.into_kind() {
@@ -354,6 +366,56 @@ fn count_outside_quotes(line: &[u8], delimiter: u8, quote: u8) -> usize {
     count
 }
 
+/// The input of the csv parser, remembering where the line ends are in the bytes it has
+/// read ahead. The parser gives a row the position where it started looking for it, before
+/// the line ends it skips there (blank lines, the `\n` of a `\r\n`), so that its line is
+/// that many early; these say how many.
+struct LineEnds<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    offset: u64,
+    /// The offsets of the line-end bytes (`\r` or `\n`) passed on and not yet looked past,
+    /// in order, with whether each is a `\n`.
+    ends: VecDeque<(u64, bool)>,
+}
+
+impl<R> LineEnds<R> {
+    fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            offset: 0,
+            ends: VecDeque::new(),
+        }
+    }
+
+    /// The `\n`s in the run of line ends starting at byte `at`, where the parser started
+    /// looking for a row (a row never starts before the one before it, so the ends before
+    /// `at` are forgotten).
+    fn skipped_at(&mut self, at: u64) -> u64 {
+        while self.ends.front().is_some_and(|&(offset, _)| offset < at) {
+            self.ends.pop_front();
+        }
+        self.ends
+            .iter()
+            .zip(at..)
+            .take_while(|((offset, _), expected)| offset == expected)
+            .filter(|((_, newline), _)| *newline)
+            .count() as u64
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            self.ends
+                .push_back((self.offset + i as u64, buf[i] == b'\n'));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +427,24 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a;b;c\n1,5;2,5;3\n", b'"'), b';');
         assert_eq!(sniff_delimiter(b"a|b\n\"x|y\"|2\n", b'"'), b'|');
         assert_eq!(sniff_delimiter(b"single\n1\n", b'"'), b',');
+    }
+
+    #[test]
+    fn line_ends_count_the_newlines_skipped_before_a_row() {
+        let text = b"a\r\n\r\n\nb\nc\r\n";
+        // Read in pieces, as the parser's buffer does.
+        let mut ends = LineEnds::new(Cursor::new(text.to_vec()));
+        let mut buf = [0u8; 3];
+        while ends.read(&mut buf).unwrap() > 0 {}
+        assert_eq!(ends.offset, text.len() as u64);
+        // At 1 ("\r\n\r\n\n" before b): three newlines; then none at b itself.
+        assert_eq!(ends.skipped_at(1), 3);
+        assert_eq!(ends.skipped_at(6), 0);
+        // At 7, b's "\n": one; the ends before are forgotten.
+        assert_eq!(ends.skipped_at(7), 1);
+        assert_eq!(ends.ends.len(), 3);
+        assert_eq!(ends.skipped_at(9), 1);
+        assert_eq!(ends.skipped_at(12), 0);
+        assert!(ends.ends.is_empty());
     }
 }

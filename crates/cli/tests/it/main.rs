@@ -50,6 +50,37 @@ fn stderr(output: &Output) -> String {
 }
 
 #[test]
+fn a_piped_csv_row_is_numbered_by_its_own_line() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.parquet");
+    // A pipe cannot be read twice, so its rows are parsed as they are split; the bad cell is
+    // on line 6, after a blank line and `\r\n` line ends.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blaze"))
+        .args(["odo", "csv:///dev/stdin", target.to_str().unwrap()])
+        .args(["--dshape", "var * {a: int64, b: int64}"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the blaze binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin
+        .write_all(b"a,b\r\n1,2\r\n\r\n3,4\r\n5,6\r\n7,x\r\n")
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: /dev/stdin: line 6, column 2: 'x' in column 'b' is not a valid int64 \
+         (types as --dshape says)\n"
+    );
+    assert!(!target.exists(), "nothing is left behind");
+}
+
+#[test]
 fn datashape_prints_the_canonical_form() {
     let out = blaze(&["datashape", "5 * {a: int, \"b c\": ?string}"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
