@@ -11,8 +11,8 @@ mod text;
 
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt64Array};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use blaze_datashape::Measure;
 use blaze_expr::{
     BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, Value, WindowFn,
@@ -400,9 +400,7 @@ impl<'a> Compiler<'a> {
                     let frame = self.frame(child).await?;
                     let n = match size {
                         SampleSize::Rows(n) => *n as usize,
-                        SampleSize::Fraction(f) => {
-                            (frame.clone().count().await? as f64 * f).round() as usize
-                        }
+                        SampleSize::Fraction(f) => (self.length(child).await? as f64 * f).round() as usize,
                     };
                     // The random keys are a column, so that the sort always has one to
                     // carry (the engine cannot sort batches without columns).
@@ -423,9 +421,11 @@ impl<'a> Compiler<'a> {
                     Ok(self.frame(child).await?.limit(0, Some(*n as usize))?)
                 }
                 Op::Tail { child, n } => {
-                    let frame = self.frame(child).await?;
-                    let total = frame.clone().count().await?;
-                    Ok(frame.limit(total.saturating_sub(*n as usize), None)?)
+                    let total = self.length(child).await? as usize;
+                    Ok(self
+                        .frame(child)
+                        .await?
+                        .limit(total.saturating_sub(*n as usize), None)?)
                 }
                 Op::Slice { child, index } => self.slice(child, *index).await,
                 Op::Take { child, positions } => self.take(child, positions).await,
@@ -634,7 +634,7 @@ impl<'a> Compiler<'a> {
             || start.is_some_and(|s| s < 0)
             || stop.is_some_and(|s| s < 0 && s != i64::MAX);
         let length = if needs_length {
-            frame.clone().count().await? as i64
+            self.length(child).await?
         } else {
             i64::MAX
         };
@@ -669,12 +669,26 @@ impl<'a> Compiler<'a> {
         })
     }
 
+    /// How many rows `rows` has, counted where they are (in a database, by `COUNT(*)` there,
+    /// rather than by reading its rows).
+    async fn length(&self, rows: &Expr) -> Result<i64> {
+        let count = rows.reduce(Reduction::Nelements)?;
+        let batches = self.frame(&count).await?.collect().await?;
+        let counted = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .map(|b| arrow::compute::cast(b.column(0), &DataType::Int64))
+            .transpose()
+            .map_err(datafusion::error::DataFusionError::from)?;
+        Ok(counted.map_or(0, |c| c.as_primitive::<Int64Type>().value(0)))
+    }
+
     /// The rows of `child` at `positions`, in the order given: the numbered rows joined to
     /// the row numbers picked (each with its place in the list), sorted by place. Negative
     /// positions count from the end; a position out of range is an error, as in numpy and
     /// pandas (the rows are counted first, so that none is computed in vain).
     async fn take(&self, child: &Expr, positions: &[i64]) -> Result<DataFrame> {
-        let length = self.frame(child).await?.count().await? as i64;
+        let length = self.length(child).await?;
         if let Some(p) = positions.iter().find(|&&p| p >= length || p < -length) {
             return Err(Error::Engine(format!(
                 "{child}[[...]]: index {p} is out of bounds for axis 0 with size {length}"

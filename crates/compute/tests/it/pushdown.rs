@@ -347,6 +347,21 @@ fn pushdown(session: &Session, text: &str) -> Result<(usize, bool), String> {
 }
 
 #[test]
+fn rows_counted_from_the_end_are_counted_in_the_database() {
+    let (_dir, sessions) = three_sessions("it_pushdown_count");
+    for (backend, s) in &sessions[1..] {
+        for text in ["t.tail(2)", "t[-2:]", "t[[3, 0, -1]]", "t.sample(frac=0.5)"] {
+            let plan = s.explain(&s.parse(text).unwrap()).unwrap();
+            assert!(
+                plan.lines()
+                    .any(|sql| sql.contains("SELECT") && sql.contains("COUNT(*)")),
+                "{text} on {backend}: {plan}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_corpus_agrees_on_files_sqlite_and_postgres() {
     let (_dir, sessions) = three_sessions("it_pushdown_corpus");
     let mut failures = Vec::new();
