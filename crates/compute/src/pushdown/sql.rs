@@ -1,7 +1,7 @@
 //! Collections as SQL: each node of the expression tree adds to the `SELECT` of its child, or
 //! reads it as a subquery where SQL's clauses do not compose (see [`Select`]).
 
-use blaze_expr::{Expr, Index, JoinKind, Op};
+use blaze_expr::{Expr, Index, JoinKind, Op, Reduction};
 use blaze_odo::SqlValue;
 
 use super::dialect::Dialect;
@@ -323,6 +323,17 @@ impl<'a> SqlCompiler<'a> {
     fn single_row(&mut self, expr: &Expr) -> Pushdown<Select> {
         let values = match expr.op() {
             Op::Summary { values, .. } => values.clone(),
+            // Distinct rows of a table: counted as the rows of `SELECT DISTINCT`.
+            Op::Reduction {
+                op: Reduction::Nunique,
+                child,
+            } if !child.fields().is_empty() => {
+                let distinct = child
+                    .distinct(Vec::new())
+                    .and_then(|rows| rows.reduce(Reduction::Nelements))
+                    .map_err(|e| Local(e.to_string()))?;
+                vec![(output_name(expr).to_owned(), distinct)]
+            }
             _ => vec![(output_name(expr).to_owned(), expr.clone())],
         };
         let rows = reduced_rows(&values).map_err(|e| Local(e.to_string()))?;

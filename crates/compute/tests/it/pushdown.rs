@@ -233,6 +233,9 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("t.name.distinct()", Pushed::Both),
     ("t[['name', 'flag']].distinct()", Pushed::Both),
     ("t.name.distinct().count()", Pushed::Both),
+    ("t.nunique()", Pushed::Both),
+    ("t[['name', 'flag']].nunique()", Pushed::Both),
+    ("t[t.amount > 0][['flag']].nunique()", Pushed::Both),
     ("t.name.str.lower().distinct()", Pushed::Postgres),
     // Concatenation.
     ("concat(t[t.id < 3], t[t.id > 8])", Pushed::Both),
