@@ -8,7 +8,7 @@ use blaze_array::{
     Array, BinaryOp as ABinary, Block, ChunkSpec, Index as AIndex, Operand,
     Reduction as AReduction, Scalar, UnaryOp as AUnary,
 };
-use blaze_expr::{BinaryOp, Expr, Index, MathFn, Op, Reduction, UnaryOp, Value};
+use blaze_expr::{AxisIndex, BinaryOp, Expr, Index, MathFn, Op, Reduction, UnaryOp, Value};
 use serde_json::{Value as Json, json};
 
 use crate::error::{Error, Result};
@@ -166,7 +166,11 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
         Op::SliceAxes { child, indices } => {
             let indices: Vec<AIndex> = indices
                 .iter()
-                .map(|i| i.as_ref().map_or(AIndex::NewAxis, array_index))
+                .map(|i| match i {
+                    AxisIndex::Index(index) => array_index(index),
+                    AxisIndex::NewAxis => AIndex::NewAxis,
+                    AxisIndex::Take(positions) => AIndex::Take(positions.clone()),
+                })
                 .collect();
             Term::Array(array(child)?.index(&indices).map_err(failed)?)
         }

@@ -7,47 +7,63 @@ use blaze_datashape::Dim;
 
 use crate::build::sliced_dim;
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, Expr, Index, Op, Reduction};
+use crate::expr::{AxisIndex, BinaryOp, Expr, Index, Op, Reduction};
 use crate::types::{binary_element, element, record_of, reduction, reduction_name, with_dims};
 
 impl Expr {
     /// This array indexed along its leading axes, one index each (`x[10:20, ::2]`); an
-    /// integer drops its axis, axes after the indices are kept. One index is [`Expr::slice`].
-    pub fn slice_axes(&self, indices: Vec<Option<Index>>) -> Result<Expr> {
-        if let [Some(index)] = indices.as_slice() {
-            return self.slice(*index);
+    /// integer drops its axis, axes after the indices are kept. One index is [`Expr::slice`]
+    /// or [`Expr::take`].
+    pub fn slice_axes(&self, indices: Vec<AxisIndex>) -> Result<Expr> {
+        match indices.as_slice() {
+            [AxisIndex::Index(index)] => return self.slice(*index),
+            [AxisIndex::Take(positions)] => return self.take(positions.clone()),
+            _ => {}
         }
         let dims = self.array_dims("indexing several axes")?;
-        let given = indices.iter().flatten().count();
+        let given = indices.iter().filter(|i| **i != AxisIndex::NewAxis).count();
         if given > dims.len() {
             return Err(Error::typing(format!(
                 "too many indices for {self}: it has {} dimensions, {given} were given",
                 dims.len(),
             )));
         }
+        check_take_placement(&indices)?;
         let mut kept_dims = Vec::with_capacity(dims.len() + indices.len() - given);
         let mut axes = dims.iter().enumerate();
         for index in &indices {
-            let Some(index) = *index else {
+            if *index == AxisIndex::NewAxis {
                 kept_dims.push(Dim::Fixed(1));
                 continue;
-            };
+            }
             let (axis, dim) = axes.next().expect("no more indices than axes");
+            let out_of_bounds = |i: i64| {
+                Error::typing(format!(
+                    "index {i} is out of bounds for axis {axis} with size {dim}"
+                ))
+            };
+            let within = |i: i64| match dim {
+                Dim::Fixed(n) => i < *n as i64 && i >= -(*n as i64),
+                _ => true,
+            };
             match index {
-                Index::At(i) => {
-                    if let Dim::Fixed(n) = dim
-                        && (i >= *n as i64 || i < -(*n as i64))
-                    {
-                        return Err(Error::typing(format!(
-                            "index {i} is out of bounds for axis {axis} with size {n}"
-                        )));
+                AxisIndex::NewAxis => unreachable!("new axes were taken above"),
+                AxisIndex::Index(Index::At(i)) => {
+                    if !within(*i) {
+                        return Err(out_of_bounds(*i));
                     }
                 }
-                Index::Range { step: Some(0), .. } => {
+                AxisIndex::Index(Index::Range { step: Some(0), .. }) => {
                     return Err(Error::typing("slice step cannot be zero"));
                 }
-                Index::Range { start, stop, step } => {
-                    kept_dims.push(sliced_dim(dim, start, stop, step));
+                AxisIndex::Index(Index::Range { start, stop, step }) => {
+                    kept_dims.push(sliced_dim(dim, *start, *stop, *step));
+                }
+                AxisIndex::Take(positions) => {
+                    if let Some(&i) = positions.iter().find(|&&i| !within(i)) {
+                        return Err(out_of_bounds(i));
+                    }
+                    kept_dims.push(Dim::Fixed(positions.len() as u64));
                 }
             }
         }
@@ -204,6 +220,43 @@ impl Expr {
         }
         Ok(dims)
     }
+}
+
+/// One list of positions per index, and not where numpy would lay the result out other than
+/// in the axes' order: with integers apart from the list (`x[1, :, [0, 2]]`), numpy puts the
+/// picked axis first.
+fn check_take_placement(indices: &[AxisIndex]) -> Result<()> {
+    let takes: Vec<usize> = (0..indices.len())
+        .filter(|&p| matches!(indices[p], AxisIndex::Take(_)))
+        .collect();
+    let Some(&take) = takes.first() else {
+        return Ok(());
+    };
+    if takes.len() > 1 {
+        return Err(Error::typing(
+            "only one axis can be indexed by a list of positions",
+        ));
+    }
+    let advanced: Vec<usize> = (0..indices.len())
+        .filter(|&p| {
+            matches!(
+                indices[p],
+                AxisIndex::Take(_) | AxisIndex::Index(Index::At(_))
+            )
+        })
+        .collect();
+    let together = advanced.last().map_or(0, |last| last + 1 - advanced[0]) == advanced.len();
+    let axes_before = indices[..take]
+        .iter()
+        .filter(|i| !matches!(i, AxisIndex::Index(Index::At(_))))
+        .count();
+    if together || axes_before == 0 {
+        return Ok(());
+    }
+    Err(Error::typing(
+        "integers apart from a list of positions (as in x[1, :, [0, 2]]) are not supported: \
+         index in two steps (x[1][:, [0, 2]])",
+    ))
 }
 
 /// The dimensions not in `axes`, in order.

@@ -86,9 +86,9 @@ pub enum Op {
     SliceAxes {
         /// The array.
         child: Expr,
-        /// One index per axis, from the first, or `None` for a new axis of length 1 (`None`
-        /// in the text, numpy's `newaxis`); axes after them are kept whole.
-        indices: Vec<Option<Index>>,
+        /// One index per axis, from the first, or a new axis of length 1 (`None` in the
+        /// text, numpy's `newaxis`); axes after them are kept whole.
+        indices: Vec<AxisIndex>,
     },
     /// The first `n` rows.
     Head {
@@ -400,6 +400,18 @@ pub enum Index {
         /// Step, if given (never 0).
         step: Option<i64>,
     },
+}
+
+/// One entry of an index of several axes: `x[3, 1:5, None, [0, 2]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AxisIndex {
+    /// A position (dropping the axis) or a slice of the next axis.
+    Index(Index),
+    /// `None`: a new axis of length 1.
+    NewAxis,
+    /// A list of positions of the next axis, in the order given (numpy's fancy indexing, one
+    /// list per index).
+    Take(Vec<i64>),
 }
 
 /// Element-wise operators of two operands.

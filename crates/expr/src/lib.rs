@@ -36,8 +36,8 @@ pub use build::{by, literal, symbol};
 pub use combine::{JoinSpec, coalesce, concat, join, merge, transform};
 pub use error::{Error, Result};
 pub use expr::{
-    BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
-    StrFn, UnaryOp, Value, WindowFn,
+    AxisIndex, BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction,
+    SampleSize, StrFn, UnaryOp, Value, WindowFn,
 };
 pub use func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 pub use print::is_identifier;

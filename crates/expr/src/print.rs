@@ -5,8 +5,8 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use crate::build::date_part_name;
 use crate::expr::{
-    BinaryOp, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp,
-    Value, WindowFn,
+    AxisIndex, BinaryOp, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
+    StrFn, UnaryOp, Value, WindowFn,
 };
 use crate::func::{Func, PadSide};
 use crate::syntax::UNARY_PRECEDENCE;
@@ -46,7 +46,13 @@ impl Display for Expr {
             }
             Op::SliceAxes { child, indices } => {
                 receiver(f, child)?;
-                let text = |index: &Option<Index>| index.as_ref().map_or("None".into(), index_text);
+                let text = |index: &AxisIndex| match index {
+                    AxisIndex::Index(index) => index_text(index),
+                    AxisIndex::NewAxis => "None".into(),
+                    AxisIndex::Take(positions) => {
+                        format!("[{}]", list(positions.iter().map(i64::to_string)))
+                    }
+                };
                 write!(f, "[{}]", list(indices.iter().map(text)))
             }
             Op::Head { child, n } => method(f, child, "head", &[n.to_string()]),

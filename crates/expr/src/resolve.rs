@@ -9,8 +9,8 @@ use crate::build::by;
 use crate::combine::{JoinSpec, coalesce, concat, join, merge, transform};
 use crate::error::{Error, Result};
 use crate::expr::{
-    BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction, SampleSize,
-    StrFn, UnaryOp, Value, WindowFn,
+    AxisIndex, BinaryOp, DatePart, Expr, Index, JoinKind, MathFn, Op, RankMethod, Reduction,
+    SampleSize, StrFn, UnaryOp, Value, WindowFn,
 };
 use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 use crate::syntax::{BINARY_FUNCTIONS, Syntax, SyntaxKind, UnaryOperator, parse_syntax};
@@ -466,15 +466,23 @@ impl Resolver<'_> {
     }
 
     fn subscript(&self, value: &Syntax, index: &Syntax) -> Result<Term> {
-        /// A list of integers, slices and `None`s (new axes), as in `x[10:20, ::2]`: indices
-        /// of several axes.
-        fn positions(items: &[(Term, Span)]) -> Option<Vec<Option<Index>>> {
-            let indices: Option<Vec<Option<Index>>> = items
+        /// A list of integers, slices, `None`s (new axes) and lists of integers, as in
+        /// `x[10:20, ::2]` or `x[:, [0, 2]]`: indices of several axes.
+        fn positions(items: &[(Term, Span)]) -> Option<Vec<AxisIndex>> {
+            let indices: Option<Vec<AxisIndex>> = items
                 .iter()
                 .map(|(item, _)| match item {
-                    Term::Value(Value::Int(i)) => Some(Some(Index::At(*i))),
-                    Term::Slice(range) => Some(Some(*range)),
-                    Term::Value(Value::Null) => Some(None),
+                    Term::Value(Value::Int(i)) => Some(AxisIndex::Index(Index::At(*i))),
+                    Term::Slice(range) => Some(AxisIndex::Index(*range)),
+                    Term::Value(Value::Null) => Some(AxisIndex::NewAxis),
+                    Term::List(inner) => inner
+                        .iter()
+                        .map(|(item, _)| match item {
+                            Term::Value(Value::Int(i)) => Some(*i),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .map(AxisIndex::Take),
                     _ => None,
                 })
                 .collect();
@@ -505,7 +513,7 @@ impl Resolver<'_> {
             Term::Value(Value::Str(name)) => receiver.field(&name),
             Term::Value(Value::Int(i)) => receiver.slice(Index::At(i)),
             Term::Slice(range) => receiver.slice(range),
-            Term::Value(Value::Null) => receiver.slice_axes(vec![None]),
+            Term::Value(Value::Null) => receiver.slice_axes(vec![AxisIndex::NewAxis]),
             // `x[[0, 2]]`, a list (not a tuple) of positions, is numpy's fancy indexing.
             Term::List(items)
                 if matches!(index.kind, SyntaxKind::List(_))
@@ -530,13 +538,9 @@ impl Resolver<'_> {
                 receiver.slice_axes(positions(&items).unwrap_or_default())
             }
             Term::List(items) => {
-                // `x[1:3, [8, 0]]`: numpy's fancy indexing within a tuple of indices.
+                // `x[1:3, [8, 'a']]`: positions that are not all integers.
                 if let Some((_, span)) = items.iter().find(|(i, _)| matches!(i, Term::List(_))) {
-                    return Err(Error::typing(
-                        "a list of positions is supported as the whole index only \
-                         (x[[0, 2]]); index in two steps: x[[0, 2]][:, 1]",
-                    )
-                    .at(*span));
+                    return Err(Error::typing("a list of positions holds integers").at(*span));
                 }
                 let names = items
                     .into_iter()

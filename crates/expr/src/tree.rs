@@ -13,8 +13,8 @@ use crate::build::{by, literal, symbol};
 use crate::combine::{JoinSpec, coalesce, concat, join, merge};
 use crate::error::{Error, Result};
 use crate::expr::{
-    BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn, UnaryOp, Value,
-    WindowFn,
+    AxisIndex, BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn,
+    UnaryOp, Value, WindowFn,
 };
 use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 use crate::resolve::{DT_PARTS, MATH, Namespace, STR};
@@ -101,7 +101,11 @@ impl Writer<'_> {
                     Json::Array(
                         indices
                             .iter()
-                            .map(|i| i.as_ref().map_or(Json::Null, index_json))
+                            .map(|i| match i {
+                                AxisIndex::Index(index) => index_json(index),
+                                AxisIndex::NewAxis => Json::Null,
+                                AxisIndex::Take(positions) => json!(positions),
+                            })
                             .collect(),
                     ),
                 ],
@@ -511,24 +515,23 @@ impl Reader<'_> {
             "Projection" => self.child(&a, 0)?.project(&a.strings(1, "field names")?),
             "Selection" => self.child(&a, 0)?.select(&self.child(&a, 1)?),
             "Slice" => match a.required(1, "an index")? {
-                // `t[[0, 2]]`: one list of positions.
-                Json::Array(items) if matches!(items.as_slice(), [Json::Array(_)]) => {
-                    let positions = items[0]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|p| {
-                            p.as_i64().ok_or_else(|| {
-                                tree_error(format!("positions are integers, not {p}"))
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    self.child(&a, 0)?.take(positions)
-                }
+                // One index per axis: `null` a new axis, a list the positions picked.
                 Json::Array(items) => {
                     let indices = items
                         .iter()
-                        .map(|i| (!i.is_null()).then(|| slice_index(i)).transpose())
+                        .map(|i| match i {
+                            Json::Null => Ok(AxisIndex::NewAxis),
+                            Json::Array(positions) => positions
+                                .iter()
+                                .map(|p| {
+                                    p.as_i64().ok_or_else(|| {
+                                        tree_error(format!("positions are integers, not {p}"))
+                                    })
+                                })
+                                .collect::<Result<Vec<_>>>()
+                                .map(AxisIndex::Take),
+                            index => slice_index(index).map(AxisIndex::Index),
+                        })
                         .collect::<Result<Vec<_>>>()?;
                     self.child(&a, 0)?.slice_axes(indices)
                 }

@@ -336,9 +336,12 @@ fn array_nodes_check_their_axes_and_shapes() {
         "at line 1, column 7: a list of positions holds integers, not 2.5"
     );
     assert!(message("t[['name', 1]]").contains("a list of positions holds integers, not 'name'"));
+    assert!(message("m[:, [0, 4]]").contains("index 4 is out of bounds for axis 1 with size 4"));
     assert_eq!(
-        message("m[1:3, [0, 2]]"),
-        "at line 1, column 8: a list of positions is supported as the whole index only \
-         (x[[0, 2]]); index in two steps: x[[0, 2]][:, 1]"
+        message("m[:, [0, 'a']]"),
+        "at line 1, column 6: a list of positions holds integers"
     );
+    assert!(message("m[[0], [1]]").contains("only one axis can be indexed by a list of positions"));
+    // numpy would put the picked axis first, not where the axes' order has it.
+    assert!(message("m[1, None, [0, 2]]").contains("integers apart from a list of positions"));
 }

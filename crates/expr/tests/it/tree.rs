@@ -40,6 +40,10 @@ fn trees_are_written_as_blaze_writes_them() {
         json!({"op": "Slice", "args": [":leaf", [[3, -1]]]})
     );
     assert_eq!(
+        to_tree(&expr("m[:, [2, 0]]"), &[("m", "m")]),
+        json!({"op": "Slice", "args": ["m", [{"op": "slice", "args": [null, null, null]}, [2, 0]]]})
+    );
+    assert_eq!(
         to_tree(&expr("t[t.amount > 100].name"), &[("t", "t")]),
         json!({"op": "Field", "args": [
             {"op": "Selection", "args": ["t", {"op": "Gt", "args": [

@@ -691,6 +691,19 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
     ("c[0, 1:]", "c[0, 1:]", "2 * 2 * int32", Some("c")),
     ("m[-1, 2]", "m[-1, 2]", "float64", Some("m")),
     (
+        "m[1:3, [3,0,3]]",
+        "m[1:3, [3, 0, 3]]",
+        "2 * 3 * float64",
+        Some("m"),
+    ),
+    ("m[[2, 0], -1]", "m[[2, 0], -1]", "2 * float64", Some("m")),
+    (
+        "m[None, :, [1]]",
+        "m[None, :, [1]]",
+        "1 * 3 * 1 * float64",
+        Some("m"),
+    ),
+    (
         "m[None, 1:3, None]",
         "m[None, 1:3, None]",
         "1 * 2 * 1 * 4 * float64",
