@@ -400,7 +400,9 @@ impl<'a> Compiler<'a> {
                     let frame = self.frame(child).await?;
                     let n = match size {
                         SampleSize::Rows(n) => *n as usize,
-                        SampleSize::Fraction(f) => (self.length(child).await? as f64 * f).round() as usize,
+                        SampleSize::Fraction(f) => {
+                            (self.length(child).await? as f64 * f).round() as usize
+                        }
                     };
                     // The random keys are a column, so that the sort always has one to
                     // carry (the engine cannot sort batches without columns).
