@@ -62,9 +62,10 @@ pub(crate) fn write_table(
 pub(crate) fn write_json(
     out: &mut impl Write,
     dshape: &DataShape,
+    schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), String> {
-    writeln!(out, "{}", response_json(dshape, batches)).map_err(|e| e.to_string())
+    writeln!(out, "{}", response_json(dshape, schema, batches)).map_err(|e| e.to_string())
 }
 
 /// One JSON object per row.

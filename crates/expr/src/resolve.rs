@@ -515,11 +515,14 @@ impl Resolver<'_> {
             Term::Slice(range) => receiver.slice(range),
             Term::Value(Value::Null) => receiver.slice_axes(vec![AxisIndex::NewAxis]),
             // `x[[0, 2]]`, a list (not a tuple) of positions, is numpy's fancy indexing.
+            // An empty list picks no rows of an array, as numpy's `x[[]]` (of a table it
+            // would be a projection of no fields).
             Term::List(items)
                 if matches!(index.kind, SyntaxKind::List(_))
-                    && items
+                    && (items
                         .iter()
-                        .any(|(item, _)| matches!(item, Term::Value(Value::Int(_)))) =>
+                        .any(|(item, _)| matches!(item, Term::Value(Value::Int(_))))
+                        || items.is_empty() && receiver.fields().is_empty()) =>
             {
                 let picked = items
                     .iter()

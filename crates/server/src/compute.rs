@@ -288,6 +288,7 @@ fn collect_json(
     shared: &Shared,
 ) -> Result<Outcome, Failure> {
     let limit = shared.options.max_rows;
+    let schema = stream.schema();
     let mut batches: Vec<RecordBatch> = Vec::new();
     let mut rows = 0;
     for batch in stream {
@@ -309,7 +310,7 @@ fn collect_json(
         }
     }
     Ok(Outcome::Json {
-        body: response_json(expr.dshape(), &batches).to_string(),
+        body: response_json(expr.dshape(), &schema, &batches).to_string(),
         expr: expr.to_string(),
         rows,
     })

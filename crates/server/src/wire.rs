@@ -7,24 +7,17 @@
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{
     DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
-    DurationSecondType, TimeUnit,
+    DurationSecondType, Schema, TimeUnit,
 };
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::array_value_to_string;
 use blaze_datashape::DataShape;
 use serde_json::{Value, json};
 
-/// The response to a computation of datashape `dshape` whose result is `batches`.
-pub fn response_json(dshape: &DataShape, batches: &[RecordBatch]) -> Value {
-    let names: Vec<String> = match batches.first() {
-        Some(batch) => batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect(),
-        None => field_names(dshape),
-    };
+/// The response to a computation of datashape `dshape` whose result is `batches` of
+/// `schema` (whose columns name the result, rows or none).
+pub fn response_json(dshape: &DataShape, schema: &Schema, batches: &[RecordBatch]) -> Value {
+    let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
     let rows = batches.iter().flat_map(|batch| {
         (0..batch.num_rows()).map(move |row| {
             batch

@@ -167,7 +167,7 @@ pub(crate) fn write_result(
     let more = total > shown;
     let written = match format {
         QueryFormat::Table => results::write_table(out, dshape, &batches, more),
-        QueryFormat::Json => results::write_json(out, dshape, &batches),
+        QueryFormat::Json => results::write_json(out, dshape, &schema, &batches),
         QueryFormat::Ndjson => results::write_ndjson(out, &batches),
         QueryFormat::Csv => results::write_csv(out, &batches),
         QueryFormat::Arrow => results::write_arrow(out, &schema, &batches),

@@ -267,6 +267,7 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("amount"),
     ),
     ("x[[9, -10]]", "x[[9, -10]]", "2 * int32", Some("x")),
+    ("x[[]]", "x[[]]", "0 * int32", Some("x")),
     ("x[-3:]", "x[-3:]", "3 * int32", Some("x")),
     (
         "t[0]",

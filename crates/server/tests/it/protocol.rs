@@ -77,6 +77,18 @@ fn trees_text_and_namespaces_compute() {
             "names": ["name", "balance"]
         })
     );
+    // No rows: the names are still the result's columns.
+    let payload = json!({"expr": "accounts[accounts.balance > 1000].name"});
+    assert_eq!(
+        server.request(Request::compute(&payload)).json(),
+        json!({"datashape": "var * string", "data": [], "names": ["name"]})
+    );
+    // Rows picked by position, in the order given.
+    let payload = json!({"expr": {"op": "Slice", "args": [field(accounts(), "name"), [[4, 0]]]}});
+    assert_eq!(
+        server.request(Request::compute(&payload)).json(),
+        json!({"datashape": "2 * string", "data": ["Edith", "Alice"], "names": ["name"]})
+    );
     let payload = json!({"expr": "by(iris.species, n=iris.species.count())"});
     assert_eq!(
         server.request(Request::compute(&payload)).json()["data"],
