@@ -73,10 +73,11 @@ enum Command {
     /// prints the Blaze server's shape {"datashape", "names", "data"}; --into streams the whole
     /// result to any odo target. Joins, concat, merge/transform, window functions (shift,
     /// cumsum, rank... with by=), reductions combined with each row (t.a - t.a.mean()), the
-    /// .str and .dt methods, truncate and slices with a step are computed. Names bound to n-d
-    /// arrays (.npy, Zarr, HDF5) compute in blocks: x.T, x[10:20, ::2], x.dot(y),
-    /// x.sum(axis=1), x - x.mean(axis=0) (broadcast as numpy's), x[x > 0], x[x[:, 0] > 0];
-    /// 1-d arrays also sort, take distinct values, medians and windows (v.sort()).
+    /// .str and .dt methods, truncate, slices with a step and rows by position (t[[3, 0, -1]])
+    /// are computed. Names bound to n-d arrays (.npy, Zarr, HDF5) compute in blocks: x.T,
+    /// x[10:20, ::2], x[:, [2, 0]], x.dot(y), x.sum(axis=1), x - x.mean(axis=0) (broadcast as
+    /// numpy's), x[x > 0], x[x[:, 0] > 0]; 1-d arrays also sort, take distinct values, medians
+    /// and windows (v.sort()).
     #[command(
         verbatim_doc_comment,
         override_usage = "blaze query [OPTIONS] [NAME=]URI... EXPRESSION"
