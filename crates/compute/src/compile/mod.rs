@@ -707,6 +707,8 @@ impl<'a> Compiler<'a> {
             .map(|&p| (if p < 0 { p + length } else { p }) as u64 + 1)
             .zip(0..)
             .unzip();
+        // No row after the last one picked is read.
+        let numbered = numbered.limit(0, Some(rows.iter().max().map_or(0, |&r| r as usize)))?;
         let picks = RecordBatch::try_from_iter([
             (PICKED, Arc::new(UInt64Array::from(rows)) as ArrayRef),
             (PLACE, Arc::new(UInt64Array::from(places)) as ArrayRef),

@@ -114,6 +114,9 @@ fn ordering_and_positions() {
     );
     assert_eq!(values(&s, "accounts.name[[1]]"), ["Bob"]);
     assert_eq!(values(&s, "accounts[[4, 1]].balance.sum()"), ["-700"]);
+    // Rows after the last one picked are not read.
+    let plan = s.explain(&s.parse("accounts[[1, 0]]").unwrap()).unwrap();
+    assert!(plan.contains("GlobalLimitExec: skip=0, fetch=2"), "{plan}");
     let past_the_end = s.parse("accounts[[0, 5]]").unwrap();
     let error = s
         .execute(&past_the_end)
