@@ -688,9 +688,16 @@ impl<'a> Compiler<'a> {
     /// The rows of `child` at `positions`, in the order given: the numbered rows joined to
     /// the row numbers picked (each with its place in the list), sorted by place. Negative
     /// positions count from the end; a position out of range is an error, as in numpy and
-    /// pandas (the rows are counted first, so that none is computed in vain).
+    /// pandas (the rows are counted first, so that none is computed in vain: up to the last
+    /// position picked, which tells whether it is there, or all of them for a negative one).
     async fn take(&self, child: &Expr, positions: &[i64]) -> Result<DataFrame> {
-        let length = self.length(child).await?;
+        let length = match positions.iter().max() {
+            None => 0,
+            Some(&last) if positions.iter().all(|&p| p >= 0) => {
+                self.length(&child.head(last as u64 + 1)?).await?
+            }
+            Some(_) => self.length(child).await?,
+        };
         if let Some(p) = positions.iter().find(|&&p| p >= length || p < -length) {
             return Err(Error::Engine(format!(
                 "{child}[[...]]: index {p} is out of bounds for axis 0 with size {length}"

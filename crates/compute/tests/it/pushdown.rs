@@ -353,7 +353,13 @@ fn pushdown(session: &Session, text: &str) -> Result<(usize, bool), String> {
 fn rows_counted_from_the_end_are_counted_in_the_database() {
     let (_dir, sessions) = three_sessions("it_pushdown_count");
     for (backend, s) in &sessions[1..] {
-        for text in ["t.tail(2)", "t[-2:]", "t[[3, 0, -1]]", "t.sample(frac=0.5)"] {
+        for text in [
+            "t.tail(2)",
+            "t[-2:]",
+            "t[[3, 0, -1]]",
+            "t[[3, 0]]",
+            "t.sample(frac=0.5)",
+        ] {
             let plan = s.explain(&s.parse(text).unwrap()).unwrap();
             assert!(
                 plan.lines()
