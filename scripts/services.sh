@@ -46,8 +46,18 @@ start_postgres() {
       || { cat "$root/initdb.log" >&2; exit 1; }
   fi
   if ! as_pg "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
-    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 \
-      -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    # A server shutting down may still hold the port for a few seconds: try three times.
+    local tries=0
+    until as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 \
+      -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null 2>&1; do
+      tries=$((tries + 1))
+      if [ "$tries" -ge 3 ]; then
+        echo "PostgreSQL did not start on port $pg_port (set BLAZE_PG_PORT for another); the end of $pg_data/server.log:" >&2
+        tail -n 5 "$pg_data/server.log" >&2
+        exit 1
+      fi
+      sleep 5
+    done
   fi
   as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qtA \
     -c "ALTER USER postgres PASSWORD 'postgres'" >/dev/null

@@ -14,7 +14,9 @@ echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> services (scripts/services.sh)"
-eval "$(scripts/services.sh start)"
+# Assigned first, so that a server that does not start stops the run here.
+services_env=$(scripts/services.sh start)
+eval "$services_env"
 trap 'scripts/services.sh stop' EXIT
 
 echo "==> tests (cargo nextest)"
