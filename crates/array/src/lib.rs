@@ -43,6 +43,7 @@ mod read_ahead;
 mod rechunk;
 mod reduce;
 mod reshape;
+mod reuse;
 mod store;
 mod zarr;
 mod zarr_direct;

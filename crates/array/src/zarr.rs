@@ -15,6 +15,7 @@ use crate::array::Source;
 use crate::block::{with_block, with_dtype};
 use crate::chunks::BlockBounds;
 use crate::read_ahead::{ReadAhead, into_page_cache};
+use crate::reuse::Reuse;
 use crate::store::write_then_rename;
 use crate::zarr_direct::{Encoding, chunk_path, chunks_of, read_chunks};
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
@@ -220,6 +221,8 @@ struct ZarrSource {
     ahead: usize,
     /// The compressed chunk files being read ahead.
     read_ahead: Arc<ReadAhead>,
+    /// The blocks read last, whose memory the next blocks of a whole-array read go into.
+    reuse: Reuse,
 }
 
 impl ZarrSource {
@@ -261,9 +264,12 @@ impl Source for ZarrSource {
             && let Some(paths) = self.chunk_paths(ranges, chunk)
         {
             // Small chunks are read as they come (see MIN_READ_AHEAD_CHUNK): an extra open
-            // of each would cost about as much as reading it.
+            // of each would cost about as much as reading it, and their memory is the
+            // allocator's to reuse.
+            let mut reuse = None;
             if self.ahead > 0 {
                 let next = self.paths_ahead(ranges, chunk);
+                let last = next.is_empty();
                 match encoding {
                     Encoding::Raw => {
                         into_page_cache(&paths);
@@ -271,11 +277,24 @@ impl Source for ZarrSource {
                     }
                     Encoding::Zstd => self.read_ahead.start(next),
                 }
+                // The blocks of a computation over the array go into the memory of those
+                // before them; none follow the last one, so none are kept past it.
+                if last {
+                    self.reuse.clear();
+                } else {
+                    reuse = Some(&self.reuse);
+                }
             }
             let shape: Vec<usize> = ranges.iter().map(Range::len).collect();
-            if let Some(block) =
-                read_chunks(&paths, *encoding, self.dtype, &shape, &self.read_ahead)?
-            {
+            let read = read_chunks(
+                &paths,
+                *encoding,
+                self.dtype,
+                &shape,
+                &self.read_ahead,
+                reuse,
+            )?;
+            if let Some(block) = read {
                 return Ok(block);
             }
         }
@@ -392,6 +411,7 @@ impl Array {
                 blocks: BlockBounds::new(&chunks),
                 ahead,
                 read_ahead: Arc::new(ReadAhead::new(direct_io)),
+                reuse: Reuse::default(),
             }),
             dtype,
             chunks,

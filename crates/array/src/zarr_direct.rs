@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::read_ahead::ReadAhead;
+use crate::reuse::Reuse;
 use crate::{Block, DType, Element, Error};
 
 /// How a chunk's stored bytes become its elements, when this module reads it.
@@ -78,20 +79,21 @@ impl Encoding {
 
 /// Reads the chunks stored at `paths`, one after another along the first axis, as a block of
 /// `shape`; `None` if one has no file (zarrs then fills it with the fill value).
-/// Compressed files are read through `ahead`.
+/// Compressed files are read through `ahead`; the block goes into memory from `reuse`, if given.
 pub(crate) fn read_chunks(
     paths: &[PathBuf],
     encoding: Encoding,
     dtype: DType,
     shape: &[usize],
     ahead: &ReadAhead,
+    reuse: Option<&Reuse>,
 ) -> Result<Option<Block>, Error> {
     match dtype {
-        DType::UInt8 => read::<u8>(paths, encoding, shape, ahead),
-        DType::Int32 => read::<i32>(paths, encoding, shape, ahead),
-        DType::Int64 => read::<i64>(paths, encoding, shape, ahead),
-        DType::Float32 => read::<f32>(paths, encoding, shape, ahead),
-        DType::Float64 => read::<f64>(paths, encoding, shape, ahead),
+        DType::UInt8 => read::<u8>(paths, encoding, shape, ahead, reuse),
+        DType::Int32 => read::<i32>(paths, encoding, shape, ahead, reuse),
+        DType::Int64 => read::<i64>(paths, encoding, shape, ahead, reuse),
+        DType::Float32 => read::<f32>(paths, encoding, shape, ahead, reuse),
+        DType::Float64 => read::<f64>(paths, encoding, shape, ahead, reuse),
         DType::Bool => Ok(None),
     }
 }
@@ -101,12 +103,18 @@ fn read<T: Element + bytemuck::Pod>(
     encoding: Encoding,
     shape: &[usize],
     ahead: &ReadAhead,
+    reuse: Option<&Reuse>,
 ) -> Result<Option<Block>, Error> {
     if paths.iter().any(|p| !p.is_file()) {
         return Ok(None);
     }
-    // Zeroed by the allocator (fresh pages, no writes), then filled once.
-    let mut values = vec![T::zeroed(); shape.iter().product()];
+    let len = shape.iter().product();
+    // Reused memory, or new memory zeroed by the allocator (fresh pages, no writes); every
+    // element is then written once.
+    let mut values = match reuse {
+        Some(reuse) => reuse.vec::<T>(len),
+        None => vec![T::zeroed(); len],
+    };
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
     let each = bytes.len() / paths.len().max(1);
     for (path, out) in paths.iter().zip(bytes.chunks_mut(each)) {
@@ -114,7 +122,11 @@ fn read<T: Element + bytemuck::Pod>(
     }
     let values =
         ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(Some(Block::new(values)))
+    let block = Block::new(values);
+    if let Some(reuse) = reuse {
+        reuse.keep(&block);
+    }
+    Ok(Some(block))
 }
 
 /// Reads the chunk at `path` into `out`, which it must fill exactly.
