@@ -35,16 +35,75 @@ pub(crate) fn into_page_cache(paths: &[PathBuf]) {
 /// a page, a multiple of every disk's logical block size.
 const ALIGN: usize = 4096;
 
-/// The bytes of one file, in a buffer aligned for direct I/O.
+/// The size of a huge page on x86-64 and most of arm64 Linux systems.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// Memory for the bytes of one file.
+///
+/// A file of at least a huge page is read into anonymous memory asked to be made of huge pages.
+/// A direct read's request to the disk holds a bounded number of physically contiguous runs of
+/// memory (128 on this machine's disk), and 4 KiB pages are seldom next to each other: requests
+/// of 512 KiB instead of the disk's largest, 1280 KiB. Into huge pages, an out-of-core sum read
+/// its chunks at 1.7-1.8 GB/s instead of 1.1-1.2, with a quarter of the interrupts (`vmstat`).
+/// Where the kernel gives no huge pages (they are off, or memory is too fragmented), the memory
+/// is made of small pages, as from the allocator.
+enum Memory {
+    Heap(Vec<u8>),
+    Mapped(memmap2::MmapMut),
+}
+
+impl Memory {
+    /// Memory for `len` bytes, starting at the returned offset (aligned for direct I/O, and to
+    /// a huge page when mapped): `spare` if it is of the right kind and large enough.
+    fn for_len(len: usize, spare: Option<Memory>) -> std::io::Result<(Memory, usize)> {
+        let memory = match spare {
+            Some(Memory::Mapped(map)) if len >= HUGE_PAGE && map.len() >= len + HUGE_PAGE => {
+                Memory::Mapped(map)
+            }
+            _ if len >= HUGE_PAGE => {
+                let map = memmap2::MmapMut::map_anon(len + HUGE_PAGE)?;
+                // Only advice: without huge pages the memory works the same, more slowly.
+                let _ = map.advise(memmap2::Advice::HugePage);
+                Memory::Mapped(map)
+            }
+            Some(Memory::Heap(mut buffer)) => {
+                buffer.resize(buffer.len().max(len + ALIGN), 0);
+                Memory::Heap(buffer)
+            }
+            _ => Memory::Heap(vec![0; len + ALIGN]),
+        };
+        let start = match &memory {
+            Memory::Mapped(map) => map.as_ptr().align_offset(HUGE_PAGE),
+            Memory::Heap(buffer) => buffer.as_ptr().align_offset(ALIGN),
+        };
+        Ok((memory, start))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Memory::Heap(buffer) => buffer,
+            Memory::Mapped(map) => map,
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Memory::Heap(buffer) => buffer,
+            Memory::Mapped(map) => map,
+        }
+    }
+}
+
+/// The bytes of one file, in memory aligned for direct I/O.
 pub(crate) struct FileBytes {
-    buffer: Vec<u8>,
+    memory: Memory,
     start: usize,
     len: usize,
 }
 
 impl FileBytes {
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buffer[self.start..self.start + self.len]
+        &self.memory.bytes()[self.start..self.start + self.len]
     }
 }
 
@@ -84,7 +143,7 @@ pub(crate) struct ReadAhead {
     /// Whether files are read with direct I/O, past the page cache.
     direct: bool,
     pending: Mutex<HashMap<PathBuf, Arc<Pending>>>,
-    spare: Mutex<Vec<Vec<u8>>>,
+    spare: Mutex<Vec<Memory>>,
 }
 
 /// At most how many files are read ahead and not yet taken.
@@ -159,9 +218,9 @@ impl ReadAhead {
         }
     }
 
-    /// Keeps the buffer of `bytes`, which have been used, for a later file while files are
+    /// Keeps the memory of `bytes`, which have been used, for a later file while files are
     /// being read ahead; frees it when none are, so that an array that is not being read holds
-    /// no buffers.
+    /// no memory.
     pub(crate) fn recycle(&self, bytes: FileBytes) {
         let reading = !lock(&self.pending).is_empty();
         let mut spare = lock(&self.spare);
@@ -170,16 +229,16 @@ impl ReadAhead {
             return;
         }
         if spare.len() < MAX_SPARE {
-            spare.push(bytes.buffer);
+            spare.push(bytes.memory);
         }
     }
 
     fn read_file(&self, path: &Path) -> std::io::Result<FileBytes> {
-        let buffer = lock(&self.spare).pop().unwrap_or_default();
+        let spare = lock(&self.spare).pop();
         if self.direct {
-            read_direct(path, buffer)
+            read_direct(path, spare)
         } else {
-            read_buffered(path, buffer)
+            read_buffered(path, spare)
         }
     }
 }
@@ -188,28 +247,51 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Reads the whole file at `path` into `buffer` (grown as needed), with direct I/O if the file
+/// Reads the whole file at `path` into `spare` or new memory, with direct I/O if the file
 /// system takes it and with buffered reads if not.
-fn read_direct(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
+fn read_direct(path: &Path, spare: Option<Memory>) -> std::io::Result<FileBytes> {
     let direct = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
         .open(path);
-    let mut file = match direct {
+    let file = match direct {
         Ok(file) => file,
         // EINVAL: a file system without direct I/O (tmpfs, some network ones).
         Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
-            return read_buffered(path, buffer);
+            return read_buffered(path, spare);
         }
         Err(e) => return Err(e),
     };
-    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
-    let whole_blocks = len.div_ceil(ALIGN) * ALIGN;
-    if buffer.len() < whole_blocks + ALIGN {
-        buffer.resize(whole_blocks + ALIGN, 0);
+    match read_whole(file, spare)? {
+        Whole::Read(bytes) => Ok(bytes),
+        // A file system that opens files for direct I/O and then refuses to read them.
+        Whole::Refused(spare) => read_buffered(path, Some(spare)),
     }
-    let start = buffer.as_ptr().align_offset(ALIGN);
-    let window = &mut buffer[start..start + whole_blocks];
+}
+
+fn read_buffered(path: &Path, spare: Option<Memory>) -> std::io::Result<FileBytes> {
+    match read_whole(std::fs::File::open(path)?, spare)? {
+        Whole::Read(bytes) => Ok(bytes),
+        Whole::Refused(_) => Err(std::io::Error::from_raw_os_error(
+            rustix::io::Errno::INVAL.raw_os_error(),
+        )),
+    }
+}
+
+/// What reading a file gave.
+enum Whole {
+    Read(FileBytes),
+    /// A read said EINVAL (direct I/O refused): the memory, for another way of reading.
+    Refused(Memory),
+}
+
+/// Reads `file` up to its length into memory for it (whole pages of it, as direct I/O reads
+/// whole blocks).
+fn read_whole(mut file: std::fs::File, spare: Option<Memory>) -> std::io::Result<Whole> {
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let whole_pages = len.div_ceil(ALIGN) * ALIGN;
+    let (mut memory, start) = Memory::for_len(whole_pages, spare)?;
+    let window = &mut memory.bytes_mut()[start..start + whole_pages];
     let mut at = 0;
     while at < len {
         match file.read(&mut window[at..]) {
@@ -218,27 +300,16 @@ fn read_direct(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
             Ok(n) => at += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
-                return read_buffered(path, buffer);
+                return Ok(Whole::Refused(memory));
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(FileBytes {
-        buffer,
+    Ok(Whole::Read(FileBytes {
+        memory,
         start,
         len: at.min(len),
-    })
-}
-
-fn read_buffered(path: &Path, mut buffer: Vec<u8>) -> std::io::Result<FileBytes> {
-    buffer.clear();
-    std::fs::File::open(path)?.read_to_end(&mut buffer)?;
-    let len = buffer.len();
-    Ok(FileBytes {
-        buffer,
-        start: 0,
-        len,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -248,7 +319,18 @@ mod tests {
     #[test]
     fn files_read_ahead_or_now_have_their_bytes_whatever_their_length() {
         let dir = tempfile::tempdir().unwrap();
-        let sizes = [0, 1, ALIGN - 1, ALIGN, ALIGN + 1, 3 * ALIGN + 17, 1 << 20];
+        let sizes = [
+            0,
+            1,
+            ALIGN - 1,
+            ALIGN,
+            ALIGN + 1,
+            3 * ALIGN + 17,
+            1 << 20,
+            HUGE_PAGE,
+            2 * HUGE_PAGE + 17,
+            3,
+        ];
         let paths: Vec<PathBuf> = sizes
             .iter()
             .map(|&n| {
