@@ -60,3 +60,6 @@ pub use index::Index;
 pub use npy::{NpyHeader, NpyWriter, read_npy_header};
 pub use reduce::Reduction;
 pub use zarr::zarr_arrays;
+/// The storage interface of zarrs, for reading Zarr stores kept elsewhere than in a directory
+/// (see [`Array::from_zarr_storage`]).
+pub use zarrs::storage as zarr_storage;

@@ -10,6 +10,7 @@ use blaze_tasks::{BoxError, Scheduler};
 use ndarray::{ArrayD, IxDyn};
 use zarrs::array::{ArrayBuilder, ArraySubset, DataType, FillValue, data_type};
 use zarrs::filesystem::FilesystemStore;
+use zarrs::storage::ReadableStorageTraits;
 
 use crate::array::Source;
 use crate::block::{with_block, with_dtype};
@@ -21,6 +22,9 @@ use crate::zarr_direct::{Encoding, chunk_path, chunks_of, read_chunks};
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
 
 type ZarrArray = zarrs::array::Array<FilesystemStore>;
+
+/// A Zarr array as read, from a directory or any other store.
+type StoredArray = zarrs::array::Array<dyn ReadableStorageTraits>;
 
 fn zarr_type(dtype: DType) -> DataType {
     match dtype {
@@ -209,7 +213,7 @@ const MIN_READ_AHEAD_CHUNK: usize = 1 << 20;
 
 struct ZarrSource {
     store: PathBuf,
-    array: ZarrArray,
+    array: StoredArray,
     dtype: DType,
     /// The encoding and regular chunk shape, when whole chunks are read without zarrs.
     direct: Option<(Encoding, Vec<usize>)>,
@@ -323,8 +327,9 @@ impl Array {
         if !store.is_dir() {
             return Err(Error::not_found(store, "no such Zarr store (a directory)"));
         }
-        let fs = FilesystemStore::new(store).map_err(|e| store_error(store, e))?;
-        let array = ZarrArray::open(Arc::new(fs), &node_path(node)).map_err(|e| {
+        let fs: Arc<dyn ReadableStorageTraits> =
+            Arc::new(FilesystemStore::new(store).map_err(|e| store_error(store, e))?);
+        let array = StoredArray::open(fs, &node_path(node)).map_err(|e| {
             let group = store.join(node.trim_matches('/'));
             if !is_group(&group) {
                 return store_error(store, e);
@@ -349,7 +354,38 @@ impl Array {
                 None => Error::format(store, format!("{named} is a Zarr group without arrays")),
             }
         })?;
-        let dtype = DType::ALL
+        source_array(array, store, true, chunks.into())
+    }
+
+    /// The array at `node` (`""` for the root) of the Zarr store (v2 or v3) that `storage`
+    /// reads (an object store's, say), read chunk by chunk as it is computed; `name` (its URL)
+    /// names it in errors.
+    pub fn from_zarr_storage(
+        storage: Arc<dyn ReadableStorageTraits>,
+        name: &str,
+        node: &str,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Array> {
+        let at = Path::new(name);
+        let array = StoredArray::open(storage, &node_path(node)).map_err(|e| match e {
+            zarrs::array::ArrayCreateError::MissingMetadata => {
+                let what = match node.trim_matches('/') {
+                    "" => "no Zarr array at the store's root (name one inside it, as in URL::group/array)".to_owned(),
+                    node => format!("no Zarr array '{node}' in the store"),
+                };
+                Error::not_found(at, &what)
+            }
+            e => store_error(at, e),
+        })?;
+        source_array(array, at, false, chunks.into())
+    }
+}
+
+/// The array whose blocks are read from the Zarr array `array` of the store `store`: a
+/// directory if `local` (whose chunk files are then read without zarrs where they can be), else
+/// a name for errors.
+fn source_array(array: StoredArray, store: &Path, local: bool, chunks: ChunkSpec) -> Result<Array> {
+    let dtype = DType::ALL
             .into_iter()
             .find(|&t| zarr_type(t) == *array.data_type())
             .ok_or_else(|| {
@@ -361,22 +397,25 @@ impl Array {
                     ),
                 )
             })?;
-        let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
-        let spec = match chunks.into() {
-            ChunkSpec::Auto => {
-                let origin = vec![0; shape.len()];
-                let chunk: Vec<usize> = array
-                    .chunk_shape(&origin)
-                    .map_err(|e| store_error(store, e))?
-                    .iter()
-                    .map(|c| c.get() as usize)
-                    .collect();
-                ChunkSpec::stored(&shape, &chunk, dtype)
-            }
-            spec => spec,
-        };
-        let chunks = Chunks::from_spec(&spec, &shape, dtype)?;
-        let direct = Encoding::of(&array.metadata().to_string_pretty(), dtype).and_then(|e| {
+    let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
+    let spec = match chunks {
+        ChunkSpec::Auto => {
+            let origin = vec![0; shape.len()];
+            let chunk: Vec<usize> = array
+                .chunk_shape(&origin)
+                .map_err(|e| store_error(store, e))?
+                .iter()
+                .map(|c| c.get() as usize)
+                .collect();
+            ChunkSpec::stored(&shape, &chunk, dtype)
+        }
+        spec => spec,
+    };
+    let chunks = Chunks::from_spec(&spec, &shape, dtype)?;
+    let direct = local
+        .then(|| Encoding::of(&array.metadata().to_string_pretty(), dtype))
+        .flatten()
+        .and_then(|e| {
             let origin = vec![0; shape.len()];
             let chunk = array.chunk_shape(&origin).ok()?;
             Some((
@@ -387,37 +426,37 @@ impl Array {
                     .collect::<Vec<usize>>(),
             ))
         });
-        let block_bytes = chunks.dims().iter().map(|d| d[0]).product::<usize>() * dtype.size();
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk_bytes = direct.as_ref().map_or(0, |(_, chunk)| {
-            chunk.iter().product::<usize>() * dtype.size()
-        });
-        let ahead = if chunk_bytes < MIN_READ_AHEAD_CHUNK {
-            0
-        } else {
-            cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1)
-        };
-        // An array larger than half the memory its files can be cached in would push itself
-        // out of the cache as it is read: its compressed chunks are read past the cache.
-        let direct_io = crate::memory::for_page_cache().is_some_and(|cache| {
-            (shape.iter().product::<usize>() * dtype.size()) as u64 > cache / 2
-        });
-        Ok(Array::from_source(
-            Arc::new(ZarrSource {
-                store: store.to_path_buf(),
-                array,
-                dtype,
-                direct,
-                blocks: BlockBounds::new(&chunks),
-                ahead,
-                read_ahead: Arc::new(ReadAhead::new(direct_io)),
-                reuse: Reuse::default(),
-            }),
+    let block_bytes = chunks.dims().iter().map(|d| d[0]).product::<usize>() * dtype.size();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_bytes = direct.as_ref().map_or(0, |(_, chunk)| {
+        chunk.iter().product::<usize>() * dtype.size()
+    });
+    let ahead = if chunk_bytes < MIN_READ_AHEAD_CHUNK {
+        0
+    } else {
+        cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1)
+    };
+    // An array larger than half the memory its files can be cached in would push itself
+    // out of the cache as it is read: its compressed chunks are read past the cache.
+    let direct_io = crate::memory::for_page_cache()
+        .is_some_and(|cache| (shape.iter().product::<usize>() * dtype.size()) as u64 > cache / 2);
+    Ok(Array::from_source(
+        Arc::new(ZarrSource {
+            store: store.to_path_buf(),
+            array,
             dtype,
-            chunks,
-        ))
-    }
+            direct,
+            blocks: BlockBounds::new(&chunks),
+            ahead,
+            read_ahead: Arc::new(ReadAhead::new(direct_io)),
+            reuse: Reuse::default(),
+        }),
+        dtype,
+        chunks,
+    ))
+}
 
+impl Array {
     /// Computes the array into a new Zarr v3 store in the directory `store` (its root array,
     /// zstd-compressed, one Zarr chunk per block), writing each block as soon as it is computed.
     /// Blocks of uneven lengths are first rechunked to even ones, as Zarr's grid is regular. The

@@ -49,7 +49,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
     if let Some(target) = output.into {
         if !matches!(
             blaze_odo::Resource::parse(target),
-            Ok(blaze_odo::Resource::Array { .. })
+            Ok(blaze_odo::Resource::Array { .. } | blaze_odo::Resource::RemoteZarr { .. })
         ) {
             // A table target: the array's rows, a block of rows at a time.
             let rows =

@@ -34,7 +34,9 @@ enum Command {
     /// records, or any value), JSON lines (.jsonl, .ndjson), Parquet (.parquet), Arrow IPC
     /// (.arrow, .feather, .arrows). Text formats may be compressed: .gz, .zst. Also globs and
     /// directories of such files, s3:// and http(s):// URLs. SQLite: sqlite:///file.db::table, or
-    /// sqlite:///file.db for a record of all its tables; PostgreSQL likewise.
+    /// sqlite:///file.db for a record of all its tables; PostgreSQL likewise. N-d arrays: .npy,
+    /// Zarr stores (data.zarr, store.zarr::group/x, s3://bucket/data.zarr) and HDF5
+    /// (file.h5::/x), from their metadata alone.
     ///
     /// The whole file is read (up to --byte-budget) so that types are right for every row;
     /// `?` marks columns where missing values occur.
@@ -49,6 +51,8 @@ enum Command {
     /// Sources and targets: files — CSV/TSV, JSON, JSON lines, Parquet, Arrow IPC (text formats
     /// optionally .gz or .zst) — one at a time, as a glob ('logs/*.jsonl.gz') or a directory of
     /// part files; S3 objects (s3://bucket/key, globs of keys); HTTP(S) files (read-only);
+    /// n-d arrays in .npy files, Zarr stores (data.zarr, store.zarr::group/x, also in S3:
+    /// s3://bucket/data.zarr) and HDF5 datasets (file.h5::/x);
     /// SQLite tables (sqlite:///file.db::table), PostgreSQL tables
     /// (postgresql://user:pw@host:port/db::table) and MongoDB collections
     /// (mongodb://host:port/db::collection). A database load runs in one transaction (MongoDB:

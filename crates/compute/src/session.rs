@@ -106,9 +106,13 @@ impl Session {
     /// are then not discovered, and a value that does not fit stops the computation reading
     /// it), else as discovered.
     pub fn bind_as(&mut self, name: &str, uri: &str, dshape: Option<DataShape>) -> Result<&Expr> {
-        if let blaze_odo::Resource::Array { path, .. } = blaze_odo::Resource::parse(uri)?
-            && !blaze_odo::holds_records(uri)?
+        let resource = blaze_odo::Resource::parse(uri)?;
+        if matches!(
+            resource,
+            blaze_odo::Resource::Array { .. } | blaze_odo::Resource::RemoteZarr { .. }
+        ) && !blaze_odo::holds_records(uri)?
         {
+            let path = resource.location();
             self.arrays
                 .retain(|key, _| !crate::array::is_member_of(key, name));
             // A 1-d array read as a table before (see `Session::array`) is read anew.

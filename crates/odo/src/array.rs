@@ -15,8 +15,8 @@ use crate::{Error, Resource, Result};
 pub enum ArrayFormat {
     /// numpy's `.npy` file.
     Npy,
-    /// A Zarr store (v2 or v3; a directory `*.zarr`), or an array in its groups; written as Zarr
-    /// v3.
+    /// A Zarr store (v2 or v3; a directory `*.zarr`, or a prefix of keys in S3), or an array in
+    /// its groups; written as Zarr v3.
     Zarr,
     /// A dataset in an HDF5 file (`*.h5`, `*.hdf5`).
     Hdf5,
@@ -152,13 +152,19 @@ impl Location<'_> {
 
 /// The array a resource URI names, lazily (for `blaze query` over arrays).
 pub fn open_array(uri: &str) -> Result<Array> {
-    match Resource::parse(uri)? {
+    open_resource(&Resource::parse(uri)?)
+}
+
+/// The array `resource` names, lazily; an error if it names none.
+pub(crate) fn open_resource(resource: &Resource) -> Result<Array> {
+    match resource {
         Resource::Array { path, format, node } => Location {
-            path: &path,
-            format,
+            path,
+            format: *format,
             node: node.as_deref(),
         }
         .open(),
+        Resource::RemoteZarr { url, node } => crate::remote_zarr::open(url, node.as_deref()),
         other => Err(Error::InvalidOption(format!("{other} is not an n-d array"))),
     }
 }
@@ -285,12 +291,11 @@ pub(crate) fn discover(at: Location<'_>) -> Result<Discovery> {
     })
 }
 
-/// Stores the array at `from` into `to`, block by block; returns the length of its first axis
-/// and its datashape.
-pub(crate) fn copy(from: Location<'_>, to: Location<'_>) -> Result<(u64, DataShape)> {
-    let array = from.open()?;
-    to.store(&array, &blaze_tasks::Scheduler::threaded())?;
-    Ok((first_axis(&array), datashape(&array, from.path)?))
+/// Stores `array`, read from `from`, into `to`, block by block; returns the length of its
+/// first axis and its datashape.
+pub(crate) fn copy(array: &Array, from: &Path, to: Location<'_>) -> Result<(u64, DataShape)> {
+    to.store(array, &blaze_tasks::Scheduler::threaded())?;
+    Ok((first_axis(array), datashape(array, from)?))
 }
 
 fn first_axis(array: &Array) -> u64 {
@@ -306,17 +311,22 @@ pub fn write_array(
     if_exists: crate::IfExists,
     scheduler: &blaze_tasks::Scheduler<'_>,
 ) -> Result<u64> {
-    let Resource::Array { path, format, node } = Resource::parse(target)? else {
-        return Err(Error::InvalidOption(format!(
-            "{target} is not an array format; an n-d array goes into a .npy file, a Zarr store (.zarr) or an HDF5 dataset (file.h5::/data)"
-        )));
+    let resource = Resource::parse(target)?;
+    let exists = match &resource {
+        Resource::Array { path, format, node } => Location {
+            path,
+            format: *format,
+            node: node.as_deref(),
+        }
+        .exists(),
+        Resource::RemoteZarr { url, node } => crate::remote_zarr::exists(url, node.as_deref())?,
+        _ => {
+            return Err(Error::InvalidOption(format!(
+                "{target} is not an array format; an n-d array goes into a .npy file, a Zarr store (.zarr) or an HDF5 dataset (file.h5::/data)"
+            )));
+        }
     };
-    let at = Location {
-        path: &path,
-        format,
-        node: node.as_deref(),
-    };
-    if at.exists() {
+    if exists {
         match if_exists {
             crate::IfExists::Fail => {
                 return Err(Error::InvalidOption(format!(
@@ -331,6 +341,24 @@ pub fn write_array(
             crate::IfExists::Replace => {}
         }
     }
-    at.store(array, scheduler)?;
+    match resource {
+        Resource::RemoteZarr { url, node } => {
+            crate::remote_zarr::write_through(&url, node.as_deref(), |local| {
+                Location {
+                    path: local,
+                    format: ArrayFormat::Zarr,
+                    node: node.as_deref(),
+                }
+                .store(array, scheduler)
+            })?;
+        }
+        Resource::Array { path, format, node } => Location {
+            path: &path,
+            format,
+            node: node.as_deref(),
+        }
+        .store(array, scheduler)?,
+        _ => unreachable!("refused above"),
+    }
     Ok(first_axis(array))
 }

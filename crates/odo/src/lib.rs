@@ -41,6 +41,7 @@ mod query;
 mod read;
 mod rejects;
 mod remote;
+mod remote_zarr;
 mod resource;
 mod source;
 mod sqlite;

@@ -21,29 +21,29 @@ use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use crate::error::{Error, Result};
 
 /// A remote location split into its store and the key (or key pattern) inside it.
-struct Location {
-    store: Arc<dyn ObjectStore>,
+pub(crate) struct Location {
+    pub(crate) store: Arc<dyn ObjectStore>,
     /// The URL up to the key, e.g. `s3://bucket/`.
     base: String,
     /// The key or key pattern, e.g. `logs/2024-*.csv`.
-    key: String,
+    pub(crate) key: String,
 }
 
-fn remote_error(url: &str, e: impl std::fmt::Display) -> Error {
+pub(crate) fn remote_error(url: &str, e: impl std::fmt::Display) -> Error {
     Error::Remote {
         uri: url.to_owned(),
         message: format!("{url}: {e}"),
     }
 }
 
-fn runtime(url: &str) -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime(url: &str) -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| remote_error(url, e))
 }
 
-fn locate(url: &str) -> Result<Location> {
+pub(crate) fn locate(url: &str) -> Result<Location> {
     if let Some(rest) = url.strip_prefix("s3://") {
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() || key.is_empty() {

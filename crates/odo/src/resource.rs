@@ -50,6 +50,14 @@ pub enum Resource {
         /// array's path among its store's groups.
         node: Option<String>,
     },
+    /// A Zarr store in S3 (`s3://bucket/path/data.zarr`), or an array in it
+    /// (`s3://bucket/data.zarr::group/x`), read chunk by chunk where it is (read-only).
+    RemoteZarr {
+        /// The store's URL.
+        url: String,
+        /// The array's path among the store's groups.
+        node: Option<String>,
+    },
     /// A MongoDB database (`mongodb://host:port/db`), or one of its collections
     /// (`mongodb://host:port/db::collection`).
     Mongo {
@@ -169,6 +177,24 @@ impl Resource {
             .any(|scheme| uri.starts_with(scheme))
         {
             let name = uri.split(['?', '#']).next().unwrap_or(uri);
+            let (store, node) = match name.split_once("::") {
+                Some((store, node)) => (store, Some(node.trim_matches('/').to_owned())),
+                None => (name, None),
+            };
+            match crate::array::ArrayFormat::from_path(Path::new(store.trim_end_matches('/'))) {
+                Some(crate::array::ArrayFormat::Zarr) if uri.starts_with("s3://") => {
+                    return Ok(Resource::RemoteZarr {
+                        url: store.trim_end_matches('/').to_owned(),
+                        node: node.filter(|n| !n.is_empty()),
+                    });
+                }
+                Some(_) => {
+                    return Err(Error::InvalidOption(format!(
+                        "'{uri}': n-d arrays are read remotely from Zarr stores in S3 (s3://bucket/data.zarr); copy a .npy or HDF5 file to local disk first"
+                    )));
+                }
+                None => {}
+            }
             let (format, compression) = FileFormat::from_path(Path::new(name)).ok_or_else(|| {
                 Error::InvalidOption(format!(
                     "'{uri}': cannot tell the format; the name should end in .csv, .tsv, .json, .jsonl, .parquet or .arrow (optionally followed by .gz or .zst)"
@@ -284,6 +310,9 @@ impl Resource {
                 ..
             } if crate::npy_records::is_record_npy(path) => crate::graph::Kind::NpyRecords,
             Resource::Array { format, .. } => crate::graph::Kind::Array(*format),
+            Resource::RemoteZarr { .. } => {
+                crate::graph::Kind::Array(crate::array::ArrayFormat::Zarr)
+            }
         }
     }
 
@@ -301,7 +330,7 @@ impl Resource {
                 set: FileSet::Directory(path),
                 ..
             } => path.clone(),
-            Resource::Remote { url, .. } => PathBuf::from(url),
+            Resource::Remote { url, .. } | Resource::RemoteZarr { url, .. } => PathBuf::from(url),
             Resource::Postgres { url, .. }
             | Resource::Mongo { url, .. }
             | Resource::Blaze { url, .. } => PathBuf::from(crate::postgres::redact(url)),
@@ -322,7 +351,13 @@ impl fmt::Display for Resource {
                 ..
             } => write!(f, "{}::{node}", path.display()),
             Resource::Files { .. } => write!(f, "{}", self.location().display()),
-            Resource::Remote { url, .. } => f.write_str(url),
+            Resource::Remote { url, .. } | Resource::RemoteZarr { url, node: None } => {
+                f.write_str(url)
+            }
+            Resource::RemoteZarr {
+                url,
+                node: Some(node),
+            } => write!(f, "{url}::{node}"),
             Resource::Sqlite { path, table: None } => write!(f, "sqlite:///{}", path.display()),
             Resource::Sqlite {
                 path,

@@ -983,3 +983,38 @@ fn arrays_larger_than_the_memory_cap_are_stored_and_reduced_block_by_block() {
         assert_eq!(got["data"], serde_json::json!([16384.0, 16384.0]), "{uri}");
     }
 }
+
+/// A Zarr store in S3 (moto's server, started by `scripts/services.sh start`): written with
+/// `blaze odo` and `query --into`, described, queried where it is.
+#[test]
+fn zarr_stores_in_s3_are_written_described_and_queried() {
+    let bucket = std::env::var("BLAZE_TEST_S3")
+        .expect("BLAZE_TEST_S3 is set by `bash scripts/test.sh` (scripts/services.sh start)");
+    let nonce = std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos();
+    let store = format!("{bucket}/cli-zarr-{nonce}/x.zarr");
+    let out = blaze(&["odo", &fixture("in_x"), &store]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = blaze(&["discover", &store]);
+    assert_eq!(stdout(&out), "7 * 9 * float64\n", "{}", stderr(&out));
+    let binding = format!("x={store}");
+    assert_close(
+        &query_json(&binding, "x.sum(axis=0)"),
+        &numpy("x_sum_axis0"),
+    );
+    assert_close(
+        &query_json(&binding, "x[2:6, ::2]"),
+        &numpy("x_rows_cols_step"),
+    );
+
+    // A result computed into another store in the same bucket, then read back.
+    let sums = format!("{bucket}/cli-zarr-{nonce}/sums.zarr");
+    let out = blaze(&["query", &binding, "x.sum(axis=0)", "--into", &sums]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_close(
+        &query_json(&format!("s={sums}"), "s"),
+        &numpy("x_sum_axis0"),
+    );
+    let out = blaze(&["query", &binding, "x.sum(axis=0)", "--into", &sums]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}

@@ -310,12 +310,29 @@ fn run(
     if matches!(to, Resource::Remote { .. } | Resource::Mongo { .. }) {
         return into_staged(plan, from, to, mode, options);
     }
+    if let Resource::RemoteZarr { url, node } = to {
+        if mode == LoadMode::Append {
+            return Err(Error::InvalidOption(format!(
+                "{to}: arrays cannot be appended to; use --if-exists replace"
+            )));
+        }
+        let mut local_options = options.clone();
+        local_options.if_exists = IfExists::Fail;
+        return crate::remote_zarr::write_through(url, node.as_deref(), |local| {
+            let local = Resource::Array {
+                path: local.to_path_buf(),
+                format: ArrayFormat::Zarr,
+                node: node.clone(),
+            };
+            run(plan, from, &local, &local_options)
+        });
+    }
     if let (
         Some(Step {
             conversion: Conversion::ReadArray,
             ..
         }),
-        Input::Resource(Resource::Array { path, format, node }),
+        Input::Resource(source @ (Resource::Array { .. } | Resource::RemoteZarr { .. })),
         Resource::Array {
             path: to_path,
             format: to_format,
@@ -329,11 +346,8 @@ fn run(
             )));
         }
         let (rows, shape) = crate::array::copy(
-            crate::array::Location {
-                path,
-                format: *format,
-                node: node.as_deref(),
-            },
+            &crate::array::open_resource(source)?,
+            &source.location(),
             crate::array::Location {
                 path: to_path,
                 format: *to_format,
@@ -428,6 +442,7 @@ fn run(
             unreachable!("remote targets and collections are staged in a local file above")
         }
         Resource::Blaze { .. } => unreachable!("no conversion writes to a Blaze server"),
+        Resource::RemoteZarr { .. } => unreachable!("a Zarr store in S3 is written above"),
         Resource::Array { path, format, node } => {
             if mode == LoadMode::Append {
                 return Err(Error::InvalidOption(format!(
@@ -579,6 +594,7 @@ fn target_exists(resource: &Resource) -> Result<bool> {
             Ok(dir.is_dir() && fileset::list(&FileSet::Directory(dir), *format).is_ok())
         }
         Resource::Remote { url, .. } => remote::exists(url),
+        Resource::RemoteZarr { url, node } => crate::remote_zarr::exists(url, node.as_deref()),
         Resource::Blaze { .. } => Err(Error::InvalidOption(format!(
             "{resource}: a Blaze server's datasets are read-only"
         ))),

@@ -1,6 +1,6 @@
 //! Opening any resource for reading, and discovering its datashape.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use blaze_datashape::DataShape;
 
@@ -82,13 +82,8 @@ pub(crate) fn open_source(
             format: crate::array::ArrayFormat::Npy,
             ..
         } if crate::npy_records::is_record_npy(path) => crate::npy_records::open(path, batch_rows),
-        Resource::Array { path, format, node } => crate::array_table::array_as_table(
-            &crate::array::Location {
-                path,
-                format: *format,
-                node: node.as_deref(),
-            }
-            .open()?,
+        Resource::Array { .. } | Resource::RemoteZarr { .. } => crate::array_table::array_as_table(
+            &crate::array::open_resource(resource)?,
             &resource.to_string(),
         ),
         Resource::Blaze { url, dataset } => {
@@ -191,6 +186,15 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             complete: true,
             csv: None,
         }),
+        Resource::RemoteZarr { url, node } => {
+            let array = crate::remote_zarr::open(&url, node.as_deref())?;
+            Ok(Discovery {
+                datashape: crate::array::datashape(&array, Path::new(&url))?,
+                rows_read: 0,
+                complete: true,
+                csv: None,
+            })
+        }
         Resource::Array { path, format, node } => crate::array::discover(crate::array::Location {
             path: &path,
             format,

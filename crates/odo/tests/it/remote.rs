@@ -191,3 +191,128 @@ fn http_files_are_read_only_sources() {
     .unwrap_err();
     assert!(err.to_string().contains("read-only"), "{err}");
 }
+
+/// Puts `bytes` as the object at `url` (`s3://bucket/key`), as another S3 client would.
+fn put_object(url: &str, bytes: &[u8]) {
+    use object_store::ObjectStoreExt;
+    let (bucket, key) = url.trim_start_matches("s3://").split_once('/').unwrap();
+    let store = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(store.put(&key.into(), bytes.to_vec().into()))
+        .unwrap();
+}
+
+/// The values of the array that `uri` names, computed, as float64s in C order.
+fn values_of(uri: &str) -> Vec<f64> {
+    let block = blaze_odo::open_array(uri).unwrap().compute().unwrap();
+    let block = block.cast(blaze_array::DType::Float64);
+    block.as_array::<f64>().unwrap().iter().copied().collect()
+}
+
+#[test]
+fn s3_zarr_stores_are_read_where_they_are_and_written_whole() {
+    use blaze_array::{Array, DType};
+    let files = Files::new();
+    let scheduler = blaze_tasks::Scheduler::threaded();
+    let shape = |uri: &str| {
+        discover(uri, &Default::default())
+            .unwrap()
+            .datashape
+            .to_string()
+    };
+    let base = bucket("zarr");
+    let (store, group) = (format!("{base}/x.zarr"), format!("{base}/g.zarr"));
+
+    // An array computed into a store's root: 12 x 5 float64 in blocks of 3 rows.
+    let x = Array::arange(0.0, 60.0, 1.0, DType::Float64, [15])
+        .unwrap()
+        .reshape(&[12, 5])
+        .unwrap();
+    let rows = blaze_odo::write_array(&x, &store, IfExists::Fail, &scheduler).unwrap();
+    assert_eq!(rows, 12);
+    assert_eq!(shape(&store), "12 * 5 * float64");
+    assert_eq!(
+        values_of(&store),
+        (0..60).map(f64::from).collect::<Vec<_>>()
+    );
+    let err = blaze_odo::write_array(&x, &store, IfExists::Fail, &scheduler)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already exists"), "{err}");
+
+    // Replaced by a smaller array: nothing of the old one is left to be read.
+    let y = Array::arange(0.0, 3.0, 1.0, DType::Int64, [1]).unwrap();
+    blaze_odo::write_array(&y, &store, IfExists::Replace, &scheduler).unwrap();
+    assert_eq!(shape(&store), "3 * int64");
+    assert_eq!(values_of(&store), [0.0, 1.0, 2.0]);
+
+    // Arrays in groups, moved in with odo from a local store, then back into a .npy file.
+    let local = files.path("g.zarr");
+    Array::arange(0.0, 4.0, 1.0, DType::Int64, [2])
+        .unwrap()
+        .to_zarr_node(&local, "raw/counts", &scheduler)
+        .unwrap();
+    let local = local.to_str().unwrap();
+    let counts = format!("{group}::raw/counts");
+    odo(
+        &format!("{local}::raw/counts"),
+        &counts,
+        &OdoOptions::default(),
+    )
+    .unwrap();
+    odo(
+        &store,
+        &format!("{group}::raw/more"),
+        &OdoOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(shape(&counts), "4 * int64");
+    assert_eq!(
+        values_of(&format!("{group}::/raw/counts/")),
+        [0.0, 1.0, 2.0, 3.0]
+    );
+    assert_eq!(values_of(&format!("{group}::raw/more")), [0.0, 1.0, 2.0]);
+    let npy = files.path("back.npy");
+    let summary = odo(&counts, npy.to_str().unwrap(), &OdoOptions::default()).unwrap();
+    assert_eq!(summary.rows, 4);
+    assert_eq!(values_of(npy.to_str().unwrap()), [0.0, 1.0, 2.0, 3.0]);
+
+    // Nothing but the metadata is read until the array is computed: with a chunk's object
+    // garbled, the store is still described, and computing it fails naming the store.
+    put_object(&format!("{group}/raw/counts/c/0"), b"not zstd");
+    assert_eq!(shape(&counts), "4 * int64");
+    let err = blaze_odo::open_array(&counts)
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&group) && err.contains("zarr"), "{err}");
+
+    // Errors: no store there, appending, a .npy file in S3.
+    let missing = format!("{base}/none.zarr");
+    let err = discover(&missing, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&missing) && err.contains("no Zarr array at the store's root"),
+        "{err}"
+    );
+    let append = OdoOptions {
+        if_exists: IfExists::Append,
+        ..OdoOptions::default()
+    };
+    let err = odo(npy.to_str().unwrap(), &store, &append)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("arrays cannot be appended to"), "{err}");
+    let err = discover(&format!("{base}/x.npy"), &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("read remotely from Zarr stores"), "{err}");
+}

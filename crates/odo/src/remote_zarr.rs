@@ -1,0 +1,241 @@
+//! Zarr stores in S3 (`s3://bucket/path/data.zarr`), read chunk by chunk where they are, and
+//! written through a local directory.
+//!
+//! A computation reads only the blocks it needs (`x[:100].sum()` over a large store fetches the
+//! block of whole chunks, at least 16 MiB, that holds its first hundred rows), with a GET per
+//! chunk as a worker reaches it; nothing is staged on local disk. zarrs asks for the store's
+//! keys (`zarr.json`, `c/0/0`) through [`ReadableStorageTraits`], answered here from the object
+//! store under the store's prefix.
+//!
+//! A store is written into a local temporary directory, block by block, then uploaded file by
+//! file, its metadata last: until then, readers find no array there (or the one it replaces,
+//! whose objects are deleted first).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use blaze_array::zarr_storage::byte_range::{ByteRange, ByteRangeIterator};
+use blaze_array::zarr_storage::{
+    Bytes, MaybeBytesIterator, ReadableStorageTraits, StorageError, StoreKey,
+};
+use blaze_array::{Array, ChunkSpec};
+use futures_util::StreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+
+use crate::array::array_error;
+use crate::error::{Error, Result};
+use crate::remote::{Location, locate, remote_error, runtime};
+
+/// The array at `node` (the store's root if `None`) of the Zarr store at `url`, lazily.
+pub(crate) fn open(url: &str, node: Option<&str>) -> Result<Array> {
+    let storage = Arc::new(ObjectStorage::open(url)?);
+    Array::from_zarr_storage(storage, url, node.unwrap_or(""), ChunkSpec::Auto).map_err(|e| {
+        match e {
+            // An object store's errors name no file: the URL says which store.
+            blaze_array::Error::Io { source, .. } => Error::Remote {
+                uri: url.to_owned(),
+                message: format!("{url}: {source}"),
+            },
+            e => array_error(url, e),
+        }
+    })
+}
+
+/// The object key of the array at `node` of the store at `url`, without a trailing slash.
+fn array_key(location: &Location, node: Option<&str>) -> String {
+    let store = location.key.trim_end_matches('/');
+    match node.map(|n| n.trim_matches('/')).filter(|n| !n.is_empty()) {
+        Some(node) => format!("{store}/{node}"),
+        None => store.to_owned(),
+    }
+}
+
+/// Whether an array (Zarr v3 or v2) is at `node` of the store at `url`.
+pub(crate) fn exists(url: &str, node: Option<&str>) -> Result<bool> {
+    let location = locate(url)?;
+    let key = array_key(&location, node);
+    runtime(url)?.block_on(async {
+        for metadata in ["zarr.json", ".zarray"] {
+            match location
+                .store
+                .head(&ObjectPath::from(format!("{key}/{metadata}")))
+                .await
+            {
+                Ok(_) => return Ok(true),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(remote_error(url, e)),
+            }
+        }
+        Ok(false)
+    })
+}
+
+/// Writes the array at `node` of the Zarr store at `url`: `write` makes it in a local store
+/// (the directory it is given, which holds nothing yet), which is then uploaded. An array
+/// already there is replaced: its objects are deleted before the new ones are uploaded.
+pub(crate) fn write_through<T>(
+    url: &str,
+    node: Option<&str>,
+    write: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    let location = locate(url)?;
+    let dir = tempfile::Builder::new()
+        .prefix(".blaze-staged.")
+        .tempdir()
+        .map_err(|e| remote_error(url, e))?;
+    let local = dir.path().join("store.zarr");
+    let written = write(&local)?;
+    let key = array_key(&location, node);
+    let mut files = Vec::new();
+    list_files(&local, &mut files).map_err(|e| remote_error(url, e))?;
+    // Metadata last, the store's root last of all: a reader finds the array complete or not.
+    let is_metadata = |path: &Path| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| matches!(n, "zarr.json" | ".zarray" | ".zgroup" | ".zattrs"))
+    };
+    files.sort_by_key(|path| {
+        (
+            is_metadata(path),
+            std::cmp::Reverse(path.components().count()),
+        )
+    });
+    runtime(url)?.block_on(async {
+        let old = format!("{key}/");
+        let mut listed = location.store.list(Some(&ObjectPath::from(old.as_str())));
+        while let Some(meta) = listed.next().await {
+            let meta = meta.map_err(|e| remote_error(url, e))?;
+            location
+                .store
+                .delete(&meta.location)
+                .await
+                .map_err(|e| remote_error(url, e))?;
+        }
+        let own = node.map_or("", |n| n.trim_matches('/'));
+        for path in &files {
+            let relative = path
+                .strip_prefix(&local)
+                .map_err(|e| remote_error(url, e))?;
+            let object = ObjectPath::from(format!(
+                "{}/{}",
+                location.key.trim_end_matches('/'),
+                relative.to_string_lossy()
+            ));
+            // The groups on the way to the array are made only where the store has none: an
+            // existing group keeps its metadata (its attributes, its Zarr version).
+            if !relative.starts_with(own) && location.store.head(&object).await.is_ok() {
+                continue;
+            }
+            let bytes = std::fs::read(path).map_err(|e| remote_error(url, e))?;
+            location
+                .store
+                .put(&object, bytes.into())
+                .await
+                .map_err(|e| remote_error(url, e))?;
+        }
+        Ok(written)
+    })
+}
+
+/// The files under `dir`, recursively.
+fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            list_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The keys of a Zarr store under a prefix of an object store, read with blocking calls (the
+/// array's workers are threads, not tasks).
+pub(crate) struct ObjectStorage {
+    store: Arc<dyn ObjectStore>,
+    /// The store's own prefix (`path/data.zarr/`).
+    prefix: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl ObjectStorage {
+    /// The store at `url` (`s3://bucket/path/data.zarr`).
+    pub(crate) fn open(url: &str) -> Result<ObjectStorage> {
+        let location = locate(url)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("blaze-zarr-s3")
+            .enable_all()
+            .build()
+            .map_err(|e| remote_error(url, e))?;
+        Ok(ObjectStorage {
+            store: location.store,
+            prefix: format!("{}/", location.key.trim_end_matches('/')),
+            runtime,
+        })
+    }
+
+    fn path(&self, key: &StoreKey) -> ObjectPath {
+        ObjectPath::from(format!("{}{}", self.prefix, key.as_str()))
+    }
+}
+
+fn storage_error(e: object_store::Error) -> StorageError {
+    StorageError::Other(e.to_string())
+}
+
+impl ReadableStorageTraits for ObjectStorage {
+    fn get_partial_many<'a>(
+        &'a self,
+        key: &StoreKey,
+        byte_ranges: ByteRangeIterator<'a>,
+    ) -> std::result::Result<MaybeBytesIterator<'a>, StorageError> {
+        let path = self.path(key);
+        let ranges: Vec<ByteRange> = byte_ranges.collect();
+        let parts = self.runtime.block_on(async {
+            let mut parts = Vec::with_capacity(ranges.len());
+            for range in ranges {
+                let range = match range {
+                    ByteRange::FromStart(_, Some(0)) | ByteRange::Suffix(0) => {
+                        parts.push(Ok(Bytes::new()));
+                        continue;
+                    }
+                    ByteRange::FromStart(0, None) => None,
+                    ByteRange::FromStart(start, None) => Some(GetRange::Offset(start)),
+                    ByteRange::FromStart(start, Some(len)) => {
+                        Some(GetRange::Bounded(start..start + len))
+                    }
+                    ByteRange::Suffix(len) => Some(GetRange::Suffix(len)),
+                };
+                let options = GetOptions {
+                    range,
+                    ..GetOptions::default()
+                };
+                match self.store.get_opts(&path, options).await {
+                    Ok(got) => parts.push(got.bytes().await.map_err(storage_error)),
+                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                    Err(e) => return Err(storage_error(e)),
+                }
+            }
+            Ok(Some(parts))
+        })?;
+        Ok(parts.map(|parts| Box::new(parts.into_iter()) as _))
+    }
+
+    fn size_key(&self, key: &StoreKey) -> std::result::Result<Option<u64>, StorageError> {
+        let path = self.path(key);
+        self.runtime.block_on(async {
+            match self.store.head(&path).await {
+                Ok(meta) => Ok(Some(meta.size)),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(storage_error(e)),
+            }
+        })
+    }
+
+    fn supports_get_partial(&self) -> bool {
+        true
+    }
+}
