@@ -8,8 +8,8 @@
 //! store under the store's prefix.
 //!
 //! A store is written into a local temporary directory, block by block, then uploaded file by
-//! file, its metadata last: until then, readers find no array there (or the one it replaces,
-//! whose objects are deleted first).
+//! file, its metadata last: until then, readers find no array there (an array it replaces is
+//! deleted first, its metadata first).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -102,13 +102,18 @@ pub(crate) fn write_through<T>(
         )
     });
     runtime(url)?.block_on(async {
-        let old = format!("{key}/");
-        let mut listed = location.store.list(Some(&ObjectPath::from(old.as_str())));
+        // The array replaced goes first, its metadata before its chunks: a reader finds it
+        // whole, or finds no array, never an array whose chunks are missing (fill values).
+        let mut old = Vec::new();
+        let mut listed = location.store.list(Some(&ObjectPath::from(key.as_str())));
         while let Some(meta) = listed.next().await {
-            let meta = meta.map_err(|e| remote_error(url, e))?;
+            old.push(meta.map_err(|e| remote_error(url, e))?.location);
+        }
+        old.sort_by_key(|path| !is_metadata(Path::new(path.as_ref())));
+        for path in &old {
             location
                 .store
-                .delete(&meta.location)
+                .delete(path)
                 .await
                 .map_err(|e| remote_error(url, e))?;
         }

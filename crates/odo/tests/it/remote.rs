@@ -208,6 +208,29 @@ fn put_object(url: &str, bytes: &[u8]) {
         .unwrap();
 }
 
+/// The keys of the objects under `url` (`s3://bucket/prefix`), relative to it, sorted.
+fn objects_under(url: &str) -> Vec<String> {
+    use futures_util::TryStreamExt;
+    let (bucket, prefix) = url.trim_start_matches("s3://").split_once('/').unwrap();
+    let store = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    let prefix = object_store::path::Path::from(prefix);
+    let listed: Vec<object_store::ObjectMeta> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(object_store::ObjectStore::list(&store, Some(&prefix)).try_collect())
+        .unwrap();
+    let mut keys: Vec<String> = listed
+        .iter()
+        .map(|m| m.location.as_ref()[prefix.as_ref().len() + 1..].to_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
 /// The values of the array that `uri` names, computed, as float64s in C order.
 fn values_of(uri: &str) -> Vec<f64> {
     let block = blaze_odo::open_array(uri).unwrap().compute().unwrap();
@@ -251,6 +274,8 @@ fn s3_zarr_stores_are_read_where_they_are_and_written_whole() {
     blaze_odo::write_array(&y, &store, IfExists::Replace, &scheduler).unwrap();
     assert_eq!(shape(&store), "3 * int64");
     assert_eq!(values_of(&store), [0.0, 1.0, 2.0]);
+    // The old chunk c/0/0 is gone; c/0, all fill value (0), is not stored, as Zarr allows.
+    assert_eq!(objects_under(&store), ["c/1", "c/2", "zarr.json"]);
 
     // Arrays in groups, moved in with odo from a local store, then back into a .npy file.
     let local = files.path("g.zarr");
