@@ -182,13 +182,15 @@ pub(crate) fn datashape(array: &Array, path: &Path) -> Result<DataShape> {
 /// `uri` names one array. Datasets of element types blaze-array does not read (strings,
 /// records) are left out.
 pub fn array_members(uri: &str) -> Result<Option<Vec<(String, Array)>>> {
-    let Resource::Array { path, format, node } = Resource::parse(uri)? else {
-        return Ok(None);
-    };
-    if node.is_some() {
-        return Ok(None);
+    match Resource::parse(uri)? {
+        Resource::Array {
+            path,
+            format,
+            node: None,
+        } => members(&path, format),
+        Resource::RemoteZarr { url, node: None } => crate::remote_zarr::members(&url),
+        _ => Ok(None),
     }
-    members(&path, format)
 }
 
 fn members(path: &Path, format: ArrayFormat) -> Result<Option<Vec<(String, Array)>>> {

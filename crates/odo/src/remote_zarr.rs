@@ -42,6 +42,78 @@ pub(crate) fn open(url: &str, node: Option<&str>) -> Result<Array> {
     })
 }
 
+/// The arrays in the groups of the store at `url`, each with its path (`group/name`), lazily;
+/// `None` if the store's root is an array, or no group there holds one. The store is walked
+/// group by group (a listing with a delimiter each), never into an array, so a store of many
+/// chunks costs a request per node, not per thousand chunks. Arrays of element types
+/// blaze-array does not read are left out.
+pub(crate) fn members(url: &str) -> Result<Option<Vec<(String, Array)>>> {
+    if open(url, None).is_ok() {
+        return Ok(None);
+    }
+    let location = locate(url)?;
+    let store = location.key.trim_end_matches('/').to_owned();
+    let runtime = runtime(url)?;
+    let mut arrays = Vec::new();
+    let mut nodes = vec![String::new()];
+    while let Some(node) = nodes.pop() {
+        let prefix = match node.as_str() {
+            "" => store.clone(),
+            node => format!("{store}/{node}"),
+        };
+        let children = runtime
+            .block_on(group_children(&*location.store, &prefix))
+            .map_err(|e| remote_error(url, e))?;
+        for name in children {
+            let child = match node.as_str() {
+                "" => name,
+                node => format!("{node}/{name}"),
+            };
+            match open(url, Some(&child)) {
+                Ok(array) => arrays.push((child, array)),
+                Err(_) => nodes.push(child),
+            }
+        }
+    }
+    arrays.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((!arrays.is_empty()).then_some(arrays))
+}
+
+/// The names of the nodes under the group at `prefix` (Zarr v3 `zarr.json` of node type
+/// `group`, or v2 `.zgroup`); none if a group is not there.
+async fn group_children(
+    store: &dyn ObjectStore,
+    prefix: &str,
+) -> object_store::Result<Vec<String>> {
+    let listed = store
+        .list_with_delimiter(Some(&ObjectPath::from(prefix)))
+        .await?;
+    let has = |name: &str| {
+        listed
+            .objects
+            .iter()
+            .any(|object| object.location.filename() == Some(name))
+    };
+    let is_group = has(".zgroup")
+        || (has("zarr.json") && {
+            let metadata = store
+                .get(&ObjectPath::from(format!("{prefix}/zarr.json")))
+                .await?
+                .bytes()
+                .await?;
+            serde_json::from_slice::<serde_json::Value>(&metadata)
+                .is_ok_and(|json| json["node_type"] == "group")
+        });
+    Ok(match is_group {
+        true => listed
+            .common_prefixes
+            .iter()
+            .filter_map(|child| child.filename().map(str::to_owned))
+            .collect(),
+        false => Vec::new(),
+    })
+}
+
 /// The object key of the array at `node` of the store at `url`, without a trailing slash.
 fn array_key(location: &Location, node: Option<&str>) -> String {
     let store = location.key.trim_end_matches('/');

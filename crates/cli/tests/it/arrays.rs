@@ -1017,4 +1017,21 @@ fn zarr_stores_in_s3_are_written_described_and_queried() {
     let out = blaze(&["query", &binding, "x.sum(axis=0)", "--into", &sums]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+
+    // Into a group of a new store: the store binds as a record of its arrays.
+    let grouped = format!("{bucket}/cli-zarr-{nonce}/g.zarr");
+    let into = format!("{grouped}::stats/sums");
+    let out = blaze(&["query", &binding, "x.sum(axis=0)", "--into", &into]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = blaze(&["discover", &grouped]);
+    assert_eq!(
+        stdout(&out),
+        "{stats: {sums: 9 * float64}}\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_close(
+        &query_json(&format!("g={grouped}"), "g.stats.sums"),
+        &numpy("x_sum_axis0"),
+    );
 }

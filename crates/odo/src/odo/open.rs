@@ -187,9 +187,19 @@ pub fn discover(uri: &str, options: &DiscoverOptions) -> Result<Discovery> {
             csv: None,
         }),
         Resource::RemoteZarr { url, node } => {
-            let array = crate::remote_zarr::open(&url, node.as_deref())?;
+            let at = Path::new(&url);
+            let members = match node {
+                Some(_) => None,
+                None => crate::remote_zarr::members(&url)?,
+            };
+            let datashape = match members {
+                Some(members) => crate::array::members_datashape(&members, at)?,
+                None => {
+                    crate::array::datashape(&crate::remote_zarr::open(&url, node.as_deref())?, at)?
+                }
+            };
             Ok(Discovery {
-                datashape: crate::array::datashape(&array, Path::new(&url))?,
+                datashape,
                 rows_read: 0,
                 complete: true,
                 csv: None,

@@ -298,6 +298,12 @@ fn s3_zarr_stores_are_read_where_they_are_and_written_whole() {
     )
     .unwrap();
     assert_eq!(shape(&counts), "4 * int64");
+    // The store's root, a group: a record of its arrays, by group.
+    assert_eq!(shape(&group), "{raw: {counts: 4 * int64, more: 3 * int64}}");
+    let members = blaze_odo::array_members(&group).unwrap().unwrap();
+    let names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["raw/counts", "raw/more"]);
+    assert!(blaze_odo::array_members(&store).unwrap().is_none());
     assert_eq!(
         values_of(&format!("{group}::/raw/counts/")),
         [0.0, 1.0, 2.0, 3.0]
