@@ -29,7 +29,13 @@ use crate::remote::{Location, locate, remote_error, runtime};
 
 /// The array at `node` (the store's root if `None`) of the Zarr store at `url`, lazily.
 pub(crate) fn open(url: &str, node: Option<&str>) -> Result<Array> {
-    let storage = Arc::new(ObjectStorage::open(url)?);
+    open_in(&Arc::new(ObjectStorage::open(url)?), url, node)
+}
+
+/// The array at `node` of the store at `url`, read through `storage` (the store's, which
+/// arrays of one store share, and with it its connections and its thread).
+fn open_in(storage: &Arc<ObjectStorage>, url: &str, node: Option<&str>) -> Result<Array> {
+    let storage = Arc::clone(storage);
     Array::from_zarr_storage(storage, url, node.unwrap_or(""), ChunkSpec::Auto).map_err(|e| {
         match e {
             // An object store's errors name no file: the URL says which store.
@@ -48,7 +54,8 @@ pub(crate) fn open(url: &str, node: Option<&str>) -> Result<Array> {
 /// chunks costs a request per node, not per thousand chunks. Arrays of element types
 /// blaze-array does not read are left out.
 pub(crate) fn members(url: &str) -> Result<Option<Vec<(String, Array)>>> {
-    if open(url, None).is_ok() {
+    let storage = Arc::new(ObjectStorage::open(url)?);
+    if open_in(&storage, url, None).is_ok() {
         return Ok(None);
     }
     let location = locate(url)?;
@@ -69,7 +76,7 @@ pub(crate) fn members(url: &str) -> Result<Option<Vec<(String, Array)>>> {
                 "" => name,
                 node => format!("{node}/{name}"),
             };
-            match open(url, Some(&child)) {
+            match open_in(&storage, url, Some(&child)) {
                 Ok(array) => arrays.push((child, array)),
                 Err(_) => nodes.push(child),
             }
