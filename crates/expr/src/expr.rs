@@ -579,7 +579,7 @@ pub enum StrFn {
     IsUpper,
 }
 
-/// Parts of dates and datetimes.
+/// Parts of dates and datetimes, and of timedeltas (`dt.days()`...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DatePart {
     /// `year` (int32)
@@ -628,6 +628,18 @@ pub enum DatePart {
     IsYearStart,
     /// `dt.is_year_end()`
     IsYearEnd,
+    /// `dt.days()` of a timedelta: whole days, rounded down as pandas does (int64; minus
+    /// one and a half days is -2 days and 12 hours)
+    Days,
+    /// `dt.seconds()` of a timedelta: the seconds beyond its whole days, 0 to 86399 (int64)
+    Seconds,
+    /// `dt.microseconds()` of a timedelta: the microseconds beyond its whole seconds (int64)
+    Microseconds,
+    /// `dt.nanoseconds()` of a timedelta: the nanoseconds beyond its whole microseconds (int64)
+    Nanoseconds,
+    /// `dt.total_seconds()` of a timedelta: its length in whole seconds, cut toward zero
+    /// (int64, as Blaze types it)
+    TotalSeconds,
 }
 
 /// Reductions of a collection to one value.

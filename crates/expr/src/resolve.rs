@@ -14,7 +14,7 @@ use crate::expr::{
 };
 use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
 use crate::syntax::{BINARY_FUNCTIONS, Syntax, SyntaxKind, UnaryOperator, parse_syntax};
-use crate::types::{is_datelike, is_numeric, is_string, record_of};
+use crate::types::{is_datelike, is_numeric, is_string, is_timedelta, record_of};
 
 /// Names that expression text may refer to, each bound to an expression (usually a symbol).
 #[derive(Clone, Debug, Default)]
@@ -101,13 +101,14 @@ pub(crate) const STR: [(&str, StrFn); 16] = [
     ("isupper", StrFn::IsUpper),
 ];
 
-/// String methods of `.str` that take arguments.
-const STR_CALLS: [&str; 5] = ["find", "replace", "pad", "slice_replace", "cat"];
+/// String methods of `.str` that take arguments. (`like` is also a method of the strings
+/// themselves, `t.name.like('A*')`; Blaze's tests write it both ways.)
+const STR_CALLS: [&str; 6] = ["find", "replace", "pad", "slice_replace", "cat", "like"];
 
 /// Date parts by name, as methods of `.dt` (`t.when.dt.week()`), under pandas' names and
-/// aliases. The first ten are also properties (`t.when.year`, no parentheses), as in Blaze;
-/// each part's first name is the one printed.
-pub(crate) const DT_PARTS: [(&str, DatePart); 26] = [
+/// aliases, then the parts of timedeltas. The first ten are also properties (`t.when.year`,
+/// no parentheses), as in Blaze; each part's first name is the one printed.
+pub(crate) const DT_PARTS: [(&str, DatePart); 31] = [
     ("year", DatePart::Year),
     ("month", DatePart::Month),
     ("day", DatePart::Day),
@@ -134,6 +135,11 @@ pub(crate) const DT_PARTS: [(&str, DatePart); 26] = [
     ("is_quarter_end", DatePart::IsQuarterEnd),
     ("is_year_start", DatePart::IsYearStart),
     ("is_year_end", DatePart::IsYearEnd),
+    ("days", DatePart::Days),
+    ("seconds", DatePart::Seconds),
+    ("microseconds", DatePart::Microseconds),
+    ("nanoseconds", DatePart::Nanoseconds),
+    ("total_seconds", DatePart::TotalSeconds),
 ];
 
 /// The date parts read as properties (`t.when.year`).
@@ -394,9 +400,9 @@ impl Resolver<'_> {
             return Ok(Term::StrMethods(receiver));
         }
         if name == "dt" && record_of(receiver.dshape()).is_none() {
-            if !is_datelike(receiver.dshape()) {
+            if !is_datelike(receiver.dshape()) && !is_timedelta(receiver.dshape()) {
                 return Err(Error::typing(format!(
-                    ".dt methods need dates or datetimes, and {receiver} is {}",
+                    ".dt methods need dates, datetimes or timedeltas, and {receiver} is {}",
                     receiver.dshape()
                 )));
             }
@@ -1196,6 +1202,10 @@ fn str_method_call(receiver: &Expr, method: &str, call: Call<'_, '_>) -> Result<
                 side,
                 fillchar,
             }
+        }
+        "like" => {
+            let [pattern] = call.bind(name, &["pattern"])?;
+            return receiver.like(&required(pattern, name, "pattern")?.string("a pattern")?);
         }
         "slice_replace" => {
             let [start, stop, repl] = call.bind(name, &["start", "stop", "repl"])?;

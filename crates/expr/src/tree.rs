@@ -13,11 +13,11 @@ use crate::build::{by, literal, symbol};
 use crate::combine::{JoinSpec, coalesce, concat, join, merge};
 use crate::error::{Error, Result};
 use crate::expr::{
-    AxisIndex, BinaryOp, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize, StrFn,
-    UnaryOp, Value, WindowFn,
+    AxisIndex, BinaryOp, DatePart, Expr, Index, JoinKind, Op, RankMethod, Reduction, SampleSize,
+    StrFn, UnaryOp, Value, WindowFn,
 };
 use crate::func::{DateUnit, Func, PadSide, RoundMode, parse_frequency};
-use crate::resolve::{DT_PARTS, MATH, Namespace, STR};
+use crate::resolve::{DATE_PARTS, DT_PARTS, MATH, Namespace, STR};
 
 /// Blaze's class names of the element-wise operators of two operands.
 const BINARY: [(&str, BinaryOp); 16] = [
@@ -148,8 +148,7 @@ impl Writer<'_> {
                     UnaryOp::FromTimestamp => "UTCFromTimestamp".to_owned(),
                     UnaryOp::Math(f) => crate::print::math_name(*f).to_owned(),
                     UnaryOp::Str(f) => format!("str_{}", crate::print::str_name(*f)),
-                    // Blaze's class names are the accessors' names in camel case: `Year`.
-                    UnaryOp::DatePart(part) => camel_case(crate::build::date_part_name(*part)),
+                    UnaryOp::DatePart(part) => date_part_op(*part),
                 };
                 node(&name, vec![t(child)])
             }
@@ -268,9 +267,9 @@ impl Writer<'_> {
                     "SliceReplace",
                     vec![t(child), json!(start), json!(stop), json!(repl)],
                 ),
-                Func::Strftime { format } => node("Strftime", vec![t(child), json!(format)]),
+                Func::Strftime { format } => node("strftime", vec![t(child), json!(format)]),
                 Func::RoundTime { mode, micros } => node(
-                    &format!("DateTime{}", camel_case(mode.name())),
+                    &camel_case(mode.name()),
                     vec![t(child), json!(crate::func::frequency_text(*micros))],
                 ),
                 Func::Truncate { measure, unit } => node(
@@ -324,6 +323,28 @@ fn index_json(index: &Index) -> Json {
 }
 
 /// `is_month_start` as `IsMonthStart`.
+/// A date part's op, as Blaze names its classes: the properties in camel case (`Year`), the
+/// `.dt` methods as written (`weekday_name`, `total_seconds`).
+fn date_part_op(part: DatePart) -> String {
+    let name = crate::build::date_part_name(part);
+    if DATE_PARTS.iter().any(|(_, p)| *p == part) {
+        camel_case(name)
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The date part an op names: Blaze's class names, every alias of the `.dt` methods
+/// (`dayofweek`), and the camel case this format once wrote for all of them (`WeekdayName`).
+fn date_part_by_op(op: &str) -> Option<DatePart> {
+    let properties = DATE_PARTS.len();
+    DT_PARTS
+        .iter()
+        .enumerate()
+        .find(|(i, (n, _))| camel_case(n) == op || (*i >= properties && *n == op))
+        .map(|(_, (_, part))| *part)
+}
+
 fn camel_case(name: &str) -> String {
     name.split('_')
         .map(|word| word[..1].to_uppercase() + &word[1..])
@@ -490,8 +511,8 @@ impl Reader<'_> {
             let rhs = self.operand(a.args.get(1).unwrap_or(&Json::Null))?;
             return Expr::binary(binary, &lhs, &rhs);
         }
-        if let Some((_, part)) = DT_PARTS.iter().find(|(n, _)| camel_case(n) == op) {
-            return self.child(&a, 0)?.unary(UnaryOp::DatePart(*part));
+        if let Some(part) = date_part_by_op(op) {
+            return self.child(&a, 0)?.unary(UnaryOp::DatePart(part));
         }
         if let Some((_, f)) = MATH.iter().find(|(n, _)| *n == op) {
             return self.child(&a, 0)?.unary(UnaryOp::Math(*f));
@@ -791,10 +812,11 @@ impl Reader<'_> {
             "Strftime" | "strftime" => self.child(&a, 0)?.func(Func::Strftime {
                 format: a.string(1, "the format")?.to_owned(),
             }),
-            "DateTimeFloor" | "DateTimeCeil" | "DateTimeRound" => {
+            // Earlier versions of this tree format wrote `DateTimeFloor`...
+            "Floor" | "Ceil" | "Round" | "DateTimeFloor" | "DateTimeCeil" | "DateTimeRound" => {
                 let mode = match op {
-                    "DateTimeFloor" => RoundMode::Floor,
-                    "DateTimeCeil" => RoundMode::Ceil,
+                    "Floor" | "DateTimeFloor" => RoundMode::Floor,
+                    "Ceil" | "DateTimeCeil" => RoundMode::Ceil,
                     _ => RoundMode::Round,
                 };
                 let micros = parse_frequency(a.string(1, "the frequency")?)?;

@@ -67,6 +67,10 @@ pub(crate) fn is_datelike(dshape: &DataShape) -> bool {
     matches!(base(dshape), Measure::Date | Measure::DateTime { .. })
 }
 
+pub(crate) fn is_timedelta(dshape: &DataShape) -> bool {
+    matches!(base(dshape), Measure::TimeDelta { .. })
+}
+
 fn is_datetime(measure: &Measure) -> bool {
     matches!(measure, Measure::DateTime { .. })
 }
@@ -298,6 +302,16 @@ pub(crate) fn unary_element(op: UnaryOp, child: &DataShape) -> Result<DataShape>
                     if has_date =>
                 {
                     Measure::Bool
+                }
+                DatePart::Days
+                | DatePart::Seconds
+                | DatePart::Microseconds
+                | DatePart::Nanoseconds
+                | DatePart::TotalSeconds => {
+                    if !matches!(measure, Measure::TimeDelta { .. }) {
+                        return Err(wrong("timedeltas"));
+                    }
+                    Measure::Int64
                 }
                 DatePart::Time => return Err(wrong("datetimes")),
                 DatePart::Hour

@@ -157,7 +157,33 @@ pub(super) fn date_part(part: DatePart, x: DfExpr) -> Result<DfExpr> {
         DatePart::IsQuarterEnd => month_in([3, 6, 9, 12]).and(day_is(days_in_month())),
         DatePart::IsYearStart => of("month").eq(lit(1i64)).and(day_is(lit(1i64))),
         DatePart::IsYearEnd => of("month").eq(lit(12i64)).and(day_is(lit(31i64))),
+        DatePart::Days
+        | DatePart::Seconds
+        | DatePart::Microseconds
+        | DatePart::Nanoseconds
+        | DatePart::TotalSeconds => timedelta_part(part, x),
     })
+}
+
+/// A part of a timedelta, as pandas' `Series.dt` reads it: days rounded down, the other
+/// components the rest after them (so never negative), computed on whole nanoseconds.
+fn timedelta_part(part: DatePart, x: DfExpr) -> DfExpr {
+    const SECOND: i64 = 1_000_000_000;
+    const DAY: i64 = 86_400 * SECOND;
+    let nanos = cast(
+        cast(x, DataType::Duration(TimeUnit::Nanosecond)),
+        DataType::Int64,
+    );
+    // The remainder of a division rounded down, which has the divisor's sign.
+    let rest = |by: i64| ((nanos.clone() % lit(by)) + lit(by)) % lit(by);
+    match part {
+        DatePart::Days => (nanos.clone() - rest(DAY)) / lit(DAY),
+        DatePart::Seconds => rest(DAY) / lit(SECOND),
+        DatePart::Microseconds => rest(SECOND) / lit(1000i64),
+        DatePart::Nanoseconds => rest(1000),
+        // `total_seconds`: the division cuts toward zero, as Python's `int()` does.
+        _ => nanos / lit(SECOND),
+    }
 }
 
 /// `x.str.cat(y, sep)`: missing where either side is.

@@ -243,6 +243,41 @@ fn date_methods() {
     check(&s, cases);
 }
 
+/// The parts of timedeltas, as pandas' `Series.dt` gives them: whole days rounded down, and
+/// the other parts what is left after them (the values here are pandas').
+#[test]
+fn timedelta_methods() {
+    let (_dir, s) = times();
+    // From 2024-02-29 06:00:00 back to each time: the second is -8652 days and 23438.012345
+    // seconds, and its total, -747509361.987655 seconds, is cut toward zero.
+    let delta = "(e.when - e.when.max())";
+    let cases: &[(String, &[&str])] = &[
+        (
+            format!("{delta}.dt.days()"),
+            &["-8649", "-8652", "-19783", "0", ""],
+        ),
+        (
+            format!("{delta}.dt.seconds()"),
+            &["23710", "23438", "64799", "0", ""],
+        ),
+        (
+            format!("{delta}.dt.microseconds()"),
+            &["0", "12345", "0", "0", ""],
+        ),
+        (
+            format!("{delta}.dt.nanoseconds()"),
+            &["0", "0", "0", "0", ""],
+        ),
+        (
+            format!("{delta}.dt.total_seconds()"),
+            &["-747249890", "-747509361", "-1709186401", "0", ""],
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(values(&s, text), *want, "{text}");
+    }
+}
+
 #[test]
 fn truncate_rounds_down_as_blaze_does() {
     let (_dir, s) = times();

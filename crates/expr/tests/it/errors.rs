@@ -270,7 +270,14 @@ fn string_and_date_methods_check_their_arguments() {
             .contains("pad's side is one of 'left', 'right', 'both', not 'middle'")
     );
     assert!(message("t.name.str.pad(5, 'left', '--')").contains("pad's fillchar is one character"));
-    assert!(message("t.name.dt.year()").contains(".dt methods need dates or datetimes"));
+    assert!(
+        message("t.name.dt.year()").contains(".dt methods need dates, datetimes or timedeltas")
+    );
+    assert!(message("events.when.dt.days()").contains("days needs timedeltas, not datetime"));
+    assert!(
+        message("(events.when - events.when).dt.year()")
+            .contains("year needs dates or datetimes, not timedelta")
+    );
     assert!(message("events.when.dt.fortnight()").contains("'fortnight' is not a date method"));
     assert!(
         message("events.when.truncate(3, 'fortnights')")

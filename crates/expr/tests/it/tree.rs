@@ -72,6 +72,63 @@ fn trees_are_written_as_blaze_writes_them() {
     );
 }
 
+/// Date parts under Blaze's class names: the properties in camel case, the `.dt` methods as
+/// written; both read back, as do the aliases Blaze has classes for.
+#[test]
+fn date_parts_are_named_as_blaze_names_them() {
+    let names = namespace();
+    let when = json!({"op": "Field", "args": ["events", "when"]});
+    let written = [
+        ("events.when.year", json!({"op": "Year", "args": [when]})),
+        (
+            "events.when.dt.weekday_name()",
+            json!({"op": "weekday_name", "args": [when]}),
+        ),
+        (
+            "events.when.dt.floor('h')",
+            json!({"op": "Floor", "args": [when, "h"]}),
+        ),
+        (
+            "events.when.dt.strftime('%Y')",
+            json!({"op": "strftime", "args": [when, "%Y"]}),
+        ),
+    ];
+    for (text, tree) in written {
+        assert_eq!(
+            to_tree(&expr(text), &[("events", "events")]),
+            tree,
+            "{text}"
+        );
+        assert_eq!(from_tree(&tree, &names).unwrap(), expr(text), "{tree}");
+    }
+    let delta = json!({"op": "Sub", "args": [when, {"op": "max", "args": [when, [0], false]}]});
+    let read = [
+        (
+            json!({"op": "dayofweek", "args": [when]}),
+            "events.when.dt.weekday()",
+        ),
+        (
+            json!({"op": "WeekdayName", "args": [when]}),
+            "events.when.dt.weekday_name()",
+        ),
+        (
+            json!({"op": "DateTimeCeil", "args": [when, "h"]}),
+            "events.when.dt.ceil('h')",
+        ),
+        (
+            json!({"op": "total_seconds", "args": [delta]}),
+            "(events.when - events.when.max()).dt.total_seconds()",
+        ),
+    ];
+    for (tree, text) in read {
+        assert_eq!(
+            from_tree(&tree, &names).unwrap().to_string(),
+            text,
+            "{tree}"
+        );
+    }
+}
+
 #[test]
 fn hand_written_requests_are_read() {
     let mut names = Namespace::new();

@@ -384,6 +384,12 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("t"),
     ),
     (
+        "t[t.name.str.like('Al*')]",
+        "t[t.name.like('Al*')]",
+        "var * {name: string, amount: int32, id: int64}",
+        Some("t"),
+    ),
+    (
         "t.amount.coerce('float64')",
         "t.amount.coerce('float64')",
         "var * float64",
@@ -599,6 +605,18 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         "events.when.dt.weekday_name()",
         "var * string",
         Some("when_weekday_name"),
+    ),
+    (
+        "(events.when - events.when.min()).dt.total_seconds()",
+        "(events.when - events.when.min()).dt.total_seconds()",
+        "var * int64",
+        Some("total_seconds"),
+    ),
+    (
+        "(events.when.max() - events.when).dt.days()",
+        "(events.when.max() - events.when).dt.days()",
+        "var * int64",
+        Some("days"),
     ),
     (
         "events.when.dt.strftime('%Y-%m')",
