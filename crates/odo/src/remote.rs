@@ -29,10 +29,23 @@ pub(crate) struct Location {
     pub(crate) key: String,
 }
 
+/// An error of the remote store at `url`. An S3 server's answer is given by what it says and
+/// its code ("The specified bucket does not exist (NoSuchBucket)") rather than its whole XML.
 pub(crate) fn remote_error(url: &str, e: impl std::fmt::Display) -> Error {
+    let text = e.to_string();
+    let element = |name: &str| {
+        let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+        let start = text.find(&open)? + open.len();
+        let len = text[start..].find(&close)?;
+        Some(text[start..start + len].to_owned())
+    };
+    let message = match (element("Message"), element("Code")) {
+        (Some(message), Some(code)) => format!("{url}: {message} ({code})"),
+        _ => format!("{url}: {text}"),
+    };
     Error::Remote {
         uri: url.to_owned(),
-        message: format!("{url}: {e}"),
+        message,
     }
 }
 
@@ -165,7 +178,10 @@ async fn fetch(store: &dyn ObjectStore, key: &str, local: &Path, url: &str) -> R
         .get(&ObjectPath::from(key))
         .await
         .map_err(|e| match e {
-            object_store::Error::NotFound { .. } => remote_error(url, "no such object"),
+            // A missing bucket is "not found" too: the server's answer says which.
+            object_store::Error::NotFound { .. } if !e.to_string().contains("NoSuchBucket") => {
+                remote_error(url, "no such object")
+            }
             e => remote_error(url, e),
         })?;
     let mut file =

@@ -120,6 +120,12 @@ fn s3_globs_and_errors_name_the_object() {
     let missing = format!("{prefix}/nothing.csv");
     let err = discover(&missing, &Default::default()).unwrap_err();
     assert_eq!(err.to_string(), format!("{missing}: no such object"));
+    let no_bucket = "s3://no-such-bucket-here/x.csv";
+    let err = discover(no_bucket, &Default::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{no_bucket}: The specified bucket does not exist (NoSuchBucket)")
+    );
     let none = format!("{prefix}/logs/*.parquet");
     assert_eq!(
         discover(&none, &Default::default())
@@ -332,6 +338,15 @@ fn s3_zarr_stores_are_read_where_they_are_and_written_whole() {
         .to_string();
     assert!(
         err.contains(&missing) && err.contains("no Zarr array at the store's root"),
+        "{err}"
+    );
+    // A bucket that is not there: the server's words, not its XML.
+    let err = discover("s3://no-such-bucket-here/x.zarr", &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("s3://no-such-bucket-here/x.zarr: ")
+            && err.ends_with("The specified bucket does not exist (NoSuchBucket)"),
         "{err}"
     );
     let append = OdoOptions {
