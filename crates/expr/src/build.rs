@@ -353,6 +353,11 @@ impl Expr {
             }
         }
         let element = binary_element(op, &element(lhs.dshape()), &element(rhs.dshape()))?;
+        if op == BinaryOp::Mod
+            && let Op::Literal(Value::Str(format)) = lhs.op()
+        {
+            check_format(format, &rhs)?;
+        }
         let name = match (lhs.name(), rhs.name()) {
             (Some(l), Some(r)) if l != r => None,
             (Some(n), _) | (_, Some(n)) => Some(n.to_owned()),
@@ -849,6 +854,19 @@ fn broadcast(lhs: &Expr, rhs: &Expr, l: &[Dim], r: &[Dim]) -> Result<Vec<Dim>> {
 
 /// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);
 /// other operands are returned as they are.
+/// A literal format interpolated with `value` (`'%.2f' % t.x`): checked when written, so that
+/// a bad format is an error at its place in the text, not when the rows are computed.
+fn check_format(format: &str, value: &Expr) -> Result<()> {
+    let format = crate::interp::Format::parse(format).map_err(Error::typing)?;
+    if format.takes_number() && is_string(value.dshape()) {
+        return Err(Error::typing(format!(
+            "the format takes a number, and {value} is {}",
+            value.dshape()
+        )));
+    }
+    Ok(())
+}
+
 fn coerce_literal(side: &Expr, other: &Expr) -> Result<Expr> {
     let (Op::Literal(Value::Str(text)), measure) = (side.op(), base(other.dshape())) else {
         return Ok(side.clone());

@@ -26,6 +26,7 @@ mod combine;
 mod error;
 mod expr;
 mod func;
+pub mod interp;
 mod print;
 mod resolve;
 pub mod syntax;

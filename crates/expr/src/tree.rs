@@ -51,7 +51,9 @@ fn binary_by_name(name: &str) -> Option<BinaryOp> {
 }
 
 /// Other names Blaze used for the same operators.
-const BINARY_ALIASES: [(&str, BinaryOp); 3] = [
+const BINARY_ALIASES: [(&str, BinaryOp); 5] = [
+    ("Repeat", BinaryOp::Mul),
+    ("Interp", BinaryOp::Mod),
     ("BitAnd", BinaryOp::And),
     ("BitOr", BinaryOp::Or),
     ("BitXor", BinaryOp::Xor),
@@ -131,12 +133,18 @@ impl Writer<'_> {
             Op::Label { child, label } => node("Label", vec![t(child), json!(label)]),
             Op::Relabel { child, labels } => node("ReLabel", vec![t(child), json!(labels)]),
             Op::Binary { op, lhs, rhs } => {
-                let name = BINARY
-                    .iter()
-                    .find(|(_, o)| o == op)
-                    .map(|(n, _)| *n)
-                    .or_else(|| op.function_name())
-                    .expect("every operator has a name");
+                let text = |e: &Expr| crate::types::is_string(e.dshape());
+                let name = match op {
+                    // Blaze's classes for the operators of text.
+                    BinaryOp::Mul if text(lhs) || text(rhs) => "Repeat",
+                    BinaryOp::Mod if text(lhs) => "Interp",
+                    _ => BINARY
+                        .iter()
+                        .find(|(_, o)| o == op)
+                        .map(|(n, _)| *n)
+                        .or_else(|| op.function_name())
+                        .expect("every operator has a name"),
+                };
                 node(name, vec![self.operand(lhs), self.operand(rhs)])
             }
             Op::Unary { op, child } => {

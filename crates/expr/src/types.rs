@@ -146,6 +146,11 @@ pub(crate) fn binary_element(op: BinaryOp, lhs: &DataShape, rhs: &DataShape) -> 
                 like(Measure::Float64)
             })
         }
+        // Text `%` a value is Python's interpolation (Blaze's `Interp`).
+        BinaryOp::Mod if matches!(l, Measure::String { .. }) => {
+            let value = r.is_numeric() || matches!(r, Measure::Bool | Measure::String { .. });
+            value.then(|| like(Measure::STRING)).ok_or_else(mismatch)
+        }
         BinaryOp::Mod | BinaryOp::Pow => numeric(lhs, rhs).ok_or_else(mismatch),
         BinaryOp::Atan2
         | BinaryOp::Copysign

@@ -224,6 +224,15 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
         BinaryOp::Add if is_string(lhs) => binary_expr(l, Operator::StringConcat, r),
         BinaryOp::Mul if is_string(lhs) => string::repeat(l, r),
         BinaryOp::Mul if is_string(rhs) => string::repeat(r, l),
+        BinaryOp::Mod if is_string(lhs) => {
+            let value_type = match base(rhs.dshape()) {
+                Measure::String { .. } => DataType::Utf8,
+                Measure::Bool => DataType::Boolean,
+                m if m.is_integer() => DataType::Int64,
+                _ => DataType::Float64,
+            };
+            text::interp(l, r, value_type)
+        }
         BinaryOp::Add => l + r,
         BinaryOp::Sub => l - r,
         BinaryOp::Mul => l * r,

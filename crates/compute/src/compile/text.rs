@@ -409,3 +409,82 @@ impl ScalarUDFImpl for ReplaceN {
         Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
     }
 }
+
+/// `format % value` of text: Python's interpolation of one value (Blaze's `Interp`), the format
+/// a literal or a column of formats. `value` is read as `value_type`: `Int64`, `Float64`,
+/// `Boolean` or `Utf8`.
+pub(super) fn interp(format: DfExpr, value: DfExpr, value_type: DataType) -> DfExpr {
+    ScalarUDF::new_from_impl(Interp {
+        signature: Signature::exact(
+            vec![DataType::Utf8, value_type.clone()],
+            Volatility::Immutable,
+        ),
+    })
+    .call(vec![cast(format, DataType::Utf8), cast(value, value_type)])
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Interp {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Interp {
+    fn name(&self) -> &str {
+        "interp"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        use arrow::array::AsArray;
+        use arrow::datatypes::{Float64Type, Int64Type};
+        use blaze_expr::interp::{Arg, Format};
+
+        let [formats, values] = args.args.as_slice() else {
+            return exec_err!("interp takes a format and a value");
+        };
+        let rows = args.number_rows;
+        let formats = formats.to_array(rows)?;
+        let formats = formats.as_string::<i32>();
+        let values = values.to_array(rows)?;
+        // The signature has made the value one of these types.
+        let arg = |i: usize| -> Option<Arg<'_>> {
+            values.is_valid(i).then(|| match values.data_type() {
+                DataType::Int64 => Arg::Int(values.as_primitive::<Int64Type>().value(i)),
+                DataType::Float64 => Arg::Float(values.as_primitive::<Float64Type>().value(i)),
+                DataType::Boolean => Arg::Bool(values.as_boolean().value(i)),
+                _ => Arg::Str(values.as_string::<i32>().value(i)),
+            })
+        };
+        let mut out = StringBuilder::with_capacity(rows, rows * 16);
+        let mut text = String::new();
+        // The format last read, and its parse: a literal's is read once.
+        let mut parsed: Option<(String, Format)> = None;
+        for i in 0..rows {
+            let (Some(format), Some(arg)) = (formats.is_valid(i).then(|| formats.value(i)), arg(i))
+            else {
+                out.append_null();
+                continue;
+            };
+            let (last, f) = match parsed.take() {
+                Some((last, f)) if last == format => (last, f),
+                _ => match Format::parse(format) {
+                    Ok(f) => (format.to_owned(), f),
+                    Err(e) => return exec_err!("'{format}' % ...: {e}"),
+                },
+            };
+            if let Err(e) = f.apply(arg, &mut text) {
+                return exec_err!("'{format}' % ...: {e}");
+            }
+            out.append_value(&text);
+            parsed = Some((last, f));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}

@@ -351,6 +351,7 @@ impl SqlCompiler<'_> {
                 format!("(({l} - ((({l} % {r}) + {r}) % {r})) / {r})")
             }
             BinaryOp::FloorDiv => format!("floor({} / {r})", self.dialect.float(l)),
+            BinaryOp::Mod if is_text(lhs) => return Err(Local("interpolated text".into())),
             BinaryOp::Mod if integers => format!("((({l} % {r}) + {r}) % {r})"),
             BinaryOp::Mod => return Err(Local("the remainder of floats".into())),
             BinaryOp::Pow => format!("power({}, {r})", self.dialect.float(l)),

@@ -1,8 +1,8 @@
-//! The `.str` and `.dt` methods and `truncate`, computed; the expected values are pandas'
-//! (for strings and date parts) and Blaze's Python backend's (for `truncate`), worked out with
-//! them on the same values.
+//! The `.str` and `.dt` methods, `truncate` and `%` of text, computed; the expected values are
+//! pandas' (for strings and date parts), Blaze's Python backend's (for `truncate`) and
+//! Python's (for `%`), worked out with them on the same values.
 
-use crate::{csv_session, values};
+use crate::{csv_session, try_rows, values};
 
 /// A CSV file of names (one missing), bound as `t`.
 fn names() -> (tempfile::TempDir, blaze_compute::Session) {
@@ -184,6 +184,46 @@ fn string_methods_with_arguments() {
     check(&s, cases);
     // `str[5]` past the end is missing, not empty.
     assert_eq!(values(&s, "t.name.str[5].isnull().sum()"), ["4"]);
+}
+
+/// `format % value` of text is Python's interpolation (Blaze's `Interp`), with a literal
+/// format or a column of them; the values here are Python's.
+#[test]
+fn text_interpolates_as_python_does() {
+    let (_dir, s) = csv_session(
+        "t",
+        "fmt,x,n,name\n%.2f,3.14159,7,Alice\nn=%05d,42.5,-7,Bob\n%s!,-1.5,0,\n,1,1,Eve\n",
+    );
+    let cases: &[(&str, &[&str])] = &[
+        ("t.fmt % t.x", &["3.14", "n=00042", "-1.5!", ""]),
+        ("t.fmt % 1", &["1.00", "n=00001", "1!", ""]),
+        ("'%s!' % t.name", &["Alice!", "Bob!", "", "Eve!"]),
+        (
+            "'<%-6r>' % t.name",
+            &["<'Alice'>", "<'Bob' >", "", "<'Eve' >"],
+        ),
+        (
+            "'%+.1e' % t.x",
+            &["+3.1e+00", "+4.2e+01", "-1.5e+00", "+1.0e+00"],
+        ),
+        ("'%#x' % t.n", &["0x7", "-0x7", "0x0", "0x1"]),
+        ("'%3d|' % t.n", &["  7|", " -7|", "  0|", "  1|"]),
+        ("'%5.1f%%' % t.x", &["  3.1%", " 42.5%", " -1.5%", "  1.0%"]),
+        ("'%s' % (t.n > 0)", &["True", "False", "False", "True"]),
+        (
+            "'%g' % (t.x * 1e6)",
+            &["3.14159e+06", "4.25e+07", "-1.5e+06", "1e+06"],
+        ),
+    ];
+    check(&s, cases);
+    // A format with two conversions in a column fails the computation with Python's message
+    // (written as a literal, it is refused when parsed: see blaze-expr's error tests).
+    let (_dir, two) = csv_session("t", "fmt,x\n%s and %s,1\n");
+    let err = try_rows(&two, "t.fmt % t.x").unwrap_err();
+    assert!(
+        err.contains("'%s and %s' % ...: not enough arguments for format string"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -62,6 +62,26 @@ fn unknown_methods_of_columns_suggest_the_closest() {
 #[test]
 fn typing_errors_name_the_types() {
     assert!(
+        error("'%d' % t.name")
+            .0
+            .contains("the format takes a number, and t.name is var * string")
+    );
+    assert!(
+        error("'%s and %s' % t.id")
+            .0
+            .contains("not enough arguments for format string")
+    );
+    assert!(
+        error("'%q' % t.id")
+            .0
+            .contains("unsupported format character 'q' (0x71) at index 1")
+    );
+    assert!(
+        error("events.kind % events.when")
+            .0
+            .contains("cannot apply '%' to ?string and datetime")
+    );
+    assert!(
         error("t[t.amount]")
             .0
             .contains("must select over a boolean predicate")

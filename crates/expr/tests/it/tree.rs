@@ -101,6 +101,19 @@ fn date_parts_are_named_as_blaze_names_them() {
         );
         assert_eq!(from_tree(&tree, &names).unwrap(), expr(text), "{tree}");
     }
+    // Blaze's classes for `%` and `*` of text.
+    let name = json!({"op": "Field", "args": ["t", "name"]});
+    let text_ops = [
+        (
+            "'<%s>' % t.name",
+            json!({"op": "Interp", "args": ["<%s>", name]}),
+        ),
+        ("t.name * 2", json!({"op": "Repeat", "args": [name, 2]})),
+    ];
+    for (text, tree) in text_ops {
+        assert_eq!(to_tree(&expr(text), &[("t", "t")]), tree, "{text}");
+        assert_eq!(from_tree(&tree, &names).unwrap(), expr(text), "{tree}");
+    }
     let delta = json!({"op": "Sub", "args": [when, {"op": "max", "args": [when, [0], false]}]});
     let read = [
         (

@@ -384,6 +384,13 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("t"),
     ),
     (
+        "'amount: %.2f' % t.amount",
+        "'amount: %.2f' % t.amount",
+        "var * string",
+        Some("amount"),
+    ),
+    ("t.name * 2", "t.name * 2", "var * string", Some("name")),
+    (
         "t[t.name.str.like('Al*')]",
         "t[t.name.like('Al*')]",
         "var * {name: string, amount: int32, id: int64}",
