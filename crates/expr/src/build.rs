@@ -852,8 +852,6 @@ fn broadcast(lhs: &Expr, rhs: &Expr, l: &[Dim], r: &[Dim]) -> Result<Vec<Dim>> {
         .collect()
 }
 
-/// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);
-/// other operands are returned as they are.
 /// A literal format interpolated with `value` (`'%.2f' % t.x`): checked when written, so that
 /// a bad format is an error at its place in the text, not when the rows are computed.
 fn check_format(format: &str, value: &Expr) -> Result<()> {
@@ -867,6 +865,8 @@ fn check_format(format: &str, value: &Expr) -> Result<()> {
     Ok(())
 }
 
+/// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);
+/// other operands are returned as they are.
 fn coerce_literal(side: &Expr, other: &Expr) -> Result<Expr> {
     let (Op::Literal(Value::Str(text)), measure) = (side.op(), base(other.dshape())) else {
         return Ok(side.clone());

@@ -330,7 +330,6 @@ fn index_json(index: &Index) -> Json {
     }
 }
 
-/// `is_month_start` as `IsMonthStart`.
 /// A date part's op, as Blaze names its classes: the properties in camel case (`Year`), the
 /// `.dt` methods as written (`weekday_name`, `total_seconds`).
 fn date_part_op(part: DatePart) -> String {
@@ -353,6 +352,7 @@ fn date_part_by_op(op: &str) -> Option<DatePart> {
         .map(|(_, (_, part))| *part)
 }
 
+/// `is_month_start` as `IsMonthStart`.
 fn camel_case(name: &str) -> String {
     name.split('_')
         .map(|word| word[..1].to_uppercase() + &word[1..])

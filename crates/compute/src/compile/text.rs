@@ -423,6 +423,8 @@ pub(super) fn interp(format: DfExpr, value: DfExpr, value_type: DataType) -> DfE
     .call(vec![cast(format, DataType::Utf8), cast(value, value_type)])
 }
 
+/// The function [`interp`] calls: formats read once for a literal, again only where a column
+/// of them changes from row to row.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Interp {
     signature: Signature,
