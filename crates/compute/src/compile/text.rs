@@ -446,7 +446,7 @@ impl ScalarUDFImpl for Interp {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         use arrow::array::AsArray;
         use arrow::datatypes::{Float64Type, Int64Type};
-        use blaze_expr::interp::{Arg, Format};
+        use blaze_expr::interp::Format;
 
         let [formats, values] = args.args.as_slice() else {
             return exec_err!("interp takes a format and a value");
@@ -455,25 +455,24 @@ impl ScalarUDFImpl for Interp {
         let formats = formats.to_array(rows)?;
         let formats = formats.as_string::<i32>();
         let values = values.to_array(rows)?;
-        // The signature has made the value one of these types.
-        let arg = |i: usize| -> Option<Arg<'_>> {
-            values.is_valid(i).then(|| match values.data_type() {
-                DataType::Int64 => Arg::Int(values.as_primitive::<Int64Type>().value(i)),
-                DataType::Float64 => Arg::Float(values.as_primitive::<Float64Type>().value(i)),
-                DataType::Boolean => Arg::Bool(values.as_boolean().value(i)),
-                _ => Arg::Str(values.as_string::<i32>().value(i)),
-            })
+        // The signature has made the value one of these types: the array is looked at once,
+        // not for each row.
+        let typed = match values.data_type() {
+            DataType::Int64 => Values::Int(values.as_primitive::<Int64Type>()),
+            DataType::Float64 => Values::Float(values.as_primitive::<Float64Type>()),
+            DataType::Boolean => Values::Bool(values.as_boolean()),
+            _ => Values::Str(values.as_string::<i32>()),
         };
         let mut out = StringBuilder::with_capacity(rows, rows * 16);
         let mut text = String::new();
         // The format last read, and its parse: a literal's is read once.
         let mut parsed: Option<(String, Format)> = None;
         for i in 0..rows {
-            let (Some(format), Some(arg)) = (formats.is_valid(i).then(|| formats.value(i)), arg(i))
-            else {
+            if formats.is_null(i) || values.is_null(i) {
                 out.append_null();
                 continue;
-            };
+            }
+            let (format, arg) = (formats.value(i), typed.arg(i));
             let (last, f) = match parsed.take() {
                 Some((last, f)) if last == format => (last, f),
                 _ => match Format::parse(format) {
@@ -488,5 +487,25 @@ impl ScalarUDFImpl for Interp {
             parsed = Some((last, f));
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}
+
+/// The values [`Interp`] reads, by their type.
+enum Values<'a> {
+    Int(&'a arrow::array::Int64Array),
+    Float(&'a arrow::array::Float64Array),
+    Bool(&'a arrow::array::BooleanArray),
+    Str(&'a StringArray),
+}
+
+impl Values<'_> {
+    fn arg(&self, i: usize) -> blaze_expr::interp::Arg<'_> {
+        use blaze_expr::interp::Arg;
+        match self {
+            Values::Int(a) => Arg::Int(a.value(i)),
+            Values::Float(a) => Arg::Float(a.value(i)),
+            Values::Bool(a) => Arg::Bool(a.value(i)),
+            Values::Str(a) => Arg::Str(a.value(i)),
+        }
     }
 }
