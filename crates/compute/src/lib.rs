@@ -17,6 +17,7 @@ mod array;
 mod compile;
 mod engine;
 mod error;
+mod group_order;
 mod memory;
 mod pushdown;
 mod session;
@@ -24,5 +25,6 @@ mod source;
 
 pub use array::array_json;
 pub use error::{Error, Result};
+pub use group_order::SORTED_GROUPS;
 pub use memory::check_printable;
 pub use session::{ResultStream, Session, SessionOptions};

@@ -1,7 +1,7 @@
 //! A session: names bound to odo resources, and the engine that computes expressions over them
 //! in parallel, within a memory limit, spilling sorts and group-bys to disk beyond it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ use futures_util::StreamExt;
 use crate::compile::Compiler;
 use crate::engine::BlazePlanner;
 use crate::error::{Error, Result};
+use crate::group_order::{Groups, read_ahead};
 use crate::pushdown::DatabaseTables;
 use crate::source::register;
 
@@ -262,28 +263,53 @@ impl Session {
                 array.datashape()
             )));
         }
-        self.stream(async { Compiler::new(&self.ctx, &self.tables).compile(expr).await })
+        let compiler = Compiler::new(&self.ctx, &self.tables);
+        match Groups::of(expr) {
+            Some(groups) => {
+                let mut stream = self.stream(compiler.compile(groups.by), Some(groups.keys))?;
+                if let Some(n) = groups.head {
+                    stream.left = usize::try_from(n).unwrap_or(usize::MAX);
+                }
+                Ok(stream)
+            }
+            None => self.stream(compiler.compile(expr), None),
+        }
     }
 
     /// Runs SQL (DataFusion's dialect) over the bound tables, streaming its result; at most
     /// `limit` rows when given. A table of a bound database is named `"db.table"`.
     pub fn execute_sql(&self, sql: &str, limit: Option<usize>) -> Result<ResultStream> {
-        self.stream(async {
+        // SQL's GROUP BY keeps SQL's meaning: no order without ORDER BY.
+        let plan = async {
             let frame = self.sql_frame(sql).await?;
             Ok(match limit {
                 Some(n) => frame.limit(0, Some(n))?,
                 None => frame,
             })
-        })
+        };
+        self.stream(plan, None)
     }
 
-    /// The frame `plan` makes, started and streamed.
-    fn stream(&self, plan: impl Future<Output = Result<DataFrame>>) -> Result<ResultStream> {
-        let stream = self
-            .runtime
-            .block_on(async { Ok::<_, Error>(plan.await?.execute_stream().await?) })?;
+    /// The frame `plan` makes, started and streamed. A group-by's result whose first
+    /// `group_keys` columns are its keys is read ahead to be sorted by them when it is small
+    /// (see [`crate::group_order`]).
+    fn stream(
+        &self,
+        plan: impl Future<Output = Result<DataFrame>>,
+        group_keys: Option<usize>,
+    ) -> Result<ResultStream> {
+        let (stream, ahead) = self.runtime.block_on(async {
+            let mut stream = plan.await?.execute_stream().await?;
+            let ahead = match group_keys {
+                Some(keys) => read_ahead(&mut stream, keys).await?,
+                None => VecDeque::new(),
+            };
+            Ok::<_, Error>((stream, ahead))
+        })?;
         Ok(ResultStream {
             schema: stream.schema(),
+            ahead,
+            left: usize::MAX,
             stream,
             runtime: self.runtime.clone(),
         })
@@ -372,6 +398,10 @@ async fn explain(frame: DataFrame) -> Result<String> {
 /// The result of an expression as a stream of record batches, read synchronously.
 pub struct ResultStream {
     schema: SchemaRef,
+    /// Batches already read from `stream`, given first.
+    ahead: VecDeque<RecordBatch>,
+    /// How many more rows may be given.
+    left: usize,
     stream: SendableRecordBatchStream,
     runtime: Arc<tokio::runtime::Runtime>,
 }
@@ -387,9 +417,21 @@ impl Iterator for ResultStream {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let runtime = self.runtime.clone();
-        runtime
-            .block_on(self.stream.next())
-            .map(|batch| batch.map_err(Error::from))
+        if self.left == 0 {
+            return None;
+        }
+        let batch = match self.ahead.pop_front() {
+            Some(batch) => batch,
+            None => {
+                let runtime = self.runtime.clone();
+                match runtime.block_on(self.stream.next())? {
+                    Ok(batch) => batch,
+                    Err(e) => return Some(Err(e.into())),
+                }
+            }
+        };
+        let batch = batch.slice(0, batch.num_rows().min(self.left));
+        self.left -= batch.num_rows();
+        Some(Ok(batch))
     }
 }

@@ -536,6 +536,30 @@ fn query_formats_and_previews() {
         "ndjson",
     ]);
     assert_eq!(stdout(&out), "{\"name\":\"Alice\"}\n{\"name\":\"Bob\"}\n");
+
+    // A group-by comes sorted by its keys, and its preview shows the first of those.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    std::fs::write(&file, "k,v\nd,1\nb,2\na,3\nd,4\nc,5\n").unwrap();
+    let file = file.to_str().unwrap();
+    let by = "by(t.k, s=t.v.sum())";
+    let out = blaze(&["query", file, by, "--format", "table", "--limit", "2"]);
+    assert_eq!(
+        stdout(&out),
+        "var * {k: string, s: int64}\n\
+         +---+---+\n\
+         | k | s |\n\
+         +---+---+\n\
+         | a | 3 |\n\
+         | b | 2 |\n\
+         +---+---+\n\
+         ... (first 2 rows shown; --limit N for more, --format for all)\n"
+    );
+    let out = blaze(&["query", file, by, "--format", "json"]);
+    assert_eq!(
+        stdout(&out),
+        r#"{"datashape":"var * {k: string, s: int64}","names":["k","s"],"data":[["a",3],["b",2],["c",5],["d",5]]}"#.to_owned() + "\n"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod combine;
 mod files;
+mod groups;
 mod pushdown;
 mod text;
 mod top;

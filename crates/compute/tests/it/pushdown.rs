@@ -246,9 +246,11 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("t.sort('id')[[3, 0, -1, 3]]", Pushed::Partly),
 ];
 
-/// The expressions whose rows come in an order they fix.
+/// The expressions whose rows come in an order they fix: sorted ones, and group-bys (sorted
+/// by their keys, wherever computed).
 fn is_ordered(text: &str) -> bool {
-    text.contains("sort(") && !text.contains("distinct") && !text.ends_with(".sum()")
+    let by = text.starts_with("by(") && text.ends_with(')');
+    by || text.contains("sort(") && !text.contains("distinct") && !text.ends_with(".sum()")
 }
 
 /// Whether two cells agree: equal text, or numbers equal to 12 significant digits (engines

@@ -1,0 +1,97 @@
+//! The order of a group-by's rows: by their keys when there are few, as Blaze over pandas gave
+//! them, so that the same question over the same data always answers in the same order; in the
+//! engine's order when there are many, as SQL databases give them, since sorting millions of
+//! groups nobody asked to sort costs more than computing them.
+
+use std::collections::VecDeque;
+
+use arrow::compute::{
+    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
+};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use blaze_expr::{Expr, Op};
+use datafusion::execution::SendableRecordBatchStream;
+use futures_util::StreamExt;
+
+use crate::error::Result;
+
+/// A group-by result of at most this many groups comes sorted by its keys.
+pub const SORTED_GROUPS: usize = 65_536;
+
+/// A group-by whose result is to be sorted by its keys: `expr` itself, or the group-by of
+/// which `expr` takes the first rows (`by(...).head(5)`, as a table preview does), so that
+/// those are the first rows of the sorted result.
+pub(crate) struct Groups<'a> {
+    /// The group-by.
+    pub(crate) by: &'a Expr,
+    /// How many leading columns of its result are its keys.
+    pub(crate) keys: usize,
+    /// How many rows of it `expr` takes, when it takes the first rows only.
+    pub(crate) head: Option<u64>,
+}
+
+impl<'a> Groups<'a> {
+    /// The group-by `expr` is or takes the first rows of, if any.
+    pub(crate) fn of(expr: &'a Expr) -> Option<Self> {
+        let (by, head) = match expr.op() {
+            Op::Head { child, n } => (child, Some(*n)),
+            _ => (expr, None),
+        };
+        match by.op() {
+            Op::By { grouper, .. } => Some(Self {
+                by,
+                keys: grouper.fields().len().max(1),
+                head,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `stream` ahead until it has given more than [`SORTED_GROUPS`] rows or ended. When it
+/// ended, its rows come back as one batch sorted by its first `keys` columns (ascending,
+/// missing keys last, as pandas sorts); else the batches read, in the order read, to be given
+/// before the rest of the stream.
+pub(crate) async fn read_ahead(
+    stream: &mut SendableRecordBatchStream,
+    keys: usize,
+) -> Result<VecDeque<RecordBatch>> {
+    let mut batches = VecDeque::new();
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows();
+        batches.push_back(batch);
+        if rows > SORTED_GROUPS {
+            return Ok(batches);
+        }
+    }
+    if rows <= 1 {
+        return Ok(batches);
+    }
+    let sorted = sort_by_keys(&stream.schema(), &batches, keys)?;
+    Ok(VecDeque::from([sorted]))
+}
+
+/// The rows of `batches` as one batch, sorted by their first `keys` columns.
+fn sort_by_keys(
+    schema: &SchemaRef,
+    batches: &VecDeque<RecordBatch>,
+    keys: usize,
+) -> datafusion::error::Result<RecordBatch> {
+    let batch = concat_batches(schema, batches)?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let columns: Vec<SortColumn> = batch.columns()[..keys]
+        .iter()
+        .map(|values| SortColumn {
+            values: values.clone(),
+            options: Some(options),
+        })
+        .collect();
+    let order = lexsort_to_indices(&columns, None)?;
+    Ok(take_record_batch(&batch, &order)?)
+}

@@ -1,0 +1,102 @@
+//! The order of a group-by's rows: sorted by the keys when there are at most
+//! `SORTED_GROUPS` groups, as Blaze over pandas gave them; all the groups, in the engine's
+//! order, beyond.
+
+use blaze_compute::SORTED_GROUPS;
+
+use crate::{csv_session, rows};
+
+/// Rows as text, for comparing with expected rows written out.
+fn texts(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn few_groups_come_sorted_by_their_keys_missing_keys_last() {
+    // Keys in no order, so that neither first appearance nor hashing sorts them.
+    let (_dir, s) = csv_session(
+        "t",
+        "k,j,v\nd,2,1\nb,1,2\n,1,3\na,2,4\nd,1,5\nb,1,6\nc,,7\na,1,8\n",
+    );
+    let sorted = texts(&[
+        &["a", "12"],
+        &["b", "8"],
+        &["c", "7"],
+        &["d", "6"],
+        &["", "3"],
+    ]);
+    // The same order every time, whichever partition finishes first.
+    for _ in 0..5 {
+        assert_eq!(rows(&s, "by(t.k, total=t.v.sum())"), sorted);
+    }
+    assert_eq!(
+        rows(&s, "by(t[['k', 'j']], n=t.v.count())"),
+        texts(&[
+            &["a", "1", "1"],
+            &["a", "2", "1"],
+            &["b", "1", "2"],
+            &["c", "", "1"],
+            &["d", "1", "1"],
+            &["d", "2", "1"],
+            &["", "1", "1"],
+        ])
+    );
+    // Keys that are computed, numbers and booleans sort as values, not as text.
+    assert_eq!(
+        rows(&s, "by(t.v * 5 // 4, n=t.v.count())"),
+        texts(&[
+            &["1", "1"],
+            &["2", "1"],
+            &["3", "1"],
+            &["5", "1"],
+            &["6", "1"],
+            &["7", "1"],
+            &["8", "1"],
+            &["10", "1"],
+        ])
+    );
+    assert_eq!(
+        rows(&s, "by(t.v > 4, n=t.v.count())"),
+        texts(&[&["false", "4"], &["true", "4"]])
+    );
+    // The first rows of a group-by are those of the sorted result, as a preview shows them.
+    assert_eq!(rows(&s, "by(t.k, total=t.v.sum()).head(2)"), sorted[..2]);
+    // A sort asked for is the sort given.
+    assert_eq!(
+        rows(&s, "by(t.k, total=t.v.sum()).sort('total')"),
+        texts(&[
+            &["", "3"],
+            &["d", "6"],
+            &["c", "7"],
+            &["b", "8"],
+            &["a", "12"],
+        ])
+    );
+}
+
+#[test]
+fn many_groups_all_come_whatever_their_order() {
+    let groups = SORTED_GROUPS + 4_000;
+    let mut csv = String::from("k,v\n");
+    // Every group twice, in two halves, so that the groups meet across batches.
+    for round in 0..2 {
+        for k in 0..groups {
+            csv.push_str(&format!("{},{}\n", (k * 7_919) % groups, round + 1));
+        }
+    }
+    let (_dir, s) = csv_session("t", &csv);
+    let got = rows(&s, "by(t.k, total=t.v.sum(), n=t.v.count())");
+    assert_eq!(got.len(), groups);
+    let mut keys: Vec<usize> = got
+        .iter()
+        .map(|row| {
+            assert_eq!(row[1..], ["3".to_string(), "2".to_string()], "{row:?}");
+            row[0].parse().unwrap()
+        })
+        .collect();
+    keys.sort_unstable();
+    assert!(keys.iter().copied().eq(0..groups));
+    assert_eq!(rows(&s, "by(t.k, total=t.v.sum()).head(3)").len(), 3);
+}
