@@ -78,7 +78,16 @@ impl Config {
         let entries = match root {
             Value::Object(entries) => entries,
             Value::Null => serde_json::Map::new(),
-            _ => return Err(at("expected a mapping of dataset names to sources".into())),
+            _ => {
+                let name = path
+                    .file_stem()
+                    .map_or("data".into(), |s| s.to_string_lossy());
+                return Err(at(format!(
+                    "expected a YAML mapping of dataset names to sources; to serve this file, \
+                     name it in one, as `{name}: {{source: {}}}`",
+                    path.display()
+                )));
+            }
         };
         let base = path
             .parent()
@@ -232,5 +241,12 @@ mod tests {
         assert!(err.contains("_server.colour is not a setting"), "{err}");
         let err = Config::parse("iris: [1, 2\n", Path::new("c.yaml")).unwrap_err();
         assert!(err.starts_with("c.yaml: "), "{err}");
+        // A data file given where the YAML file goes.
+        let err = Config::parse("id,name\n1,Alice\n", Path::new("data/accounts.csv")).unwrap_err();
+        assert_eq!(
+            err,
+            "data/accounts.csv: expected a YAML mapping of dataset names to sources; to serve \
+             this file, name it in one, as `accounts: {source: data/accounts.csv}`"
+        );
     }
 }
