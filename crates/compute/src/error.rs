@@ -31,6 +31,12 @@ impl From<datafusion::error::DataFusionError> for Error {
         // An error from our own sources (a bad CSV cell) says where it is: keep its words.
         match error.find_root() {
             datafusion::error::DataFusionError::External(inner) => Error::Engine(inner.to_string()),
+            // Arrow's words ("Divide by zero error") say neither which division nor of what.
+            datafusion::error::DataFusionError::ArrowError(e, _)
+                if matches!(**e, arrow::error::ArrowError::DivideByZero) =>
+            {
+                Error::Engine("integer division or modulo by zero (// or % of integers)".into())
+            }
             root => Error::Engine(root.to_string()),
         }
     }

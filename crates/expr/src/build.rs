@@ -358,6 +358,7 @@ impl Expr {
         {
             check_format(format, &rhs)?;
         }
+        check_integer_operands(op, &lhs, &rhs)?;
         let name = match (lhs.name(), rhs.name()) {
             (Some(l), Some(r)) if l != r => None,
             (Some(n), _) | (_, Some(n)) => Some(n.to_owned()),
@@ -863,6 +864,28 @@ fn check_format(format: &str, value: &Expr) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Integers combined with a literal that no integer result has, refused as Python refuses
+/// them: `x // 0` and `x % 0` (which would otherwise fail only once a row is computed), and
+/// `x ** -1` (NumPy's error: an integer power of an integer is an integer).
+fn check_integer_operands(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Result<()> {
+    let integers = base(lhs.dshape()).is_integer() && base(rhs.dshape()).is_integer();
+    match (op, rhs.op()) {
+        (BinaryOp::FloorDiv | BinaryOp::Mod, Op::Literal(Value::Int(0))) if integers => {
+            Err(Error::typing(format!(
+                "integer division or modulo by zero: {lhs} {} 0",
+                op.symbol()
+            )))
+        }
+        (BinaryOp::Pow, Op::Literal(Value::Int(n))) if integers && *n < 0 => {
+            Err(Error::typing(format!(
+                "integers to negative integer powers are not allowed: {lhs} ** {n} \
+                 (write {lhs} ** {n}.0 for a float)"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A string literal compared with dates or datetimes is read as one (`t.when >= '2012-01-02'`);

@@ -237,8 +237,17 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
         BinaryOp::Sub => l - r,
         BinaryOp::Mul => l * r,
         BinaryOp::Div => float(l) / float(r),
+        // Python's floor of integers, exact beyond 2^53: the quotient cut toward zero, one
+        // less where a remainder has the other sign than the divisor.
         BinaryOp::FloorDiv if is_integer(lhs) && is_integer(rhs) => {
-            cast(math::floor(float(l) / float(r)), DataType::Int64)
+            let (l, r) = (cast(l, DataType::Int64), cast(r, DataType::Int64));
+            let remainder = l.clone() % r.clone();
+            let floored = remainder
+                .clone()
+                .not_eq(lit(0_i64))
+                .and(remainder.lt(lit(0_i64)).not_eq(r.clone().lt(lit(0_i64))));
+            let quotient = l / r;
+            when(floored, quotient.clone() - lit(1_i64)).otherwise(quotient)?
         }
         BinaryOp::FloorDiv => math::floor(l / r),
         // Python's remainder has the divisor's sign: ((l % r) + r) % r.

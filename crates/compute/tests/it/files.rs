@@ -49,6 +49,41 @@ fn selections_projections_and_arithmetic() {
 }
 
 #[test]
+fn integer_division_floors_exactly_and_names_a_zero_divisor() {
+    // Beyond 2^53, where floats lose the last digits; every pair of signs; Python's values.
+    let (_dir, s) = csv_session(
+        "t",
+        "a,b\n9007199254740993,1\n9007199254740993,2\n7,2\n-7,2\n7,-2\n-7,-2\n6,-3\n0,5\n",
+    );
+    assert_eq!(
+        values(&s, "t.a // t.b"),
+        [
+            "9007199254740993",
+            "4503599627370496",
+            "3",
+            "-4",
+            "-4",
+            "3",
+            "-2",
+            "0"
+        ]
+    );
+    assert_eq!(
+        values(&s, "t.a % t.b"),
+        ["0", "1", "1", "1", "-1", "-1", "0", "0"]
+    );
+    let (_dir, s) = csv_session("t", "a,b\n7,2\n7,0\n");
+    for text in ["t.a // t.b", "t.a % t.b"] {
+        let expr = s.parse(text).unwrap();
+        let err = s.collect(&expr).unwrap_err().to_string();
+        assert_eq!(
+            err, "integer division or modulo by zero (// or % of integers)",
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn reductions_and_group_bys() {
     let s = accounts();
     assert_eq!(values(&s, "accounts.balance.sum()"), ["100"]);

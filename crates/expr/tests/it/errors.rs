@@ -60,6 +60,41 @@ fn unknown_methods_of_columns_suggest_the_closest() {
 }
 
 #[test]
+fn integer_operands_no_integer_result_has_are_refused_where_written() {
+    assert_eq!(
+        error("t.amount + t.id // 0"),
+        (
+            "at line 1, column 12: integer division or modulo by zero: t.id // 0".to_owned(),
+            12
+        )
+    );
+    assert!(
+        error("t.amount % 0")
+            .0
+            .contains("integer division or modulo by zero: t.amount % 0")
+    );
+    // As numbers, truncate is `x // measure * measure`.
+    assert!(
+        error("t.amount.truncate(0)")
+            .0
+            .contains("integer division or modulo by zero")
+    );
+    assert!(error("t.amount ** -2").0.contains(
+        "integers to negative integer powers are not allowed: t.amount ** -2 \
+         (write t.amount ** -2.0 for a float)"
+    ));
+    // Floats have an answer: infinity, or NaN.
+    for text in [
+        "t.amount // 0.0",
+        "t.amount / 0",
+        "t.amount ** -2.0",
+        "t.amount ** 0",
+    ] {
+        parse(text, &namespace()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+}
+
+#[test]
 fn typing_errors_name_the_types() {
     assert!(
         error("'%d' % t.name")
