@@ -17,14 +17,14 @@ mod array;
 mod compile;
 mod engine;
 mod error;
-mod group_order;
 mod memory;
 mod pushdown;
+mod result_order;
 mod session;
 mod source;
 
 pub use array::array_json;
 pub use error::{Error, Result};
-pub use group_order::SORTED_GROUPS;
 pub use memory::check_printable;
+pub use result_order::SORTED_GROUPS;
 pub use session::{ResultStream, Session, SessionOptions};

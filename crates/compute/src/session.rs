@@ -20,8 +20,8 @@ use futures_util::StreamExt;
 use crate::compile::Compiler;
 use crate::engine::BlazePlanner;
 use crate::error::{Error, Result};
-use crate::group_order::{Groups, read_ahead};
 use crate::pushdown::DatabaseTables;
+use crate::result_order::{self, Groups, Order, is_row_by_row};
 use crate::source::register;
 
 /// How a session computes.
@@ -264,16 +264,20 @@ impl Session {
             )));
         }
         let compiler = Compiler::new(&self.ctx, &self.tables);
-        match Groups::of(expr) {
-            Some(groups) => {
-                let mut stream = self.stream(compiler.compile(groups.by), Some(groups.keys))?;
-                if let Some(n) = groups.head {
-                    stream.left = usize::try_from(n).unwrap_or(usize::MAX);
-                }
-                Ok(stream)
+        if let Some(groups) = Groups::of(expr) {
+            let keys = groups.keys;
+            let mut stream = self.stream(compiler.compile(groups.by), Order::Groups { keys })?;
+            if let Some(n) = groups.head {
+                stream.left = usize::try_from(n).unwrap_or(usize::MAX);
             }
-            None => self.stream(compiler.compile(expr), None),
+            return Ok(stream);
         }
+        let order = if is_row_by_row(expr) {
+            Order::Read
+        } else {
+            Order::Engine
+        };
+        self.stream(compiler.compile(expr), order)
     }
 
     /// Runs SQL (DataFusion's dialect) over the bound tables, streaming its result; at most
@@ -287,25 +291,18 @@ impl Session {
                 None => frame,
             })
         };
-        self.stream(plan, None)
+        self.stream(plan, Order::Engine)
     }
 
-    /// The frame `plan` makes, started and streamed. A group-by's result whose first
-    /// `group_keys` columns are its keys is read ahead to be sorted by them when it is small
-    /// (see [`crate::group_order`]).
+    /// The frame `plan` makes, started and streamed, its rows in `order`.
     fn stream(
         &self,
         plan: impl Future<Output = Result<DataFrame>>,
-        group_keys: Option<usize>,
+        order: Order,
     ) -> Result<ResultStream> {
-        let (stream, ahead) = self.runtime.block_on(async {
-            let mut stream = plan.await?.execute_stream().await?;
-            let ahead = match group_keys {
-                Some(keys) => read_ahead(&mut stream, keys).await?,
-                None => VecDeque::new(),
-            };
-            Ok::<_, Error>((stream, ahead))
-        })?;
+        let (stream, ahead) = self
+            .runtime
+            .block_on(async { result_order::execute(plan.await?, order).await })?;
         Ok(ResultStream {
             schema: stream.schema(),
             ahead,

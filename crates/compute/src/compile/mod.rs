@@ -11,6 +11,7 @@ mod text;
 
 use std::sync::{Arc, Mutex};
 
+use crate::result_order::is_row_by_row;
 use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use blaze_datashape::Measure;
@@ -184,19 +185,22 @@ impl<'a> Compiler<'a> {
             }
         };
         let frame = conform(frame, expr, Layout::AnyOfString)?;
-        if !depends_on_positions(expr) {
+        let row_by_row = is_row_by_row(expr);
+        if !row_by_row && !depends_on_positions(expr) {
             return Ok(frame);
         }
-        // Where positions matter (windows, head, slices), batches are not dealt out to be
-        // worked on in parallel, which would interleave them. Files are read in partitions,
-        // consecutive runs of rows (no partition takes another's files when it runs out),
-        // that only [`TopPerGroup`] knows to take in turn: for anything else the rows are
-        // read as one partition, in order.
+        // Where positions matter (windows, head, slices), and where rows are only picked
+        // and computed one by one (so that they come in the order read, as pandas and
+        // DuckDB keep them), batches are not dealt out to be worked on in parallel, which
+        // would interleave them. Files are read in partitions, consecutive runs of rows (no
+        // partition takes another's files when it runs out), that only [`TopPerGroup`] knows
+        // to take in turn: for anything else the rows are read as one partition, in order.
+        // (A CSV or JSON file is still parsed on every core.)
         let (mut state, plan) = frame.into_parts();
         let options = state.config_mut().options_mut();
         options.optimizer.enable_round_robin_repartition = false;
         options.execution.enable_file_stream_work_stealing = false;
-        if self.needs_rows_in_one_stream(expr) {
+        if row_by_row || self.needs_rows_in_one_stream(expr) {
             options.execution.target_partitions = 1;
         }
         Ok(DataFrame::new(state, plan))

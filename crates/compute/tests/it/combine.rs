@@ -278,10 +278,11 @@ fn reductions_combined_with_each_row() {
     );
 }
 
-/// A Parquet file large enough that the engine would read it in parallel pieces (over 10 MB):
-/// window functions, heads and slices must still see its rows in order.
+/// A Parquet file large enough that the engine would read it in parallel pieces (over 10 MB),
+/// and a CSV file of the same rows, parsed on every core: window functions, heads and slices
+/// must still see their rows in order, and rows picked one by one come in that order.
 #[test]
-fn positions_in_a_large_parquet_file_are_its_rows_order() {
+fn positions_in_large_files_are_their_rows_order() {
     use std::sync::Arc;
 
     use arrow::array::Int64Array;
@@ -322,4 +323,28 @@ fn positions_in_a_large_parquet_file_are_its_rows_order() {
         ),
         ["1599998", "1599999"]
     );
+
+    let csv = dir.path().join("big.csv");
+    let text: String = std::iter::once("id\n".to_owned())
+        .chain((0..ROWS).map(|i| format!("{i}\n")))
+        .collect();
+    std::fs::write(&csv, text).unwrap();
+    let s = session(&[("t", path.to_str().unwrap()), ("c", csv.to_str().unwrap())]);
+    let picked = |from: i64, to: i64| -> Vec<String> {
+        (from..to)
+            .filter(|i| i % 7 == 3)
+            .map(|i| (i * 2).to_string())
+            .collect()
+    };
+    for table in ["t", "c"] {
+        let got = values(&s, &format!("{table}[{table}.id % 7 == 3].id * 2"));
+        assert!(got == picked(0, ROWS), "{table}: rows picked in order");
+    }
+    // One's rows after the other's, each in its order.
+    let got = values(
+        &s,
+        "concat(c[c.id % 7 == 3][['id']], t[t.id % 7 == 3][['id']]).id * 2",
+    );
+    let want: Vec<String> = [picked(0, ROWS), picked(0, ROWS)].concat();
+    assert!(got == want, "concat keeps its sides' order");
 }

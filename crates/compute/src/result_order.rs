@@ -1,0 +1,173 @@
+//! The order of a result's rows, where the engine, left alone, would give them in whatever
+//! order its parallel parts finish:
+//!
+//! - rows picked and computed one by one (`t[t.amount > 100].name`) come in the order they are
+//!   read, as pandas and DuckDB keep them, and `concat(a, b)` gives `a`'s before `b`'s;
+//! - a group-by's rows come sorted by their keys when there are few, as Blaze over pandas gave
+//!   them, so that the same question over the same data always answers in the same order; in
+//!   the engine's order when there are many, as SQL databases give them, since sorting
+//!   millions of groups nobody asked to sort costs more than computing them.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow::compute::{
+    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
+};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use blaze_expr::{Expr, Op};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::prelude::DataFrame;
+use futures_util::StreamExt;
+
+use crate::error::Result;
+
+/// How a result's rows are ordered.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Order {
+    /// As the engine gives them (the expression sorts them, or nothing says how).
+    Engine,
+    /// As read: the plan's partitions are runs of rows in order, given one after the other.
+    Read,
+    /// By the first `keys` columns, when there are at most [`SORTED_GROUPS`] rows.
+    Groups {
+        /// How many leading columns are the group keys.
+        keys: usize,
+    },
+}
+
+/// `frame` computed as a stream of record batches in `order`, with the batches already read
+/// ahead (to be given first).
+pub(crate) async fn execute(
+    frame: DataFrame,
+    order: Order,
+) -> Result<(SendableRecordBatchStream, VecDeque<RecordBatch>)> {
+    Ok(match order {
+        Order::Engine => (frame.execute_stream().await?, VecDeque::new()),
+        Order::Read => {
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let partitions = frame.execute_stream_partitioned().await?;
+            let stream = futures_util::stream::iter(partitions).flatten();
+            let stream = RecordBatchStreamAdapter::new(schema, stream);
+            (Box::pin(stream), VecDeque::new())
+        }
+        Order::Groups { keys } => {
+            let mut stream = frame.execute_stream().await?;
+            let ahead = read_ahead(&mut stream, keys).await?;
+            (stream, ahead)
+        }
+    })
+}
+
+/// Whether `expr` is rows of its tables picked and computed one by one (fields, selections,
+/// element-wise functions, and rows of one such after another's: `concat`), never grouped,
+/// joined, sorted or reduced.
+pub(crate) fn is_row_by_row(expr: &Expr) -> bool {
+    fn only_row_by_row(expr: &Expr) -> bool {
+        matches!(
+            expr.op(),
+            Op::Symbol { .. }
+                | Op::Literal(_)
+                | Op::Field { .. }
+                | Op::Projection { .. }
+                | Op::Selection { .. }
+                | Op::Label { .. }
+                | Op::Relabel { .. }
+                | Op::Binary { .. }
+                | Op::Unary { .. }
+                | Op::IsIn { .. }
+                | Op::IsInColumn { .. }
+                | Op::Like { .. }
+                | Op::Coerce { .. }
+                | Op::Cast { .. }
+                | Op::Coalesce { .. }
+                | Op::Merge { .. }
+                | Op::Func { .. }
+                | Op::StrCat { .. }
+                | Op::Concat { .. }
+        ) && expr.children().into_iter().all(only_row_by_row)
+    }
+    !expr.dshape().dims().is_empty() && only_row_by_row(expr)
+}
+
+/// A group-by result of at most this many groups comes sorted by its keys.
+pub const SORTED_GROUPS: usize = 65_536;
+
+/// A group-by whose result is to be sorted by its keys: `expr` itself, or the group-by of
+/// which `expr` takes the first rows (`by(...).head(5)`, as a table preview does), so that
+/// those are the first rows of the sorted result.
+pub(crate) struct Groups<'a> {
+    /// The group-by.
+    pub(crate) by: &'a Expr,
+    /// How many leading columns of its result are its keys.
+    pub(crate) keys: usize,
+    /// How many rows of it `expr` takes, when it takes the first rows only.
+    pub(crate) head: Option<u64>,
+}
+
+impl<'a> Groups<'a> {
+    /// The group-by `expr` is or takes the first rows of, if any.
+    pub(crate) fn of(expr: &'a Expr) -> Option<Self> {
+        let (by, head) = match expr.op() {
+            Op::Head { child, n } => (child, Some(*n)),
+            _ => (expr, None),
+        };
+        match by.op() {
+            Op::By { grouper, .. } => Some(Self {
+                by,
+                keys: grouper.fields().len().max(1),
+                head,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `stream` ahead until it has given more than [`SORTED_GROUPS`] rows or ended. When it
+/// ended, its rows come back as one batch sorted by its first `keys` columns (ascending,
+/// missing keys last, as pandas sorts); else the batches read, in the order read, to be given
+/// before the rest of the stream.
+async fn read_ahead(
+    stream: &mut SendableRecordBatchStream,
+    keys: usize,
+) -> Result<VecDeque<RecordBatch>> {
+    let mut batches = VecDeque::new();
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows();
+        batches.push_back(batch);
+        if rows > SORTED_GROUPS {
+            return Ok(batches);
+        }
+    }
+    if rows <= 1 {
+        return Ok(batches);
+    }
+    let sorted = sort_by_keys(&stream.schema(), &batches, keys)?;
+    Ok(VecDeque::from([sorted]))
+}
+
+/// The rows of `batches` as one batch, sorted by their first `keys` columns.
+fn sort_by_keys(
+    schema: &SchemaRef,
+    batches: &VecDeque<RecordBatch>,
+    keys: usize,
+) -> datafusion::error::Result<RecordBatch> {
+    let batch = concat_batches(schema, batches)?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let columns: Vec<SortColumn> = batch.columns()[..keys]
+        .iter()
+        .map(|values| SortColumn {
+            values: values.clone(),
+            options: Some(options),
+        })
+        .collect();
+    let order = lexsort_to_indices(&columns, None)?;
+    Ok(take_record_batch(&batch, &order)?)
+}
