@@ -26,5 +26,5 @@ mod source;
 pub use array::array_json;
 pub use error::{Error, Result};
 pub use memory::check_printable;
-pub use result_order::SORTED_GROUPS;
+pub use result_order::SORTED_ROWS;
 pub use session::{ResultStream, Session, SessionOptions};

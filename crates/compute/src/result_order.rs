@@ -4,9 +4,10 @@
 //! - rows picked and computed one by one (`t[t.amount > 100].name`) come in the order they are
 //!   read, as pandas and DuckDB keep them, and `concat(a, b)` gives `a`'s before `b`'s;
 //! - a group-by's rows come sorted by their keys when there are few, as Blaze over pandas gave
-//!   them, so that the same question over the same data always answers in the same order; in
-//!   the engine's order when there are many, as SQL databases give them, since sorting
-//!   millions of groups nobody asked to sort costs more than computing them.
+//!   them, and a join's by its columns, keys first, so that the same question over the same
+//!   data always answers in the same order; in the engine's order when there are many, as SQL
+//!   databases give them, since sorting millions of rows nobody asked to sort costs more than
+//!   computing them.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -31,9 +32,9 @@ pub(crate) enum Order {
     Engine,
     /// As read: the plan's partitions are runs of rows in order, given one after the other.
     Read,
-    /// By the first `keys` columns, when there are at most [`SORTED_GROUPS`] rows.
-    Groups {
-        /// How many leading columns are the group keys.
+    /// By the first `keys` columns, when there are at most [`SORTED_ROWS`] rows.
+    Keys {
+        /// How many leading columns to sort by.
         keys: usize,
     },
 }
@@ -53,7 +54,7 @@ pub(crate) async fn execute(
             let stream = RecordBatchStreamAdapter::new(schema, stream);
             (Box::pin(stream), VecDeque::new())
         }
-        Order::Groups { keys } => {
+        Order::Keys { keys } => {
             let mut stream = frame.execute_stream().await?;
             let ahead = read_ahead(&mut stream, keys).await?;
             (stream, ahead)
@@ -92,43 +93,46 @@ pub(crate) fn is_row_by_row(expr: &Expr) -> bool {
     !expr.dshape().dims().is_empty() && only_row_by_row(expr)
 }
 
-/// A group-by result of at most this many groups comes sorted by its keys.
-pub const SORTED_GROUPS: usize = 65_536;
+/// A group-by or join result of at most this many rows comes sorted by its keys.
+pub const SORTED_ROWS: usize = 65_536;
 
-/// A group-by whose result is to be sorted by its keys: `expr` itself, or the group-by of
-/// which `expr` takes the first rows (`by(...).head(5)`, as a table preview does), so that
+/// A group-by or a join, whose result is to be sorted by its keys: `expr` itself, or the one
+/// of which `expr` takes the first rows (`by(...).head(5)`, as a table preview does), so that
 /// those are the first rows of the sorted result.
-pub(crate) struct Groups<'a> {
-    /// The group-by.
-    pub(crate) by: &'a Expr,
-    /// How many leading columns of its result are its keys.
+pub(crate) struct KeyOrdered<'a> {
+    /// The group-by or join.
+    pub(crate) expr: &'a Expr,
+    /// How many leading columns of its result to sort by: a group-by's keys, or all of a
+    /// join's (its keys come first).
     pub(crate) keys: usize,
-    /// How many rows of it `expr` takes, when it takes the first rows only.
+    /// How many rows of it are taken, when only the first rows are.
     pub(crate) head: Option<u64>,
 }
 
-impl<'a> Groups<'a> {
-    /// The group-by `expr` is or takes the first rows of, if any.
+impl<'a> KeyOrdered<'a> {
+    /// The group-by or join `expr` is or takes the first rows of, if any.
     pub(crate) fn of(expr: &'a Expr) -> Option<Self> {
-        let (by, head) = match expr.op() {
+        let (inner, head) = match expr.op() {
             Op::Head { child, n } => (child, Some(*n)),
             _ => (expr, None),
         };
-        match by.op() {
-            Op::By { grouper, .. } => Some(Self {
-                by,
-                keys: grouper.fields().len().max(1),
-                head,
-            }),
-            _ => None,
-        }
+        let keys = match inner.op() {
+            Op::By { grouper, .. } => grouper.fields().len().max(1),
+            Op::Join { .. } => inner.fields().len(),
+            _ => return None,
+        };
+        Some(Self {
+            expr: inner,
+            keys,
+            head,
+        })
     }
 }
 
-/// Reads `stream` ahead until it has given more than [`SORTED_GROUPS`] rows or ended. When it
+/// Reads `stream` ahead until it has given more than [`SORTED_ROWS`] rows or ended. When it
 /// ended, its rows come back as one batch sorted by its first `keys` columns (ascending,
-/// missing keys last, as pandas sorts); else the batches read, in the order read, to be given
-/// before the rest of the stream.
+/// missing keys last, as pandas sorts; nested columns, lists and records, are passed over);
+/// else the batches read, in the order read, to be given before the rest of the stream.
 async fn read_ahead(
     stream: &mut SendableRecordBatchStream,
     keys: usize,
@@ -139,7 +143,7 @@ async fn read_ahead(
         let batch = batch?;
         rows += batch.num_rows();
         batches.push_back(batch);
-        if rows > SORTED_GROUPS {
+        if rows > SORTED_ROWS {
             return Ok(batches);
         }
     }
@@ -163,11 +167,15 @@ fn sort_by_keys(
     };
     let columns: Vec<SortColumn> = batch.columns()[..keys]
         .iter()
+        .filter(|values| !values.data_type().is_nested())
         .map(|values| SortColumn {
             values: values.clone(),
             options: Some(options),
         })
         .collect();
+    if columns.is_empty() {
+        return Ok(batch);
+    }
     let order = lexsort_to_indices(&columns, None)?;
     Ok(take_record_batch(&batch, &order)?)
 }

@@ -21,7 +21,7 @@ use crate::compile::Compiler;
 use crate::engine::BlazePlanner;
 use crate::error::{Error, Result};
 use crate::pushdown::DatabaseTables;
-use crate::result_order::{self, Groups, Order, is_row_by_row};
+use crate::result_order::{self, KeyOrdered, Order, is_row_by_row};
 use crate::source::register;
 
 /// How a session computes.
@@ -264,10 +264,10 @@ impl Session {
             )));
         }
         let compiler = Compiler::new(&self.ctx, &self.tables);
-        if let Some(groups) = Groups::of(expr) {
-            let keys = groups.keys;
-            let mut stream = self.stream(compiler.compile(groups.by), Order::Groups { keys })?;
-            if let Some(n) = groups.head {
+        if let Some(ordered) = KeyOrdered::of(expr) {
+            let keys = ordered.keys;
+            let mut stream = self.stream(compiler.compile(ordered.expr), Order::Keys { keys })?;
+            if let Some(n) = ordered.head {
                 stream.left = usize::try_from(n).unwrap_or(usize::MAX);
             }
             return Ok(stream);

@@ -2,7 +2,7 @@
 
 mod combine;
 mod files;
-mod groups;
+mod order;
 mod pushdown;
 mod text;
 mod top;

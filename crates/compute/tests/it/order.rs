@@ -1,8 +1,8 @@
-//! The order of a group-by's rows: sorted by the keys when there are at most
-//! `SORTED_GROUPS` groups, as Blaze over pandas gave them; all the groups, in the engine's
-//! order, beyond.
+//! The order of group-bys' and joins' rows: sorted by the keys when there are at most
+//! `SORTED_ROWS`, as Blaze over pandas gave a group-by's; all the rows, in the engine's order,
+//! beyond.
 
-use blaze_compute::SORTED_GROUPS;
+use blaze_compute::SORTED_ROWS;
 
 use crate::{csv_session, rows};
 
@@ -77,8 +77,43 @@ fn few_groups_come_sorted_by_their_keys_missing_keys_last() {
 }
 
 #[test]
+fn small_joins_come_sorted_by_their_columns_keys_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("a.csv");
+    let cities = dir.path().join("c.csv");
+    // Neither side in the keys' order; a key twice on the left, and one on the right only.
+    std::fs::write(
+        &accounts,
+        "name,amount\nCharlie,300\nAlice,100\nBob,200\nDan,50\nAlice,-5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &cities,
+        "name,city\nBob,LA\nDan,SF\nEve,Rome\nAlice,NYC\nCharlie,Paris\n",
+    )
+    .unwrap();
+    let s = crate::session(&[
+        ("a", accounts.to_str().unwrap()),
+        ("c", cities.to_str().unwrap()),
+    ]);
+    let sorted = texts(&[
+        &["Alice", "-5", "NYC"],
+        &["Alice", "100", "NYC"],
+        &["Bob", "200", "LA"],
+        &["Charlie", "300", "Paris"],
+        &["Dan", "50", "SF"],
+    ]);
+    for _ in 0..5 {
+        assert_eq!(rows(&s, "join(a, c)"), sorted);
+    }
+    assert_eq!(rows(&s, "join(a, c).head(2)"), sorted[..2]);
+    let outer = rows(&s, "join(a, c, how='outer')");
+    assert_eq!(outer.last().unwrap(), &["Eve", "", "Rome"]);
+}
+
+#[test]
 fn many_groups_all_come_whatever_their_order() {
-    let groups = SORTED_GROUPS + 4_000;
+    let groups = SORTED_ROWS + 4_000;
     let mut csv = String::from("k,v\n");
     // Every group twice, in two halves, so that the groups meet across batches.
     for round in 0..2 {
