@@ -445,10 +445,19 @@ impl<'a> Compiler<'a> {
                     ascending,
                 } => {
                     let frame = self.frame(child).await?;
-                    let keys = keys
+                    let mut keys = keys
                         .iter()
                         .map(|key| Ok(column(key, child)?.sort(*ascending, !*ascending)))
                         .collect::<Result<Vec<_>>>()?;
+                    // A group-by's rows tied on the keys asked for (`count_values()`'s equal
+                    // counts) come in its keys' order, not in whatever order groups finish.
+                    if let Op::By { grouper, .. } = child.op() {
+                        let names = match grouper.fields() {
+                            fields if fields.is_empty() => vec![output_name(grouper)],
+                            fields => fields,
+                        };
+                        keys.extend(names.into_iter().map(|name| ident(name).sort(true, false)));
+                    }
                     sort_in_row_order(frame, keys)
                 }
                 // The first row of each distinct value (of the columns `on`), in the rows'

@@ -63,6 +63,19 @@ fn few_groups_come_sorted_by_their_keys_missing_keys_last() {
     );
     // The first rows of a group-by are those of the sorted result, as a preview shows them.
     assert_eq!(rows(&s, "by(t.k, total=t.v.sum()).head(2)"), sorted[..2]);
+    // Equal counts come in the values' order.
+    for _ in 0..3 {
+        assert_eq!(
+            rows(&s, "t.k.count_values()"),
+            texts(&[
+                &["a", "2"],
+                &["b", "2"],
+                &["d", "2"],
+                &["c", "1"],
+                &["", "0"],
+            ])
+        );
+    }
     // A sort asked for is the sort given.
     assert_eq!(
         rows(&s, "by(t.k, total=t.v.sum()).sort('total')"),
