@@ -21,7 +21,7 @@ use blaze_expr::{Expr, Op};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::DataFrame;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 use crate::error::Result;
 
@@ -49,8 +49,11 @@ pub(crate) async fn execute(
         Order::Engine => (frame.execute_stream().await?, VecDeque::new()),
         Order::Read => {
             let schema = Arc::new(frame.schema().as_arrow().clone());
-            let partitions = frame.execute_stream_partitioned().await?;
-            let stream = futures_util::stream::iter(partitions).flatten();
+            let mut partitions = frame.execute_stream_partitioned().await?.into_iter();
+            let first = partitions.next().map(|p| p.boxed());
+            // Started now, each on its task, not when their turn comes.
+            let later: Vec<_> = partitions.map(|p| read_on_its_own(p).boxed()).collect();
+            let stream = futures_util::stream::iter(first.into_iter().chain(later)).flatten();
             let stream = RecordBatchStreamAdapter::new(schema, stream);
             (Box::pin(stream), VecDeque::new())
         }
@@ -59,6 +62,42 @@ pub(crate) async fn execute(
             let ahead = read_ahead(&mut stream, keys).await?;
             (stream, ahead)
         }
+    })
+}
+
+/// How much a partition read before its turn may hold, in KiB (the units of the semaphore
+/// that bounds it).
+const PARTITION_AHEAD_KIB: usize = 32 << 10;
+
+/// `partition` read on a task of its own into a buffer of at most [`PARTITION_AHEAD_KIB`],
+/// while the partitions before it are given: a partition of rows picked from the second half
+/// of a file is computed on a second core, and when few rows are picked (the buffer does not
+/// fill) all of it is.
+fn read_on_its_own(
+    mut partition: SendableRecordBatchStream,
+) -> impl Stream<Item = datafusion::error::Result<RecordBatch>> {
+    let room = Arc::new(tokio::sync::Semaphore::new(PARTITION_AHEAD_KIB));
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(batch) = partition.next().await {
+            let kib = match &batch {
+                Ok(batch) => (batch.get_array_memory_size() >> 10).clamp(1, PARTITION_AHEAD_KIB),
+                Err(_) => 1,
+            };
+            // At most PARTITION_AHEAD_KIB, so within u32.
+            let Ok(taken) = room.clone().acquire_many_owned(kib as u32).await else {
+                break;
+            };
+            // The receiver is gone once the result is no longer read: stop reading too.
+            if sender.send((batch, taken)).is_err() {
+                break;
+            }
+        }
+    });
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        // The room a batch took is given back as it is given.
+        let (batch, _taken) = receiver.recv().await?;
+        Some((batch, receiver))
     })
 }
 

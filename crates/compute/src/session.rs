@@ -255,7 +255,9 @@ impl Session {
         }
     }
 
-    /// Computes `expr`, streaming its result as record batches.
+    /// Computes `expr`, streaming its result as record batches: rows picked one by one in the
+    /// order read, a small group-by's or join's sorted by its keys (see
+    /// [`SORTED_ROWS`](crate::SORTED_ROWS)), others as the engine gives them.
     pub fn execute(&self, expr: &Expr) -> Result<ResultStream> {
         if let Some(array) = self.array(expr)? {
             return Err(Error::Unsupported(format!(

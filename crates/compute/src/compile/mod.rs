@@ -193,14 +193,15 @@ impl<'a> Compiler<'a> {
         // and computed one by one (so that they come in the order read, as pandas and
         // DuckDB keep them), batches are not dealt out to be worked on in parallel, which
         // would interleave them. Files are read in partitions, consecutive runs of rows (no
-        // partition takes another's files when it runs out), that only [`TopPerGroup`] knows
-        // to take in turn: for anything else the rows are read as one partition, in order.
-        // (A CSV or JSON file is still parsed on every core.)
+        // partition takes another's files when it runs out), that only [`TopPerGroup`] and
+        // the reading of rows picked one by one ([`crate::result_order`]) know to take in
+        // turn: for anything else the rows are read as one partition, in order. (A CSV or
+        // JSON file is parsed on every core either way.)
         let (mut state, plan) = frame.into_parts();
         let options = state.config_mut().options_mut();
         options.optimizer.enable_round_robin_repartition = false;
         options.execution.enable_file_stream_work_stealing = false;
-        if row_by_row || self.needs_rows_in_one_stream(expr) {
+        if !row_by_row && self.needs_rows_in_one_stream(expr) {
             options.execution.target_partitions = 1;
         }
         Ok(DataFrame::new(state, plan))
