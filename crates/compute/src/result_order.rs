@@ -132,6 +132,20 @@ pub(crate) fn is_row_by_row(expr: &Expr) -> bool {
     !expr.dshape().dims().is_empty() && only_row_by_row(expr)
 }
 
+/// The rows picked one by one, and the count, of which `expr` takes the first rows, where
+/// those rows are rows of one table after another's (`concat(a, b).head(10)`, as a table
+/// preview of a concatenation takes them): the engine would take them from whichever side
+/// came first, so they are taken from the rows given in order instead.
+pub(crate) fn head_of_concat(expr: &Expr) -> Option<(&Expr, u64)> {
+    fn concatenates(expr: &Expr) -> bool {
+        matches!(expr.op(), Op::Concat { .. }) || expr.children().into_iter().any(concatenates)
+    }
+    match expr.op() {
+        Op::Head { child, n } if is_row_by_row(child) && concatenates(child) => Some((child, *n)),
+        _ => None,
+    }
+}
+
 /// A group-by or join result of at most this many rows comes sorted by its keys.
 pub const SORTED_ROWS: usize = 65_536;
 

@@ -21,7 +21,7 @@ use crate::compile::Compiler;
 use crate::engine::BlazePlanner;
 use crate::error::{Error, Result};
 use crate::pushdown::DatabaseTables;
-use crate::result_order::{self, KeyOrdered, Order, is_row_by_row};
+use crate::result_order::{self, KeyOrdered, Order, head_of_concat, is_row_by_row};
 use crate::source::register;
 
 /// How a session computes.
@@ -268,11 +268,12 @@ impl Session {
         let compiler = Compiler::new(&self.ctx, &self.tables);
         if let Some(ordered) = KeyOrdered::of(expr) {
             let keys = ordered.keys;
-            let mut stream = self.stream(compiler.compile(ordered.expr), Order::Keys { keys })?;
-            if let Some(n) = ordered.head {
-                stream.left = usize::try_from(n).unwrap_or(usize::MAX);
-            }
-            return Ok(stream);
+            let stream = self.stream(compiler.compile(ordered.expr), Order::Keys { keys })?;
+            return Ok(stream.first(ordered.head));
+        }
+        if let Some((rows, n)) = head_of_concat(expr) {
+            let stream = self.stream(compiler.compile(rows), Order::Read)?;
+            return Ok(stream.first(Some(n)));
         }
         let order = if is_row_by_row(expr) {
             Order::Read
@@ -406,6 +407,14 @@ pub struct ResultStream {
 }
 
 impl ResultStream {
+    /// The stream of the first `n` rows of this one, when `n` is given.
+    fn first(mut self, n: Option<u64>) -> Self {
+        if let Some(n) = n {
+            self.left = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        self
+    }
+
     /// The schema of every batch: columns named and typed as the expression says.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()

@@ -125,6 +125,27 @@ fn small_joins_come_sorted_by_their_columns_keys_first() {
 }
 
 #[test]
+fn concatenations_and_their_first_rows_give_one_sides_rows_then_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    let z = dir.path().join("z.csv");
+    std::fs::write(&a, "name,n\nCharlie,3\nAlice,1\nBob,2\n").unwrap();
+    std::fs::write(&z, "name,n\nZed,26\nYan,25\n").unwrap();
+    let s = crate::session(&[("a", a.to_str().unwrap()), ("z", z.to_str().unwrap())]);
+    // Each time: which side's partition finishes first must not matter.
+    for _ in 0..5 {
+        assert_eq!(
+            rows(&s, "concat(a, z).name"),
+            texts(&[&["Charlie"], &["Alice"], &["Bob"], &["Zed"], &["Yan"]])
+        );
+        assert_eq!(
+            rows(&s, "concat(a[a.n > 1], z).head(3)"),
+            texts(&[&["Charlie", "3"], &["Bob", "2"], &["Zed", "26"]])
+        );
+    }
+}
+
+#[test]
 fn many_groups_all_come_whatever_their_order() {
     let groups = SORTED_ROWS + 4_000;
     let mut csv = String::from("k,v\n");
