@@ -6,6 +6,7 @@
 #   bash bench/run.sh odo             # odo conversions (needs PostgreSQL: started here)
 #   bash bench/run.sh groupby         # db-benchmark group-by q1-q10
 #   bash bench/run.sh pushdown        # a group-by in PostgreSQL (needs PostgreSQL: started here)
+#   bash bench/run.sh order           # what keeping rows in order costs, beside DuckDB
 #   bash bench/run.sh server          # blaze serve under wrk's load (installs Debian's wrk)
 #   bash bench/run.sh tasks           # task scheduler overhead beside dask's threaded scheduler
 #   bash bench/run.sh arrays          # chunked arrays beside numpy and dask.array
@@ -19,8 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all|odo|groupby|pushdown|server|tasks|arrays|ooc) ;;
-  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|server|tasks|arrays|ooc]" >&2; exit 2 ;;
+  all|odo|groupby|pushdown|order|server|tasks|arrays|ooc) ;;
+  *) echo "usage: bash bench/run.sh [all|odo|groupby|pushdown|order|server|tasks|arrays|ooc]" >&2; exit 2 ;;
 esac
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
@@ -56,6 +57,13 @@ if [ "$part" = all ] || [ "$part" = pushdown ]; then
     --rows "${ROWS:-10000000}" \
     --runs "${RUNS:-3}" \
     --out bench/results/pushdown.md
+fi
+if [ "$part" = all ] || [ "$part" = order ]; then
+  "$venv/bin/python" bench/order_bench.py \
+    --blaze target/release/blaze \
+    --rows "${ROWS:-10000000}" \
+    --runs "${RUNS:-7}" \
+    --out bench/results/order.md
 fi
 if [ "$part" = all ] || [ "$part" = server ]; then
   if ! command -v wrk >/dev/null 2>&1; then
@@ -96,7 +104,8 @@ if [ "$part" = all ] || [ "$part" = ooc ]; then
 fi
 {
   echo "# Benchmark results"
-  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/server.md \
+  for section in bench/results/odo.md bench/results/groupby.md bench/results/pushdown.md bench/results/order.md \
+      bench/results/server.md \
       bench/results/tasks.md bench/results/arrays.md bench/results/ooc.md; do
     if [ -f "$section" ]; then
       echo
