@@ -20,6 +20,7 @@ use blaze_expr::{
 };
 use blaze_odo::{SqlQuery, SqlValue};
 use datafusion::catalog::TableProvider;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{JoinType, ScalarValue, TableReference};
 use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::functions::core::expr_fn as core;
@@ -35,7 +36,7 @@ use futures_util::future::BoxFuture;
 
 use self::column::column;
 pub(crate) use self::column::{arrow_element, arrow_type, base};
-use crate::engine::{Order, TopPerGroup};
+use crate::engine::{InTurn, Order, TopPerGroup};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, DatabaseTables, Language, Local};
 use crate::source::{QueryTable, pipeline_table, remote_table};
@@ -201,9 +202,22 @@ impl<'a> Compiler<'a> {
         let options = state.config_mut().options_mut();
         options.optimizer.enable_round_robin_repartition = false;
         options.execution.enable_file_stream_work_stealing = false;
-        if !row_by_row && self.needs_rows_in_one_stream(expr) {
-            options.execution.target_partitions = 1;
+        if row_by_row || !self.needs_rows_in_one_stream(expr) {
+            return Ok(DataFrame::new(state, plan));
         }
+        options.execution.target_partitions = 1;
+        // A concatenation's partitions are its parts' (one each, now): read in turn, not
+        // merged as they come, so that `concat(a, b)`'s rows are `a`'s then `b`'s.
+        let plan = plan
+            .transform_up(|plan| {
+                Ok(match plan {
+                    LogicalPlan::Union(_) => Transformed::yes(LogicalPlan::Extension(Extension {
+                        node: Arc::new(InTurn::new(plan)),
+                    })),
+                    plan => Transformed::no(plan),
+                })
+            })?
+            .data;
         Ok(DataFrame::new(state, plan))
     }
 

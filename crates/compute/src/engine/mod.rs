@@ -2,6 +2,7 @@
 //! planner that knows them.
 
 mod group_ids;
+mod in_turn;
 mod top_per_group;
 
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use datafusion::logical_expr::{LogicalPlan, UserDefinedLogicalNode};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
 
+pub(crate) use in_turn::InTurn;
+use in_turn::InTurnExec;
 use top_per_group::TopPerGroupExec;
 pub(crate) use top_per_group::{Order, TopPerGroup};
 
@@ -49,10 +52,13 @@ impl ExtensionPlanner for Operators {
         session: &dyn Session,
         planning_ctx: &PhysicalPlanningContext,
     ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-        let Some(top) = node.as_any().downcast_ref::<TopPerGroup>() else {
+        let (&[input], [physical]) = (logical_inputs, physical_inputs) else {
             return Ok(None);
         };
-        let (&[input], [physical]) = (logical_inputs, physical_inputs) else {
+        if node.as_any().is::<InTurn>() {
+            return Ok(Some(Arc::new(InTurnExec::new(Arc::clone(physical)))));
+        }
+        let Some(top) = node.as_any().downcast_ref::<TopPerGroup>() else {
             return Ok(None);
         };
         let physical_expr =

@@ -347,4 +347,19 @@ fn positions_in_large_files_are_their_rows_order() {
     );
     let want: Vec<String> = [picked(0, ROWS), picked(0, ROWS)].concat();
     assert!(got == want, "concat keeps its sides' order");
+    // Positions in a concatenation count one side's rows, then the other's.
+    let both = "concat(c[['id']], t[['id']]).id";
+    assert_eq!(
+        values(&s, &format!("{both}[1599999:1600002]")),
+        ["1599999", "0", "1"]
+    );
+    assert_eq!(
+        values(&s, &format!("{both}.shift(1)[1600000]")),
+        ["1599999"]
+    );
+    let sum_of_c = (ROWS - 1) * ROWS / 2;
+    assert_eq!(
+        values(&s, &format!("{both}.cumsum()[1600001]")),
+        [(sum_of_c + 1).to_string()]
+    );
 }
