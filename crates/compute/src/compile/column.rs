@@ -3,6 +3,7 @@
 //! the divisor's sign).
 
 use arrow::datatypes::{DataType, Field};
+use blaze_datashape::discover::parse_datetime;
 use blaze_datashape::{DataShape, Measure};
 use blaze_expr::{BinaryOp, Expr, MathFn, Op, RankMethod, UnaryOp, Value, WindowFn};
 use datafusion::common::ScalarValue;
@@ -210,10 +211,34 @@ pub(crate) fn literal(value: &Value, dshape: &DataShape) -> Result<DfExpr> {
         Value::Str(s) => ScalarValue::Utf8(Some(s.clone())),
     };
     // A string compared with dates was typed as a date: read it as one.
-    Ok(match dshape.measure() {
-        Measure::Date | Measure::DateTime { .. } => cast(lit(scalar), arrow_type(dshape)?),
+    Ok(match (value, dshape.measure()) {
+        (Value::Str(text), Measure::Date | Measure::DateTime { .. }) => {
+            lit(temporal(text, dshape)?)
+        }
         _ => lit(scalar),
     })
+}
+
+/// `text` read as the date or date-time `dshape` says, in any of the layouts the typing of a
+/// comparison accepted (`'2012-01-02 10:30'`, `'Jan 2 2012'`), which the engine's own reading
+/// of text does not all know.
+pub(crate) fn temporal(text: &str, dshape: &DataShape) -> Result<ScalarValue> {
+    let measure = dshape.measure();
+    let Some(when) = parse_datetime(text.trim()) else {
+        return Err(Error::Unsupported(format!(
+            "'{text}' is not a valid {measure}"
+        )));
+    };
+    let scalar = match measure {
+        Measure::Date => ScalarValue::Date32(Some(when.days_since_epoch() as i32)),
+        // An instant where an offset was given; a wall time, read in the column's zone,
+        // where not.
+        _ => ScalarValue::TimestampMicrosecond(
+            Some(when.micros_since_epoch()),
+            when.offset_seconds.map(|_| "+00:00".into()),
+        ),
+    };
+    Ok(scalar.cast_to(&arrow_type(dshape)?)?)
 }
 
 fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<DfExpr> {

@@ -35,7 +35,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use self::column::column;
-pub(crate) use self::column::{arrow_element, arrow_type, base};
+pub(crate) use self::column::{arrow_element, arrow_type, base, temporal};
 use crate::engine::{InTurn, Order, TopPerGroup};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, DatabaseTables, Language, Local};

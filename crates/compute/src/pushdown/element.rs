@@ -12,7 +12,7 @@ use super::dialect::Dialect;
 use super::select::Select;
 use super::sql::SqlCompiler;
 use super::{Local, Pushdown};
-use crate::compile::{arrow_type, base, output_name};
+use crate::compile::{arrow_type, base, output_name, temporal};
 
 fn is_text(e: &Expr) -> bool {
     matches!(base(e.dshape()), Measure::String { .. })
@@ -279,25 +279,25 @@ impl SqlCompiler<'_> {
         })
     }
 
-    /// Text read as a date or date-time: PostgreSQL casts it; SQLite holds them as ISO 8601
-    /// text, which the text is rewritten to, as odo writes it (date-times are compared through
-    /// [`Dialect::instant`], which reads other forms too).
+    /// Text read as a date or date-time, as it is locally, and written in ISO 8601: PostgreSQL
+    /// casts it; SQLite holds them as ISO 8601 text, as odo writes it (date-times are compared
+    /// through [`Dialect::instant`], which reads other forms too).
     fn temporal(&mut self, text: &str, dshape: &DataShape) -> Pushdown<String> {
-        let to = &arrow_type(dshape).map_err(|e| Local(e.to_string()))?;
+        let canonical = temporal(text, dshape)
+            .and_then(|when| Ok(when.cast_to(&DataType::Utf8)?))
+            .map_err(|e| Local(e.to_string()))?
+            .to_string();
+        let p = self.bind(SqlValue::Text(canonical));
         match self.dialect {
             Dialect::Postgres => {
-                let p = self.bind(SqlValue::Text(text.to_owned()));
+                let to = &arrow_type(dshape).map_err(|e| Local(e.to_string()))?;
                 let name = self
                     .dialect
                     .type_name(to)
                     .ok_or_else(|| Local(format!("'{text}' as {to}")))?;
                 Ok(format!("CAST({p} AS {name})"))
             }
-            Dialect::Sqlite => {
-                let canonical = canonical_text(text, to)
-                    .ok_or_else(|| Local(format!("'{text}' is not a {to}")))?;
-                Ok(self.bind(SqlValue::Text(canonical)))
-            }
+            Dialect::Sqlite => Ok(p),
         }
     }
 
@@ -419,16 +419,4 @@ fn column(select: &Select, name: &str) -> Pushdown<String> {
         .column(name)
         .map(str::to_owned)
         .ok_or_else(|| Local(format!("no column {name}")))
-}
-
-/// `text` as a date or date-time of type `to`, written back as text the way odo writes them
-/// into SQLite (Arrow's ISO 8601 form).
-fn canonical_text(text: &str, to: &DataType) -> Option<String> {
-    use arrow::array::{Array, AsArray, StringArray};
-    let parsed = arrow::compute::cast(&StringArray::from(vec![text]), to).ok()?;
-    if parsed.is_null(0) {
-        return None;
-    }
-    let back = arrow::compute::cast(&parsed, &DataType::Utf8).ok()?;
-    Some(back.as_string::<i32>().value(0).to_owned())
 }

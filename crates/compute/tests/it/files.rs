@@ -206,6 +206,14 @@ fn nulls_and_datetimes() {
     assert_eq!(values(&s, "t.when.year"), ["2024", "2024", ""]);
     assert_eq!(values(&s, "t.when.second"), ["0.0", "15.0", ""]);
     assert_eq!(values(&s, "t[t.when >= '2024-01-02'].id"), ["2"]);
+    // Text compared with date-times is read in the layouts the typing accepts, an offset
+    // making it an instant.
+    assert_eq!(values(&s, "t[t.when > '2024-01-02 11:30'].id"), ["2"]);
+    assert_eq!(values(&s, "t[t.when < 'Jan 2 2024 11:30AM'].id"), ["1"]);
+    assert_eq!(
+        values(&s, "t[t.when > '2024-01-02T12:20:00+01:00'].id"),
+        ["2"]
+    );
     assert_eq!(values(&s, "(t.value + 1).max()"), ["3.5"]);
 }
 

@@ -62,6 +62,8 @@ const CORPUS: &[(&str, Pushed)] = &[
     ("t[t.name == 'Bob'][['id', 'n']]", Pushed::Both),
     ("t[t.when > '2024-01-01'].id", Pushed::Both),
     ("t[t.when == '2024-01-15 10:30:00'].id", Pushed::Both),
+    ("t[t.when >= 'Jan 15 2024 10:30AM'].id", Pushed::Both),
+    ("t[t.when < '2024-01-15 10:30'].id", Pushed::Both),
     ("t[t.name > 'Bob'].name", Pushed::Both),
     ("t[t.name.like('*li*')].id", Pushed::Both),
     ("t[t.name.like('B?b')].id", Pushed::Both),
