@@ -97,12 +97,12 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
     blaze_compute::check_printable(&computed, output.memory_limit).map_err(Failure::invalid)?;
     let block = computed.compute_with(&scheduler).map_err(failed)?;
     let data = blaze_compute::array_json(&block);
-    let name = expr.name().unwrap_or("_").to_string();
+    let names: Vec<&str> = expr.name().into_iter().collect();
     let mut out = std::io::stdout().lock();
     let written = match output.format {
         QueryFormat::Json => serde_json::to_writer(
             &mut out,
-            &json!({"datashape": array.datashape(), "names": [name], "data": data}),
+            &json!({"datashape": array.datashape(), "names": names, "data": data}),
         )
         .map_err(|e| e.to_string())
         .and_then(|()| writeln!(out).map_err(|e| e.to_string())),

@@ -154,7 +154,7 @@ fn array_outcome(
     let body = serde_json::json!({
         "datashape": array.datashape(),
         "data": blaze_compute::array_json(&block),
-        "names": [expr.name().unwrap_or("_")],
+        "names": expr.name().into_iter().collect::<Vec<_>>(),
     });
     Ok(Outcome::Json {
         body: body.to_string(),

@@ -17,7 +17,15 @@ use serde_json::{Value, json};
 /// The response to a computation of datashape `dshape` whose result is `batches` of
 /// `schema` (whose columns name the result, rows or none).
 pub fn response_json(dshape: &DataShape, schema: &Schema, batches: &[RecordBatch]) -> Value {
-    let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+    let record = !field_names(dshape).is_empty();
+    // Blaze's `expr.fields`: a record's fields, or the one name of a column or value; none
+    // for a result Blaze names nothing (`t.a + t.b`), computed as a column named `_`.
+    let names: Vec<&String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| record || name.as_str() != UNNAMED)
+        .collect();
     let rows = batches.iter().flat_map(|batch| {
         (0..batch.num_rows()).map(move |row| {
             batch
@@ -27,7 +35,6 @@ pub fn response_json(dshape: &DataShape, schema: &Schema, batches: &[RecordBatch
                 .collect::<Vec<Value>>()
         })
     });
-    let record = !field_names(dshape).is_empty();
     let data = match (dshape.dims().is_empty(), record) {
         (true, false) => rows
             .map(|mut r| r.swap_remove(0))
@@ -43,6 +50,9 @@ pub fn response_json(dshape: &DataShape, schema: &Schema, batches: &[RecordBatch
         "data": data,
     })
 }
+
+/// The name of the column computing a result that Blaze names nothing.
+const UNNAMED: &str = "_";
 
 /// The names of the fields of a datashape's records (none when its elements are not records).
 fn field_names(dshape: &DataShape) -> Vec<String> {

@@ -413,20 +413,26 @@ fn constants_compute_to_one_value() {
     let json = accounts_json;
     assert_eq!(
         json("2 + 3"),
-        "{\"datashape\":\"int64\",\"names\":[\"_\"],\"data\":5}\n"
+        "{\"datashape\":\"int64\",\"names\":[],\"data\":5}\n"
     );
     assert_eq!(
         json("'a'"),
-        "{\"datashape\":\"string\",\"names\":[\"_\"],\"data\":\"a\"}\n"
+        "{\"datashape\":\"string\",\"names\":[],\"data\":\"a\"}\n"
     );
     assert_eq!(
         json("None"),
-        "{\"datashape\":\"null\",\"names\":[\"_\"],\"data\":null}\n"
+        "{\"datashape\":\"null\",\"names\":[],\"data\":null}\n"
     );
+    // As Blaze's `expr.fields`: a column of two names combined has none.
+    assert_eq!(
+        json("(t.id + t.balance).max()"),
+        "{\"datashape\":\"int64\",\"names\":[\"max\"],\"data\":404}\n"
+    );
+    assert!(json("t.id + t.balance").starts_with("{\"datashape\":\"var * int64\",\"names\":[],"));
     // Blaze's `ndim` is a number of the datashape.
     assert_eq!(
         json("t.ndim + 1"),
-        "{\"datashape\":\"int64\",\"names\":[\"_\"],\"data\":2}\n"
+        "{\"datashape\":\"int64\",\"names\":[],\"data\":2}\n"
     );
 }
 
