@@ -37,6 +37,17 @@ impl From<datafusion::error::DataFusionError> for Error {
             {
                 Error::Engine("integer division or modulo by zero (// or % of integers)".into())
             }
+            // Our own functions' words (`**` of integers), without Arrow's prefixes.
+            datafusion::error::DataFusionError::ArrowError(e, _)
+                if matches!(**e, arrow::error::ArrowError::ComputeError(_)) =>
+            {
+                match &**e {
+                    arrow::error::ArrowError::ComputeError(message) => {
+                        Error::Engine(message.clone())
+                    }
+                    other => Error::Engine(other.to_string()),
+                }
+            }
             root => Error::Engine(root.to_string()),
         }
     }

@@ -18,6 +18,7 @@ use datafusion::logical_expr::{ExprFunctionExt, WindowFrame, WindowFrameBound, W
 use datafusion::logical_expr::{Operator, binary_expr};
 use datafusion::prelude::{Expr as DfExpr, cast, ident, lit, when};
 
+use super::int_pow::int_pow;
 use super::{output_name, text};
 use crate::error::{Error, Result};
 
@@ -277,6 +278,7 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
         BinaryOp::FloorDiv => math::floor(l / r),
         // Python's remainder has the divisor's sign: ((l % r) + r) % r.
         BinaryOp::Mod => ((l % r.clone()) + r.clone()) % r,
+        BinaryOp::Pow if is_integer(lhs) && is_integer(rhs) => int_pow(l, r),
         BinaryOp::Pow => math::power(l, r),
         BinaryOp::Eq => l.eq(r),
         BinaryOp::Ne => l.not_eq(r),

@@ -7,6 +7,7 @@
 //! Result columns carry Blaze's names (`amount_sum`) and, at the end, the expression's types.
 
 mod column;
+mod int_pow;
 mod text;
 
 use std::sync::{Arc, Mutex};

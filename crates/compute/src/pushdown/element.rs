@@ -354,6 +354,11 @@ impl SqlCompiler<'_> {
             BinaryOp::Mod if is_text(lhs) => return Err(Local("interpolated text".into())),
             BinaryOp::Mod if integers => format!("((({l} % {r}) + {r}) % {r})"),
             BinaryOp::Mod => return Err(Local("the remainder of floats".into())),
+            // Through floats: exact for a literal exponent (never negative), while a column
+            // may hold negative ones, which NumPy refuses (as the local engine does).
+            BinaryOp::Pow if integers && !matches!(rhs.op(), Op::Literal(_)) => {
+                return Err(Local("integer powers of a column of exponents".into()));
+            }
             BinaryOp::Pow => format!("power({}, {r})", self.dialect.float(l)),
             BinaryOp::Eq => compare("="),
             BinaryOp::Ne | BinaryOp::Xor => compare("<>"),

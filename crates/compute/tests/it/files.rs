@@ -84,6 +84,27 @@ fn integer_division_floors_exactly_and_names_a_zero_divisor() {
 }
 
 #[test]
+fn integer_powers_are_exact_and_refuse_negative_exponents() {
+    let (_dir, s) = csv_session("t", "a,b\n3,39\n-2,3\n5,0\n");
+    // 3 ** 39 is beyond 2^53, where floats lose the last digits.
+    assert_eq!(values(&s, "t.a ** t.b"), ["4052555153018976267", "-8", "1"]);
+    assert_eq!(values(&s, "2 ** t.b"), ["549755813888", "8", "1"]);
+    let expr = s.parse("t.a ** (t.b - 4)").unwrap();
+    let err = s.collect(&expr).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "integers to negative integer powers are not allowed (-2 ** -1 of integer columns"
+        ),
+        "{err}"
+    );
+    // Beyond int64, around as NumPy's integers go (3 ** 78 mod 2^64, as a signed number).
+    assert_eq!(
+        values(&s, "(t.a ** (t.b * 2))[0]"),
+        [3_i64.wrapping_pow(78).to_string()]
+    );
+}
+
+#[test]
 fn reductions_and_group_bys() {
     let s = accounts();
     assert_eq!(values(&s, "accounts.balance.sum()"), ["100"]);
