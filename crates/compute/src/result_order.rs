@@ -19,6 +19,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use blaze_expr::{Expr, Op};
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::DataFrame;
 use futures_util::{Stream, StreamExt};
@@ -49,10 +50,13 @@ pub(crate) async fn execute(
         Order::Engine => (frame.execute_stream().await?, VecDeque::new()),
         Order::Read => {
             let schema = Arc::new(frame.schema().as_arrow().clone());
+            let pool = Arc::clone(frame.task_ctx().memory_pool());
             let mut partitions = frame.execute_stream_partitioned().await?.into_iter();
             let first = partitions.next().map(|p| p.boxed());
             // Started now, each on its task, not when their turn comes.
-            let later: Vec<_> = partitions.map(|p| read_on_its_own(p).boxed()).collect();
+            let later: Vec<_> = partitions
+                .map(|p| read_on_its_own(p, Arc::clone(&pool)).boxed())
+                .collect();
             let stream = futures_util::stream::iter(first.into_iter().chain(later)).flatten();
             let stream = RecordBatchStreamAdapter::new(schema, stream);
             (Box::pin(stream), VecDeque::new())
@@ -66,22 +70,30 @@ pub(crate) async fn execute(
 }
 
 /// How much a partition read before its turn may hold, in KiB (the units of the semaphore
-/// that bounds it).
+/// that bounds it), at most.
 const PARTITION_AHEAD_KIB: usize = 32 << 10;
 
 /// `partition` read on a task of its own into a buffer of at most [`PARTITION_AHEAD_KIB`],
 /// while the partitions before it are given: a partition of rows picked from the second half
 /// of a file is computed on a second core, and when few rows are picked (the buffer does not
-/// fill) all of it is.
+/// fill) all of it is. The buffer's room is taken from the memory the engine may use (`pool`),
+/// so that a memory limit counts it: a quarter as much while that is more than the limit
+/// leaves, down to one batch at a time.
 fn read_on_its_own(
     mut partition: SendableRecordBatchStream,
+    pool: Arc<dyn MemoryPool>,
 ) -> impl Stream<Item = datafusion::error::Result<RecordBatch>> {
-    let room = Arc::new(tokio::sync::Semaphore::new(PARTITION_AHEAD_KIB));
+    let reservation = MemoryConsumer::new("read ahead").register(&pool);
+    let mut ahead_kib = PARTITION_AHEAD_KIB;
+    while ahead_kib > 1 && reservation.try_grow(ahead_kib << 10).is_err() {
+        ahead_kib /= 4;
+    }
+    let room = Arc::new(tokio::sync::Semaphore::new(ahead_kib));
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(batch) = partition.next().await {
             let kib = match &batch {
-                Ok(batch) => (batch.get_array_memory_size() >> 10).clamp(1, PARTITION_AHEAD_KIB),
+                Ok(batch) => (batch.get_array_memory_size() >> 10).clamp(1, ahead_kib),
                 Err(_) => 1,
             };
             // At most PARTITION_AHEAD_KIB, so within u32.
@@ -94,10 +106,11 @@ fn read_on_its_own(
             }
         }
     });
-    futures_util::stream::unfold(receiver, |mut receiver| async move {
+    // The reservation is held until the last batch is given.
+    futures_util::stream::unfold((receiver, reservation), |mut state| async move {
         // The room a batch took is given back as it is given.
-        let (batch, _taken) = receiver.recv().await?;
-        Some((batch, receiver))
+        let (batch, _taken) = state.0.recv().await?;
+        Some((batch, state))
     })
 }
 

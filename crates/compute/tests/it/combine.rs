@@ -340,6 +340,15 @@ fn positions_in_large_files_are_their_rows_order() {
         let got = values(&s, &format!("{table}[{table}.id % 7 == 3].id * 2"));
         assert!(got == picked(0, ROWS), "{table}: rows picked in order");
     }
+    // Under a memory limit smaller than the read-ahead buffer, which then takes less.
+    let mut limited = blaze_compute::Session::new(blaze_compute::SessionOptions {
+        memory_limit: Some(1 << 20),
+        ..blaze_compute::SessionOptions::default()
+    })
+    .unwrap();
+    limited.bind("t", path.to_str().unwrap()).unwrap();
+    let got = values(&limited, "t[t.id % 7 == 3].id * 2");
+    assert!(got == picked(0, ROWS), "rows picked in order within 1 MiB");
     // One's rows after the other's, each in its order.
     let got = values(
         &s,
