@@ -15,8 +15,13 @@ use crate::{Block, DType, Element, Error, Scalar};
 /// Elements per tile: small enough that a tile of every step stays in the L1/L2 cache.
 const TILE: usize = 2048;
 
-/// A contiguous input, in the output's element order (broadcast and transposed inputs are
-/// copied into that order first).
+/// Rows of the output per tile where an input is gathered from a transposed block, at most
+/// [`MAX_GATHER_TILE`] elements.
+const GATHERED_ROWS: usize = 8;
+const MAX_GATHER_TILE: usize = 8 * TILE;
+
+/// A contiguous input: in the output's element order (a broadcast input is copied into that
+/// order first), or column by column where it is transposed (see [`Layout`]).
 enum Col<'a> {
     Bool(Cow<'a, [bool]>),
     UInt8(Cow<'a, [u8]>),
@@ -116,19 +121,31 @@ enum Step {
     },
 }
 
+/// A transposed input's elements for the current tile, gathered into a register in the
+/// output's order: `input` holds a `rows × cols` matrix column by column.
+struct Gather {
+    input: usize,
+    reg: usize,
+    rows: usize,
+    cols: usize,
+}
+
 struct Program {
+    /// Run first for each tile.
+    gathers: Vec<Gather>,
     steps: Vec<Step>,
     /// Each register's type; constants are registers filled once.
     regs: Vec<(DType, Option<Scalar>)>,
 }
 
 impl Program {
-    fn compile(expr: &Expr, splats: &[Option<Scalar>], input_types: &[DType]) -> (Program, Src) {
+    fn compile(expr: &Expr, layouts: &[Layout], input_types: &[DType]) -> (Program, Src) {
         let mut p = Program {
+            gathers: Vec::new(),
             steps: Vec::new(),
             regs: Vec::new(),
         };
-        let out = p.node(expr, splats, input_types);
+        let out = p.node(expr, layouts, input_types);
         (p, out)
     }
 
@@ -137,15 +154,29 @@ impl Program {
         self.regs.len() - 1
     }
 
-    fn node(&mut self, e: &Expr, splats: &[Option<Scalar>], types: &[DType]) -> Src {
+    fn node(&mut self, e: &Expr, layouts: &[Layout], types: &[DType]) -> Src {
         match &e.kind {
-            ExprKind::Input(i) => match splats[*i] {
-                Some(s) => Src::Reg(self.reg(types[*i], Some(s))),
-                None => Src::Input(*i),
+            ExprKind::Input(i) => match layouts[*i] {
+                Layout::InOrder => Src::Input(*i),
+                Layout::Splat(s) => Src::Reg(self.reg(types[*i], Some(s))),
+                Layout::Transposed { rows, cols } => {
+                    let found = self.gathers.iter().find(|g| g.input == *i).map(|g| g.reg);
+                    let reg = found.unwrap_or_else(|| {
+                        let reg = self.reg(types[*i], None);
+                        self.gathers.push(Gather {
+                            input: *i,
+                            reg,
+                            rows,
+                            cols,
+                        });
+                        reg
+                    });
+                    Src::Reg(reg)
+                }
             },
             ExprKind::Const(s) => Src::Reg(self.reg(e.dtype, Some(*s))),
             ExprKind::Cast(a) => {
-                let src = self.node(a, splats, types);
+                let src = self.node(a, layouts, types);
                 let dst = self.reg(e.dtype, None);
                 self.steps.push(Step::Cast {
                     dst,
@@ -155,7 +186,7 @@ impl Program {
                 Src::Reg(dst)
             }
             ExprKind::Unary(op, a) => {
-                let src = self.node(a, splats, types);
+                let src = self.node(a, layouts, types);
                 let dst = self.reg(e.dtype, None);
                 self.steps.push(Step::Unary {
                     dst,
@@ -166,7 +197,7 @@ impl Program {
                 Src::Reg(dst)
             }
             ExprKind::Binary(op, a, b) => {
-                let (sa, sb) = (self.node(a, splats, types), self.node(b, splats, types));
+                let (sa, sb) = (self.node(a, layouts, types), self.node(b, layouts, types));
                 let dst = self.reg(e.dtype, None);
                 self.steps.push(Step::Binary {
                     dst,
@@ -178,8 +209,8 @@ impl Program {
                 Src::Reg(dst)
             }
             ExprKind::Where(c, a, b) => {
-                let sc = self.node(c, splats, types);
-                let (sa, sb) = (self.node(a, splats, types), self.node(b, splats, types));
+                let sc = self.node(c, layouts, types);
+                let (sa, sb) = (self.node(a, layouts, types), self.node(b, layouts, types));
                 let dst = self.reg(e.dtype, None);
                 self.steps.push(Step::Where {
                     dst,
@@ -197,21 +228,30 @@ impl Program {
 pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Result<Block, BoxError> {
     let n: usize = shape.iter().product();
     let mut cols = Vec::with_capacity(inputs.len());
-    let mut splats = Vec::with_capacity(inputs.len());
+    let mut layouts = Vec::with_capacity(inputs.len());
     for block in inputs {
-        let (col, splat) = column(block, shape)?;
+        let (col, layout) = column(block, shape)?;
         cols.push(col);
-        splats.push(splat);
+        layouts.push(layout);
     }
     let types: Vec<DType> = inputs.iter().map(|b| b.dtype()).collect();
-    let (program, out) = Program::compile(expr, &splats, &types);
+    let (program, out) = Program::compile(expr, &layouts, &types);
+    // A transposed input is gathered 8 rows at a time, so that each cache line read of its
+    // columns (8 values of a column) serves the tile whole, whatever else evicts it after.
+    let tile = program
+        .gathers
+        .iter()
+        .map(|g| (GATHERED_ROWS * g.cols).clamp(TILE, MAX_GATHER_TILE))
+        .max()
+        .unwrap_or(TILE)
+        .min(n.max(1));
     let mut regs: Vec<Reg> = program
         .regs
         .iter()
         .map(|&(dtype, constant)| {
             with_dtype!(dtype, T => {
                 let fill = constant.map_or(T::default(), scalar_as::<T>);
-                T::new_reg(vec![fill; TILE.min(n.max(1))])
+                T::new_reg(vec![fill; tile])
             })
         })
         .collect();
@@ -219,7 +259,10 @@ pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Resul
         let mut result: Vec<T> = Vec::with_capacity(n);
         let mut start = 0;
         while start < n {
-            let end = (start + TILE).min(n);
+            let end = (start + tile).min(n);
+            for g in &program.gathers {
+                gather(g, types[g.input], &cols, &mut regs, start, end)?;
+            }
             for step in &program.steps {
                 run(step, &cols, &mut regs, start, end)?;
             }
@@ -232,15 +275,28 @@ pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Resul
     })
 }
 
-/// An input as a column in the output's order, or the value it repeats when it has one element.
-fn column<'a>(block: &'a Block, shape: &[usize]) -> Result<(Col<'a>, Option<Scalar>), BoxError> {
+/// How an input's elements are laid out, against the output's order.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// In the output's order.
+    InOrder,
+    /// One value, repeated.
+    Splat(Scalar),
+    /// A `rows × cols` matrix held column by column (`x.T` of a block of `x`): each tile's
+    /// elements are gathered from it, rather than copying the whole block into order first.
+    Transposed { rows: usize, cols: usize },
+}
+
+/// An input's elements, and how they are laid out against the output's order (a broadcast
+/// input is copied into that order).
+fn column<'a>(block: &'a Block, shape: &[usize]) -> Result<(Col<'a>, Layout), BoxError> {
     with_block!(block, a => column_of(a, shape))
 }
 
 fn column_of<'a, T: Slot>(
     a: &'a ndarray::ArcArray<T, IxDyn>,
     shape: &[usize],
-) -> Result<(Col<'a>, Option<Scalar>), BoxError> {
+) -> Result<(Col<'a>, Layout), BoxError> {
     if a.len() == 1 {
         let v = *a
             .iter()
@@ -251,7 +307,7 @@ fn column_of<'a, T: Slot>(
         } else {
             Scalar::Int(v.to_i64())
         };
-        return Ok((T::new_col(Cow::Borrowed(&[])), Some(s)));
+        return Ok((T::new_col(Cow::Borrowed(&[])), Layout::Splat(s)));
     }
     let view = a.broadcast(IxDyn(shape)).ok_or_else(|| {
         Error::Internal(format!(
@@ -259,32 +315,48 @@ fn column_of<'a, T: Slot>(
             a.shape()
         ))
     })?;
-    let col = match view.to_slice() {
-        Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(match (view.shape(), view.t().to_slice()) {
-            // A transposed block (`x.T`): copied tile by tile, so that both sides stay in cache.
-            (&[rows, cols], Some(columns)) => transpose(columns, rows, cols),
-            _ => view.iter().copied().collect(),
-        }),
-    };
-    Ok((T::new_col(col), None))
+    if let Some(s) = view.to_slice() {
+        return Ok((T::new_col(Cow::Borrowed(s)), Layout::InOrder));
+    }
+    // Column by column in memory: the strides of a transposed C-order block.
+    let column_major =
+        a.shape() == shape && matches!(*a.shape(), [rows, _] if a.strides() == [1, rows as isize]);
+    Ok(match (a.shape(), a.as_slice_memory_order()) {
+        (&[rows, cols], Some(columns)) if column_major => (
+            T::new_col(Cow::Borrowed(columns)),
+            Layout::Transposed { rows, cols },
+        ),
+        _ => (
+            T::new_col(Cow::Owned(view.iter().copied().collect())),
+            Layout::InOrder,
+        ),
+    })
 }
 
-/// The `rows × cols` matrix in C order whose column `c` is `columns[c * rows..][..rows]`.
-fn transpose<T: Copy + Default>(columns: &[T], rows: usize, cols: usize) -> Vec<T> {
-    const SIDE: usize = 32;
-    let mut out = vec![T::default(); rows * cols];
-    for r0 in (0..rows).step_by(SIDE) {
-        for c0 in (0..cols).step_by(SIDE) {
-            for r in r0..(r0 + SIDE).min(rows) {
-                let row = &mut out[r * cols..(r + 1) * cols];
-                for c in c0..(c0 + SIDE).min(cols) {
-                    row[c] = columns[c * rows + r];
-                }
-            }
+/// The elements `start..end` (in the output's order) of the transposed input of `g`, into its
+/// register: along each output row, every `rows`-th element of the input's memory.
+fn gather(
+    g: &Gather,
+    dtype: DType,
+    cols: &[Col<'_>],
+    regs: &mut [Reg],
+    start: usize,
+    end: usize,
+) -> Result<(), BoxError> {
+    with_dtype!(dtype, T => {
+        let (Some(columns), Some(out)) = (T::col(&cols[g.input]), T::reg_mut(&mut regs[g.reg])) else {
+            return Err(Error::Internal("a gathered input of another type".into()).into());
+        };
+        out.clear();
+        let mut k = start;
+        while k < end {
+            let (row, col) = (k / g.cols, k % g.cols);
+            let take = (g.cols - col).min(end - k);
+            out.extend((col..col + take).map(|c| columns[c * g.rows + row]));
+            k += take;
         }
-    }
-    out
+        Ok(())
+    })
 }
 
 fn scalar_as<T: Element>(s: Scalar) -> T {

@@ -284,6 +284,8 @@ case!(v_take_none, |t| t.v.index(&[Index::Take(vec![])]));
 
 // Shapes.
 case!(x_t, |t| Ok(t.x.t()));
+// Computed over transposed blocks (gathered from their columns, not copied first).
+case!(x_t_scaled, |t| t.x.t().mul(2.0)?.sub(1.0));
 case!(a3_transpose, |t| t.a3.transpose(Some(&[2, 0, 1])));
 case!(x_reshape, |t| t.x.reshape(&[9, 7]));
 case!(x_flat, |t| t.x.reshape(&[-1]));
