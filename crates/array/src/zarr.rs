@@ -275,11 +275,11 @@ impl Source for ZarrSource {
                 let next = self.paths_ahead(ranges, chunk);
                 let last = next.is_empty();
                 match encoding {
-                    Encoding::Raw => {
+                    Encoding::Raw if !self.read_ahead.past_cache() => {
                         into_page_cache(&paths);
                         into_page_cache(&next);
                     }
-                    Encoding::Zstd => self.read_ahead.start(next),
+                    Encoding::Raw | Encoding::Zstd => self.read_ahead.start(next),
                 }
                 // The blocks of a computation over the array go into the memory of those
                 // before them; none follow the last one, so none are kept past it.
@@ -437,7 +437,7 @@ fn source_array(array: StoredArray, store: &Path, local: bool, chunks: ChunkSpec
         cores.min(READ_AHEAD_BYTES / block_bytes.max(1)).max(1)
     };
     // An array larger than half the memory its files can be cached in would push itself
-    // out of the cache as it is read: its compressed chunks are read past the cache.
+    // out of the cache as it is read: its chunks are read past the cache.
     let direct_io = crate::memory::for_page_cache()
         .is_some_and(|cache| (shape.iter().product::<usize>() * dtype.size()) as u64 > cache / 2);
     Ok(Array::from_source(

@@ -138,6 +138,16 @@ fn read_into(
 ) -> Result<(), Error> {
     let expected = out.len();
     let got = match encoding {
+        // Read ahead past the page cache, as compressed chunks are: copied from there.
+        Encoding::Raw if ahead.past_cache() => {
+            let read = ahead.read(path).map_err(|e| Error::io(path, e))?;
+            let got = read.bytes().len();
+            if got == expected {
+                out.copy_from_slice(read.bytes());
+            }
+            ahead.recycle(read);
+            got
+        }
         Encoding::Raw => {
             let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let got = read_full(&mut file, out).map_err(|e| Error::io(path, e))?;
@@ -222,6 +232,31 @@ mod tests {
         assert_eq!(chunks_of(&[2..6, 0..3], &chunk), None);
         assert_eq!(chunks_of(&[12..13, 0..3], &chunk), None);
         assert_eq!(chunks_of(&[0..4, 0..6], &chunk), None);
+    }
+
+    #[test]
+    fn plain_chunks_read_through_the_cache_or_past_it_give_their_bytes() {
+        use std::sync::Arc;
+
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..3 * 4096 + 40).map(|i| (i * 7 % 251) as u8).collect();
+        let path = dir.path().join("0.0");
+        std::fs::write(&path, &bytes).unwrap();
+        for past_cache in [false, true] {
+            let ahead = Arc::new(ReadAhead::new(past_cache));
+            ahead.start(vec![path.clone()]);
+            let mut out = vec![0u8; bytes.len()];
+            read_into(&path, Encoding::Raw, &mut out, &ahead).unwrap();
+            assert_eq!(out, bytes, "past the cache: {past_cache}");
+            // A chunk file of another length than its shape's is an error, either way.
+            let mut longer = vec![0u8; bytes.len() + 8];
+            let err = read_into(&path, Encoding::Raw, &mut longer, &ahead).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("the chunk holds 12328 bytes, not the 12336"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
