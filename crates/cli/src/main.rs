@@ -120,6 +120,10 @@ enum Command {
     ///   bank:
     ///     source: sqlite:///bank.db
     ///
+    /// or name the data on the command line, as blaze query binds it (no auth then):
+    ///
+    ///   blaze serve iris=examples/data/iris.csv sqlite:///bank.db
+    ///
     /// Routes: GET /datashape (the datashape of all the datasets), POST /compute
     /// (Content-Type: application/vnd.blaze+json; {"expr": tree or text}), POST /compute.json,
     /// POST /add (with --allow-add), and a page at / to try expressions. Results are JSON

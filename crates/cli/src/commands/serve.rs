@@ -1,20 +1,24 @@
-//! `blaze serve`: serve the datasets of a YAML file over HTTP with the Blaze protocol.
+//! `blaze serve`: serve datasets over HTTP with the Blaze protocol: those of a YAML file, or
+//! data named on the command line as `blaze query` binds it.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
-use blaze_server::{Config, Options, Server};
+use blaze_server::{Config, Dataset, Options, Server};
 
+use crate::commands::query::split_binding;
 use crate::output::Failure;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The YAML file of datasets (`-`: standard input): each top-level key names a dataset,
-    /// with its `source` (any odo URI or path; a directory serves every data file under it)
-    /// and optionally its `dshape`; `_server` holds auth (`users`, `tokens`), `cors`,
-    /// `add_roots` and `add_schemes`.
-    config: PathBuf,
+    /// The YAML file of datasets (`.yaml`/`.yml`; `-`: standard input): each top-level key
+    /// names a dataset, with its `source` (any odo URI or path; a directory serves every data
+    /// file under it) and optionally its `dshape`; `_server` holds auth (`users`, `tokens`),
+    /// `cors`, `add_roots` and `add_schemes`. Or the data itself, as `[NAME=]URI...` (a bare
+    /// URI named after its file or table, as `blaze query` names it), served without auth.
+    #[arg(required = true, value_name = "CONFIG.yaml | [NAME=]URI")]
+    config: Vec<String>,
     /// The address to listen on (loopback by default: others cannot connect).
     #[arg(long, short = 'H', default_value = "127.0.0.1")]
     host: String,
@@ -36,17 +40,10 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let text = if args.config.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Failure::failed(format!("cannot read standard input: {e}")))?;
-        text
-    } else {
-        std::fs::read_to_string(&args.config)
-            .map_err(|e| Failure::failed(format!("{}: {e}", args.config.display())))?
+    let config = match args.config.as_slice() {
+        [file] if is_yaml(file) => read_yaml(Path::new(file))?,
+        bindings => of_bindings(bindings)?,
     };
-    let config = Config::parse(&text, &args.config).map_err(Failure::invalid)?;
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         return Err(Failure::invalid(
             "--timeout must be a positive number of seconds",
@@ -70,4 +67,47 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         server.local_addr()
     );
     server.run_until_signal().map_err(Failure::failed)
+}
+
+/// Whether `arg` names a YAML file of datasets (or standard input) rather than data.
+fn is_yaml(arg: &str) -> bool {
+    let lower = arg.to_ascii_lowercase();
+    arg == "-" || lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+/// The datasets of the YAML file at `path` (`-`: standard input).
+fn read_yaml(path: &Path) -> Result<Config, Failure> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::failed(format!("cannot read standard input: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::failed(format!("{}: {e}", path.display())))?
+    };
+    Config::parse(&text, path).map_err(Failure::invalid)
+}
+
+/// Each `[NAME=]URI` of `bindings` as a dataset.
+fn of_bindings(bindings: &[String]) -> Result<Config, Failure> {
+    let mut datasets: Vec<Dataset> = Vec::with_capacity(bindings.len());
+    for binding in bindings {
+        let (name, uri) = split_binding(binding)?;
+        if datasets.iter().any(|d| d.name == name) {
+            return Err(Failure::invalid(format!(
+                "two datasets are named {name}; name one of them as NAME={uri}"
+            )));
+        }
+        datasets.push(Dataset {
+            name,
+            source: uri.to_owned(),
+            dshape: None,
+        });
+    }
+    Ok(Config {
+        datasets,
+        ..Config::default()
+    })
 }

@@ -840,7 +840,6 @@ fn serve(
     String,
     std::io::BufReader<std::process::ChildStderr>,
 ) {
-    use std::io::BufRead;
     let config = dir.join("datasets.yaml");
     let yaml: String = datasets
         .iter()
@@ -850,8 +849,23 @@ fn serve(
         })
         .collect();
     std::fs::write(&config, yaml).unwrap();
+    serve_args(&[config.to_str().unwrap()])
+}
+
+/// `blaze serve ARGS --port 0`: the process, its address and its standard error after the
+/// first line.
+fn serve_args(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
+    use std::io::BufRead;
     let mut server = Command::new(env!("CARGO_BIN_EXE_blaze"))
-        .args(["serve", config.to_str().unwrap(), "--port", "0"])
+        .arg("serve")
+        .args(args)
+        .args(["--port", "0"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -920,6 +934,45 @@ fn serve_answers_logs_each_request_and_stops_on_sigterm() {
     assert!(lines[1]["ms"].as_f64().unwrap() >= 0.0);
     // Credentials are never logged.
     assert!(!log.contains("c2VjcmV0"), "{log}");
+}
+
+#[test]
+fn serve_takes_data_named_on_the_command_line() {
+    let root = workspace_root();
+    let accounts = root.join("examples/data/accounts.csv");
+    let iris = format!("flowers={}", root.join("examples/data/iris.csv").display());
+    let (mut server, addr, _stderr) = serve_args(&[accounts.to_str().unwrap(), &iris]);
+    let (status, body) = http(&addr, "GET", "/datashape", "", "");
+    assert_eq!(status, 200);
+    assert!(body.starts_with("{\n  accounts: var * {"), "{body}");
+    assert!(body.contains("\n  flowers: var * {"), "{body}");
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/compute",
+        "Content-Type: application/vnd.blaze+json\r\n",
+        r#"{"expr": "flowers.species.nunique()"}"#,
+    );
+    let want = r#"{"datashape":"int32","names":["species_nunique"],"data":3}"#;
+    assert_eq!((status, body.as_str()), (200, want));
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // Two datasets of one name, and a name no expression can use, are refused.
+    let out = blaze(&["serve", "a=x.csv", "a=y.csv"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("two datasets are named a"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&["serve", "2024-data.csv"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bind it as NAME=2024-data.csv"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
