@@ -45,7 +45,9 @@ pub fn response_json(dshape: &DataShape, schema: &Schema, batches: &[RecordBatch
         (false, true) => Value::from(rows.map(Value::from).collect::<Vec<_>>()),
     };
     json!({
-        "datashape": dshape.to_string(),
+        // As the Blaze server prints it: `pprint(expr.dshape, width=0)`, every record on
+        // several lines.
+        "datashape": dshape.pretty(0),
         "names": names,
         "data": data,
     })

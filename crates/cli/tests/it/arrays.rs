@@ -370,7 +370,7 @@ fn record_arrays_saved_by_numpy_are_tables() {
     );
     // Padding between aligned fields is skipped.
     let aligned = query_json(&format!("a={}", stored("records_aligned.npy")), "a");
-    assert_eq!(aligned["datashape"], "1 * {a: int8, b: float64}");
+    assert_eq!(aligned["datashape"], "1 * {\n  a: int8,\n  b: float64\n  }");
     assert_eq!(aligned["data"], serde_json::json!([[7, 1.5]]));
 }
 

@@ -364,7 +364,7 @@ fn query_prints_the_servers_json_shape() {
     ]);
     assert_eq!(
         stdout(&out),
-        "{\"datashape\":\"var * {species: string, n: int32}\",\"names\":[\"species\",\"n\"],\"data\":[[\"Iris-setosa\",50],[\"Iris-versicolor\",50],[\"Iris-virginica\",50]]}\n"
+        "{\"datashape\":\"var * {\\n  species: string,\\n  n: int32\\n  }\",\"names\":[\"species\",\"n\"],\"data\":[[\"Iris-setosa\",50],[\"Iris-versicolor\",50],[\"Iris-virginica\",50]]}\n"
     );
 }
 
@@ -564,7 +564,7 @@ fn query_formats_and_previews() {
     let out = blaze(&["query", file, by, "--format", "json"]);
     assert_eq!(
         stdout(&out),
-        r#"{"datashape":"var * {k: string, s: int64}","names":["k","s"],"data":[["a",3],["b",2],["c",5],["d",5]]}"#.to_owned() + "\n"
+        r#"{"datashape":"var * {\n  k: string,\n  s: int64\n  }","names":["k","s"],"data":[["a",3],["b",2],["c",5],["d",5]]}"#.to_owned() + "\n"
     );
 }
 
@@ -618,7 +618,7 @@ fn sql_over_the_same_bindings() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "{\"datashape\":\"var * {city: string, total: ?int64}\",\"names\":[\"city\",\"total\"],\"data\":[[\"Berlin\",-200],[\"Paris\",400]]}\n"
+        "{\"datashape\":\"var * {\\n  city: string,\\n  total: ?int64\\n  }\",\"names\":[\"city\",\"total\"],\"data\":[[\"Berlin\",-200],[\"Paris\",400]]}\n"
     );
     let out = blaze(&[
         "sql",
@@ -750,7 +750,7 @@ fn a_result_larger_than_the_memory_limit_streams_into_a_target() {
     ]);
     assert_eq!(
         stdout(&out),
-        "{\"datashape\":\"{n: int32, first: int64, last: int64, ordered: bool}\",\"names\":[\"n\",\"first\",\"last\",\"ordered\"],\"data\":[1000000,0,999999,true]}\n",
+        "{\"datashape\":\"{\\n  n: int32,\\n  first: int64,\\n  last: int64,\\n  ordered: bool\\n  }\",\"names\":[\"n\",\"first\",\"last\",\"ordered\"],\"data\":[1000000,0,999999,true]}\n",
         "{}",
         stderr(&out)
     );

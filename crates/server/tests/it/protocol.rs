@@ -72,7 +72,7 @@ fn trees_text_and_namespaces_compute() {
     assert_eq!(
         server.request(Request::compute(&payload)).json(),
         json!({
-            "datashape": "var * {name: string, balance: int64}",
+            "datashape": "var * {\n  name: string,\n  balance: int64\n  }",
             "data": [["Bob", -200], ["Edith", -500]],
             "names": ["name", "balance"]
         })
