@@ -217,6 +217,33 @@ const FUNCTIONS: [&str; 12] = [
     "tensordot",
 ];
 
+/// Blaze's functions that are its methods written with the receiver first (`head(t, 5)` is
+/// `t.head(5)`, `str_len(t.name)` is `t.name.str.len()`), and the path of members each reaches.
+const METHOD_FUNCTIONS: [(&str, &[&str]); 22] = [
+    ("head", &["head"]),
+    ("tail", &["tail"]),
+    ("sort", &["sort"]),
+    ("sample", &["sample"]),
+    ("shift", &["shift"]),
+    ("isin", &["isin"]),
+    ("like", &["like"]),
+    ("cast", &["cast"]),
+    ("coerce", &["coerce"]),
+    ("relabel", &["relabel"]),
+    ("drop_field", &["drop_field"]),
+    ("apply", &["apply"]),
+    ("count_values", &["count_values"]),
+    ("nrows", &["nrows"]),
+    ("vnorm", &["vnorm"]),
+    ("notnull", &["notnull"]),
+    ("isnull", &["isnull"]),
+    ("str_len", &["str", "len"]),
+    ("str_upper", &["str", "upper"]),
+    ("str_lower", &["str", "lower"]),
+    ("selection", &[]),
+    ("projection", &[]),
+];
+
 /// Whether `name` after a dot on a record or table means a method or property rather than a
 /// field. (Date parts and `.str` are methods of dates and strings only, so a table's `day`
 /// field is reached with `t.day`.)
@@ -355,6 +382,7 @@ impl Resolver<'_> {
         }
         if let Some(f) = FUNCTIONS
             .iter()
+            .chain(METHOD_FUNCTIONS.iter().map(|(n, _)| n))
             .chain(MATH.iter().map(|(n, _)| n))
             .chain(BINARY_FUNCTIONS.iter().map(|(n, _)| n))
             .chain(REDUCTIONS.iter().map(|(n, _)| n))
@@ -377,7 +405,14 @@ impl Resolver<'_> {
     }
 
     fn attribute(&self, value: &Syntax, name: &str) -> Result<Term> {
-        let receiver = match self.resolve(value)? {
+        let term = self.resolve(value)?;
+        self.member(term, value.span, name)
+    }
+
+    /// `value.name` for a resolved `value` written at `span`: a field, a property, or a method
+    /// still to be called.
+    fn member(&self, value: Term, span: Span, name: &str) -> Result<Term> {
+        let receiver = match value {
             Term::StrMethods(expr) => {
                 let known = STR.iter().map(|(n, _)| *n).chain(STR_CALLS);
                 return namespace_method(expr, "str", name, known, "string");
@@ -386,7 +421,7 @@ impl Resolver<'_> {
                 let known = DT_PARTS.iter().map(|(n, _)| *n).chain(DT_CALLS);
                 return namespace_method(expr, "dt", name, known, "date");
             }
-            term => term.into_expr(value.span)?,
+            term => term.into_expr(span)?,
         };
         // Methods depend on the type, as in the original: `.str` and the date parts are there
         // for strings and dates only.
@@ -867,6 +902,9 @@ impl Resolver<'_> {
             let (first, rest) = call.split_first(name)?;
             return reduction(&first, *op, name, rest);
         }
+        if let Some((_, path)) = METHOD_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+            return self.method_function(name, path, call);
+        }
         match name {
             "distinct" => {
                 let (table, rest) = call.split_first(name)?;
@@ -993,6 +1031,34 @@ impl Resolver<'_> {
                 Ok(Term::Expr(transform(&table, rest.named_exprs(name)?)?))
             }
             _ => unreachable!("every function name is handled"),
+        }
+    }
+
+    /// `name(x, ...)`, one of [`METHOD_FUNCTIONS`]: `x`'s members along `path`, called with the
+    /// rest of the arguments (`selection(t, predicate)` and `projection(t, fields)` are `t[...]`).
+    fn method_function(&self, name: &str, path: &[&str], call: Call<'_, '_>) -> Result<Term> {
+        let span = call.args.first().map(|a| a.span);
+        let (receiver, rest) = call.split_first(name)?;
+        if name == "selection" {
+            let [predicate] = rest.bind(name, &["predicate"])?;
+            let predicate = required(predicate, name, "predicate")?.expr()?;
+            return receiver.select(&predicate).map(Term::Expr);
+        }
+        if name == "projection" {
+            let [fields] = rest.bind(name, &["fields"])?;
+            let fields = required(fields, name, "fields")?.names()?;
+            return receiver.project(&fields).map(Term::Expr);
+        }
+        let mut term = Term::Expr(receiver);
+        for member in path {
+            term = self.member(term, span.unwrap_or_default(), member)?;
+        }
+        match term {
+            Term::Method { receiver, name } => self.method(&receiver, &name, rest),
+            property => {
+                rest.bind(name, &[])?;
+                Ok(property)
+            }
         }
     }
 
@@ -1345,9 +1411,10 @@ impl Call<'_, '_> {
     fn bind<const N: usize>(&self, function: &str, params: &[&str; N]) -> Result<[Option<Arg>; N]> {
         if self.args.len() > N {
             return Err(Error::typing(format!(
-                "{function} takes {N} positional argument{} but {} were given",
+                "{function} takes {N} positional argument{} but {} {} given",
                 if N == 1 { "" } else { "s" },
-                self.args.len()
+                self.args.len(),
+                if self.args.len() == 1 { "was" } else { "were" }
             )));
         }
         let unknown: Vec<&str> = self

@@ -224,6 +224,26 @@ fn calls_are_checked_like_python_calls() {
             .0
             .contains("sum: axis 1 is out of bounds for 1 dimension")
     );
+    // Functions that are methods with the receiver first check the rest as the method does.
+    assert_eq!(
+        error("head()").0,
+        "at line 1, column 1: head needs an expression to work on"
+    );
+    assert!(
+        error("head(t, 1, 2)")
+            .0
+            .contains("head takes 1 positional argument but 2 were given")
+    );
+    assert!(
+        error("nrows(t, 1)")
+            .0
+            .contains("nrows takes 0 positional arguments but 1 was given")
+    );
+    assert!(
+        error("str_len(t.amount)")
+            .0
+            .contains(".str methods need strings, and t.amount is var * int32")
+    );
 }
 
 #[test]

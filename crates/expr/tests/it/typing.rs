@@ -1135,3 +1135,51 @@ fn fields_and_leaves() {
     let leaves: Vec<String> = e.leaves().iter().map(|l| l.to_string()).collect();
     assert_eq!(leaves, vec!["t"]);
 }
+
+#[test]
+fn blazes_functions_are_its_methods_with_the_receiver_first() {
+    for (function, method) in [
+        ("head(t, 5)", "t.head(5)"),
+        ("head(t)", "t.head()"),
+        ("tail(t.amount, n=3)", "t.amount.tail(3)"),
+        (
+            "sort(t, 'amount', ascending=False)",
+            "t.sort('amount', ascending=False)",
+        ),
+        ("sample(t, frac=0.5)", "t.sample(frac=0.5)"),
+        ("shift(t.amount, n=1)", "t.amount.shift(1)"),
+        ("isin(t.id, [1, 2])", "t.id.isin([1, 2])"),
+        ("like(t.name, 'A*')", "t.name.like('A*')"),
+        (
+            "cast(events.value, 'float64')",
+            "events.value.cast('float64')",
+        ),
+        (
+            "coerce(t.amount, to='float64')",
+            "t.amount.coerce('float64')",
+        ),
+        (
+            "relabel(t, amount='balance')",
+            "t.relabel(amount='balance')",
+        ),
+        ("drop_field(t, 'id')", "t.drop_field('id')"),
+        (
+            "apply(t.amount, 'sum', 'int64')",
+            "t.amount.apply('sum', 'int64')",
+        ),
+        ("count_values(t.name)", "t.name.count_values()"),
+        ("nrows(t)", "t.nrows"),
+        ("nrows(m)", "m.nrows"),
+        ("vnorm(m, ord=1, axis=0)", "m.vnorm(ord=1, axis=0)"),
+        ("notnull(events.kind)", "events.kind.notnull()"),
+        ("isnull(events.kind)", "events.kind.isnull()"),
+        ("str_len(t.name)", "t.name.str.len()"),
+        ("str_upper(t.name)", "t.name.str.upper()"),
+        ("str_lower(t.name)", "t.name.str.lower()"),
+        ("selection(t, t.amount > 100)", "t[t.amount > 100]"),
+        ("projection(t, ['name', 'id'])", "t[['name', 'id']]"),
+        ("projection(t, 'name')", "t[['name']]"),
+    ] {
+        assert_eq!(expr(function), expr(method), "{function}");
+    }
+}
