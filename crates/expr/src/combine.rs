@@ -264,26 +264,21 @@ pub fn merge(columns: Vec<Expr>) -> Result<Expr> {
     ))
 }
 
-/// `table` with computed columns added, or replacing the columns of the same name in place:
-/// `transform(t, z=t.x + t.y)`. New columns come after the table's, in the order written.
-pub fn transform(table: &Expr, values: Vec<(String, Expr)>) -> Result<Expr> {
+/// `table` with computed columns added after its own, in the order written:
+/// `transform(t, z=t.x + t.y)`. As in Blaze, a column of the same name is replaced: dropped
+/// from the table's, its new value added with the others (`replace=False` refuses it).
+pub fn transform(table: &Expr, values: Vec<(String, Expr)>, replace: bool) -> Result<Expr> {
     let Some(record) = record_of(table.dshape()) else {
         return Err(Error::typing(format!(
             "transform adds columns to a table, and {table} is {}",
             table.dshape()
         )));
     };
-    let mut columns: Vec<Expr> = record
+    let kept = record
         .names()
-        .map(|name| table.field(name))
-        .collect::<Result<_>>()?;
-    for (name, value) in values {
-        let labelled = value.label(&name);
-        match record.names().position(|n| n == name) {
-            Some(i) => columns[i] = labelled,
-            None => columns.push(labelled),
-        }
-    }
+        .filter(|name| !replace || values.iter().all(|(new, _)| new != name));
+    let mut columns: Vec<Expr> = kept.map(|name| table.field(name)).collect::<Result<_>>()?;
+    columns.extend(values.into_iter().map(|(name, value)| value.label(&name)));
     merge(columns)
 }
 

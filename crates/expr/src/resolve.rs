@@ -1028,7 +1028,8 @@ impl Resolver<'_> {
             }
             "transform" => {
                 let (table, rest) = call.split_first(name)?;
-                Ok(Term::Expr(transform(&table, rest.named_exprs(name)?)?))
+                let (replace, columns) = rest.flag_and_named_exprs(name, "replace", true)?;
+                Ok(Term::Expr(transform(&table, columns, replace)?))
             }
             _ => unreachable!("every function name is handled"),
         }
@@ -1477,6 +1478,32 @@ impl Call<'_, '_> {
             .iter()
             .map(|(name, syntax)| Ok((name.clone(), self.arg(syntax)?.expr()?)))
             .collect()
+    }
+
+    /// `flag=True|False` (else `default`) and the other keyword arguments as expressions:
+    /// `transform(t, replace=False, z=...)`.
+    fn flag_and_named_exprs(
+        &self,
+        function: &str,
+        flag: &str,
+        default: bool,
+    ) -> Result<(bool, Vec<(String, Expr)>)> {
+        if !self.args.is_empty() {
+            return Err(Error::typing(format!(
+                "{function} takes its columns as keyword arguments, as in z=t.x + t.y"
+            )));
+        }
+        let mut value = default;
+        let mut exprs = Vec::new();
+        for (name, syntax) in self.kwargs {
+            let arg = self.arg(syntax)?;
+            if name == flag {
+                value = arg.boolean(&format!("{function}'s {flag} must be True or False"))?;
+            } else {
+                exprs.push((name.clone(), arg.expr()?));
+            }
+        }
+        Ok((value, exprs))
     }
 
     /// Positional arguments that are all names: `distinct('a', 'b')`.

@@ -103,6 +103,14 @@ fn concat_merge_transform_and_coalesce() {
         ),
         [["1", "Alice", "100", "200"], ["2", "Bob", "-200", "-400"]]
     );
+    // A replaced column moves to the new ones, as in Blaze.
+    assert_eq!(
+        rows(
+            &s,
+            "transform(accounts, id=accounts.id * 10, double=accounts.balance * 2)[:2]"
+        ),
+        [["Alice", "100", "10", "200"], ["Bob", "-200", "20", "-400"]]
+    );
     assert_eq!(
         rows(
             &s,

@@ -224,6 +224,15 @@ fn calls_are_checked_like_python_calls() {
             .0
             .contains("sum: axis 1 is out of bounds for 1 dimension")
     );
+    assert_eq!(
+        error("transform(t, replace=False, amount=t.amount * 2)").0,
+        "at line 1, column 1: repeated columns found: amount; rename them with .label('...') or keywords"
+    );
+    assert!(
+        error("transform(t, replace=1, z=t.id)")
+            .0
+            .contains("transform's replace must be True or False, given 1")
+    );
     // Functions that are methods with the receiver first check the rest as the method does.
     assert_eq!(
         error("head()").0,

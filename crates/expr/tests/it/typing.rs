@@ -1006,10 +1006,17 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         "var * {name: string, z: int64, a: int64}",
         Some("t"),
     ),
+    // A column transform replaces moves to the new ones, as in Blaze.
     (
         "transform(t, amount=t.amount * 2, double=t.id * 2)",
-        "merge(t.name, (t.amount * 2).label('amount'), t.id, double=t.id * 2)",
-        "var * {name: string, amount: int64, id: int64, double: int64}",
+        "merge(t.name, t.id, amount=t.amount * 2, double=t.id * 2)",
+        "var * {name: string, id: int64, amount: int64, double: int64}",
+        Some("t"),
+    ),
+    (
+        "transform(t, replace=True, z=t.id, amount=t.amount * 2)",
+        "merge(t.name, t.id, z=t.id, amount=t.amount * 2)",
+        "var * {name: string, id: int64, z: int64, amount: int64}",
         Some("t"),
     ),
     (
