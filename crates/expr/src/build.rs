@@ -457,6 +457,16 @@ impl Expr {
     /// Whether each element is one of `values`.
     pub fn isin(&self, values: Vec<Value>) -> Result<Expr> {
         self.column("isin")?;
+        for value in &values {
+            let key = coerce_literal(&literal(value.clone()), self)?;
+            if !comparable(base(self.dshape()), base(key.dshape())) {
+                return Err(Error::typing(format!(
+                    "isin cannot compare {self} ({}) with {key} ({})",
+                    self.dshape(),
+                    key.dshape()
+                )));
+            }
+        }
         Ok(Expr::new(
             Op::IsIn {
                 child: self.clone(),
@@ -912,7 +922,6 @@ fn coerce_literal(side: &Expr, other: &Expr) -> Result<Expr> {
     ))
 }
 
-/// Elements selected by `start:stop:step` out of `n`, as Python counts them.
 /// The length of a dimension after slicing it `start:stop:step` (variable when it cannot be
 /// known from a variable one).
 pub(crate) fn sliced_dim(
@@ -933,6 +942,7 @@ pub(crate) fn sliced_dim(
     length.map_or(Dim::Var, Dim::Fixed)
 }
 
+/// Elements selected by `start:stop:step` out of `n`, as Python counts them.
 fn range_length(n: i64, start: &Option<i64>, stop: &Option<i64>, step: &Option<i64>) -> u64 {
     let step = step.unwrap_or(1);
     let clamp = |i: i64, low: i64, high: i64| {

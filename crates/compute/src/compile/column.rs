@@ -36,13 +36,15 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
         Op::Unary { op, child } => unary(*op, recurse(child)?)?,
         Op::Func { child, func } => text::func(func, recurse(child)?, child.dshape())?,
         Op::StrCat { lhs, rhs, sep } => text::str_cat(recurse(lhs)?, recurse(rhs)?, sep),
-        Op::IsIn { child, values } => recurse(child)?.in_list(
-            values
+        Op::IsIn { child, values } => {
+            let x = recurse(child)?;
+            let keys = values
                 .iter()
-                .map(|v| literal(v, &DataShape::scalar(Measure::Null)))
-                .collect::<Result<_>>()?,
-            false,
-        ),
+                .filter(|v| **v != Value::Null)
+                .map(|v| literal(v, child.dshape()))
+                .collect::<Result<Vec<_>>>()?;
+            membership(x, keys, values.contains(&Value::Null))
+        }
         Op::IsInColumn { child, values } => {
             let list = super::VALUE_COLUMNS
                 .try_with(|lists| {
@@ -54,11 +56,7 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
                 .ok()
                 .flatten()
                 .ok_or_else(|| Error::Unsupported(format!("{expr} here")))?;
-            if list.is_empty() {
-                lit(false)
-            } else {
-                recurse(child)?.in_list(list, false)
-            }
+            membership(recurse(child)?, list, false)
         }
         Op::Like { child, pattern } => recurse(child)?.like(lit(glob_to_like(pattern))),
         Op::Coerce { child, to } | Op::Cast { child, to } => cast(recurse(child)?, arrow_type(to)?),
@@ -203,6 +201,21 @@ pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Re
     }
 }
 
+/// Whether `x` is one of `keys`, true or false as pandas' `isin` answers, never missing: a
+/// missing `x` is one only where `missing_is_key` (the list held `None`).
+fn membership(x: DfExpr, keys: Vec<DfExpr>, missing_is_key: bool) -> DfExpr {
+    let found = if keys.is_empty() {
+        lit(false)
+    } else {
+        core::coalesce(vec![x.clone().in_list(keys, false), lit(false)])
+    };
+    if missing_is_key {
+        found.or(x.is_null())
+    } else {
+        found
+    }
+}
+
 pub(crate) fn literal(value: &Value, dshape: &DataShape) -> Result<DfExpr> {
     let scalar = match value {
         Value::Null => ScalarValue::Null,
@@ -246,6 +259,13 @@ fn binary(op: BinaryOp, lhs: &Expr, l: DfExpr, rhs: &Expr, r: DfExpr) -> Result<
     let is_string = |e: &Expr| matches!(base(e.dshape()), Measure::String { .. });
     let is_integer = |e: &Expr| base(e.dshape()).is_integer();
     let float = |e: DfExpr| cast(e, DataType::Float64);
+    // A boolean with a number counts as 0 or 1, as in NumPy (`t.id == True`, `t.x + t.ok`).
+    let is_bool = |e: &Expr| matches!(base(e.dshape()), Measure::Bool);
+    let (l, r) = match (is_bool(lhs), is_bool(rhs)) {
+        (true, false) if base(rhs.dshape()).is_numeric() => (cast(l, DataType::Int64), r),
+        (false, true) if base(lhs.dshape()).is_numeric() => (l, cast(r, DataType::Int64)),
+        _ => (l, r),
+    };
     Ok(match op {
         BinaryOp::Add if is_string(lhs) => binary_expr(l, Operator::StringConcat, r),
         BinaryOp::Mul if is_string(lhs) => string::repeat(l, r),

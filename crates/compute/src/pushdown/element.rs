@@ -22,6 +22,13 @@ fn is_integer(e: &Expr) -> bool {
     base(e.dshape()).is_integer()
 }
 
+/// A boolean with a number, which SQL databases do not all combine (PostgreSQL refuses
+/// `bigint = boolean`), while NumPy counts the boolean as 0 or 1.
+fn boolean_with_number(a: &Expr, b: &Expr) -> bool {
+    let (a, b) = (base(a.dshape()), base(b.dshape()));
+    (matches!(a, Measure::Bool) && b.is_numeric()) || (matches!(b, Measure::Bool) && a.is_numeric())
+}
+
 fn is_datetime(e: &Expr) -> bool {
     matches!(base(e.dshape()), Measure::DateTime { .. })
 }
@@ -60,25 +67,27 @@ impl SqlCompiler<'_> {
                 let x = self.element(child, rows, select)?;
                 self.unary(*op, child, &x)?
             }
+            // True or false as pandas' `isin` answers, never NULL: a missing value is in the
+            // list only where it holds `None`.
             Op::IsIn { child, values } => {
-                if values.contains(&Value::Null) {
-                    return Err(Local("isin with None".into()));
-                }
                 let x = self.element(child, rows, select)?;
-                if values.is_empty() {
-                    return Ok(self.dialect.boolean(false).to_owned());
-                }
-                let mut values = values
+                let mut keys = values
                     .iter()
+                    .filter(|v| **v != Value::Null)
                     .map(|v| self.literal(v, child.dshape()))
                     .collect::<Pushdown<Vec<_>>>()?;
                 let x = if is_datetime(child) {
-                    values = values.iter().map(|v| self.dialect.instant(v)).collect();
+                    keys = keys.iter().map(|v| self.dialect.instant(v)).collect();
                     self.dialect.instant(&x)
                 } else {
                     x
                 };
-                format!("({x} IN ({}))", values.join(", "))
+                let found = self.membership(&x, &keys.join(", "));
+                if values.contains(&Value::Null) {
+                    format!("({found} OR {x} IS NULL)")
+                } else {
+                    found
+                }
             }
             Op::IsInColumn { child, values } => {
                 if is_datetime(child) && self.dialect == Dialect::Sqlite {
@@ -86,7 +95,7 @@ impl SqlCompiler<'_> {
                 }
                 let x = self.element(child, rows, select)?;
                 let subquery = self.select(values)?;
-                format!("({x} IN ({}))", subquery.render(self.dialect))
+                self.membership(&x, &subquery.render(self.dialect))
             }
             Op::Like { child, pattern } => {
                 let x = self.element(child, rows, select)?;
@@ -266,6 +275,17 @@ impl SqlCompiler<'_> {
     }
 
     /// A constant: numbers and text as parameters; text compared with dates as a date.
+    /// Whether `x` is one of `keys` (a list of values, or a subquery, or nothing), TRUE or
+    /// FALSE, never NULL: SQL's `IN` is NULL for a missing `x`, or where a NULL key may match.
+    fn membership(&self, x: &str, keys: &str) -> String {
+        let no = self.dialect.boolean(false);
+        if keys.is_empty() {
+            no.to_owned()
+        } else {
+            format!("COALESCE({x} IN ({keys}), {no})")
+        }
+    }
+
     pub(super) fn literal(&mut self, value: &Value, dshape: &DataShape) -> Pushdown<String> {
         Ok(match value {
             Value::Null => "NULL".into(),
@@ -324,6 +344,9 @@ impl SqlCompiler<'_> {
         r: &str,
     ) -> Pushdown<String> {
         let integers = is_integer(lhs) && is_integer(rhs);
+        if boolean_with_number(lhs, rhs) {
+            return Err(Local("booleans with numbers".into()));
+        }
         let ordered = |d: Dialect| {
             if is_text(lhs) || is_text(rhs) {
                 (d.bytewise(l), d.bytewise(r))

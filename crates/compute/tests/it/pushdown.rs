@@ -75,6 +75,16 @@ const CORPUS: &[(&str, Pushed)] = &[
     ),
     ("t[~t.name.isin(c[c.name.notnull()].name)].id", Pushed::Both),
     ("t.name.isin(c.name)", Pushed::Both),
+    // Membership is true or false, never missing; `None` in the list matches missing values.
+    ("t.amount.isin([100.5, -5.5])", Pushed::Both),
+    ("t[~t.amount.isin([100.5, -5.5])].id", Pushed::Both),
+    ("t.name.isin(['Bob', None])", Pushed::Both),
+    (
+        "t[~t.n.isin(c[c.city == 'Paris'].name.str.len())].id",
+        Pushed::Both,
+    ),
+    // A boolean with a number counts as 0 or 1, as in NumPy (PostgreSQL refuses it).
+    ("t[t.n + True > 7].id", Pushed::Partly),
     ("by(t.name.isin(c.name), total=t.n.sum())", Pushed::Both),
     ("t[t.flag].id", Pushed::Both),
     ("t[~t.flag].id", Pushed::Both),
@@ -726,5 +736,31 @@ fn sqlite_date_times_in_sqlites_own_form_compare_in_time_order() {
         got.sort();
         assert_eq!(got, expected, "{text}");
         assert_eq!(pushdown(&s, text), Ok((1, false)), "{text}");
+    }
+}
+
+#[test]
+fn membership_is_true_or_false_in_every_backend() {
+    let (_dir, sessions) = three_sessions("it_pushdown_membership");
+    for (backend, s) in &sessions {
+        for (text, expected) in [
+            // Ids 5 (missing amount), 2..4, 6..8 and 10: all but the two found.
+            (
+                "t[~t.amount.isin([100.5, -5.5])].id",
+                vec!["10", "2", "3", "4", "5", "6", "7", "8"],
+            ),
+            ("t[t.name.isin(['Zoë', None])].id", vec!["4", "8"]),
+            ("t[t.n == True].id", vec![]),
+            ("t[t.flag == 1].id", vec!["1", "10", "3", "6", "7"]),
+        ] {
+            let mut got = crate::values(s, text);
+            got.sort();
+            assert_eq!(got, expected, "{text} on {backend}");
+        }
+        let missing = crate::values(s, "t.amount.isin([100.5])");
+        assert_eq!(
+            missing[4], "false",
+            "a missing amount is not in the list, on {backend}"
+        );
     }
 }
