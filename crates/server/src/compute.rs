@@ -177,16 +177,38 @@ fn expression(session: &Session, shared: &Shared, request: &Request) -> Result<E
     match &request.expr {
         Value::String(text) if text != LEAF => blaze_expr::parse(text, &namespace).map_err(invalid),
         tree => {
-            namespace.bind(LEAF, symbol("_leaf", shared.datashape()));
+            namespace.bind(LEAF, symbol(WHOLE, shared.datashape()));
             let served = shared.datasets.read().expect("not poisoned");
             for (name, _) in served.iter() {
                 if let Some(bound) = session.namespace().get(name) {
                     namespace.bind(&format!("{LEAF}.{name}"), bound.clone());
                 }
             }
+            let example = served
+                .first()
+                .map_or("name".to_owned(), |(name, _)| name.clone());
+            drop(served);
             let leaf = first_symbol(tree);
-            let tree = datasets_named(tree.clone(), leaf.as_deref(), &namespace);
-            from_tree(&tree, &namespace).map_err(invalid)
+            if let Some(symbol) = &leaf {
+                // Bound to everything served whatever its datashape says, as in Blaze; still,
+                // a datashape that does not parse is a mistake to report.
+                from_tree(symbol, &namespace).map_err(invalid)?;
+            }
+            let name = leaf.as_ref().and_then(|s| s["args"][0].as_str());
+            let tree = datasets_named(tree.clone(), name, &namespace);
+            let expr = from_tree(&tree, &namespace).map_err(invalid)?;
+            if expr.leaves().iter().any(|l| l.name() == Some(WHOLE)) {
+                return Err(Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "Invalid expression:\nthe leaf is everything served, {}; compute over \
+                         one of its datasets, as in {{\"op\": \"Field\", \"args\": [\":leaf\", \"{}\"]}}",
+                        shared.datashape(),
+                        example
+                    ),
+                ));
+            }
+            Ok(expr)
         }
     }
 }
@@ -194,19 +216,22 @@ fn expression(session: &Session, shared: &Shared, request: &Request) -> Result<E
 /// The name that stands for all the data served.
 const LEAF: &str = ":leaf";
 
+/// The name of the symbol [`LEAF`] is bound to.
+const WHOLE: &str = "_leaf";
+
 /// A namespace value as a constant (Blaze's tagged dates and times included).
 fn constant(name: &str, value: &Value) -> Result<Literal, Failure> {
     blaze_expr::json_value(value)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, format!("namespace: {name}: {e}")))
 }
 
-/// The name of the first symbol in `tree`, in the order of its arguments.
-fn first_symbol(tree: &Value) -> Option<String> {
+/// The first symbol in `tree`, in the order of its arguments.
+fn first_symbol(tree: &Value) -> Option<&Value> {
     match tree {
         Value::Object(node) => {
             let args = node.get("args")?.as_array()?;
             if node.get("op").and_then(Value::as_str) == Some("Symbol") {
-                return args.first()?.as_str().map(str::to_owned);
+                return Some(tree);
             }
             args.iter().find_map(first_symbol)
         }
@@ -390,7 +415,7 @@ mod tests {
         let t =
             json!({"op": "Symbol", "args": ["t", {"__!datashape": "{iris: var * {a: int64}}"}, 0]});
         let tree = json!({"op": "sum", "args": [{"op": "Field", "args": [{"op": "Field", "args": [t, "iris"]}, "a"]}]});
-        assert_eq!(first_symbol(&tree).as_deref(), Some("t"));
+        assert_eq!(first_symbol(&tree), Some(&t));
         assert_eq!(
             datasets_named(tree, Some("t"), &namespace),
             json!({"op": "sum", "args": [{"op": "Field", "args": [":leaf.iris", "a"]}]})

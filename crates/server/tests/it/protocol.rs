@@ -203,6 +203,35 @@ fn errors_have_blazes_codes_and_plain_text() {
         "{}",
         response.text()
     );
+    // The leaf alone is everything served, which is not one table to answer with.
+    let response = server.request(Request::compute(&json!({"expr": ":leaf"})));
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert!(
+        response
+            .text()
+            .starts_with("Invalid expression:\nthe leaf is everything served, {")
+            && response
+                .text()
+                .contains(r#"as in {"op": "Field", "args": [":leaf", "#),
+        "{}",
+        response.text()
+    );
+    // A leaf symbol's datashape is the served data's, but it must still be one.
+    let bad = json!({"op": "Symbol", "args": ["t", {"__!datashape": "var * {a: int32"}, 0]});
+    expect(
+        Request::compute(&json!({"expr": field(bad, "accounts")})),
+        400,
+        "Invalid expression:\nexpression tree: Symbol: datashape 'var * {a: int32': invalid datashape at line 1, column 16: expected ',' or '}', found end of input",
+    );
+    // Keys of another type than the column's are a typing error, not a failure to compute.
+    let keys = json!({"op": "IsIn", "args": [field(accounts(), "id"), {"__!frozenset": [1, "a"]}]});
+    let response = server.request(Request::compute(&json!({ "expr": keys })));
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert!(
+        response.text().contains("isin cannot compare"),
+        "{}",
+        response.text()
+    );
     let response = server.request(Request::compute(
         &json!({"expr": {"op": "Eval", "args": ["import os"]}}),
     ));
