@@ -535,12 +535,18 @@ impl Expr {
                 "coerce converts each value, so it takes a type without dimensions, not {to}"
             )));
         }
+        // A missing value stays missing, whatever the type converted to.
+        let element = if crate::types::optional(self.dshape()) {
+            to.clone().into_option()
+        } else {
+            to.clone()
+        };
         Ok(Expr::new(
             Op::Coerce {
                 child: self.clone(),
-                to: to.clone(),
+                to,
             },
-            with_dims(self.dshape().dims(), to),
+            with_dims(self.dshape().dims(), element),
             self.name().map(str::to_owned),
         ))
     }

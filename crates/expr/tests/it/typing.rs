@@ -402,6 +402,13 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         "var * float64",
         Some("amount"),
     ),
+    // A missing value stays missing.
+    (
+        "events.value.coerce('int64')",
+        "events.value.coerce('int64')",
+        "var * ?int64",
+        Some("value"),
+    ),
     (
         "abs(t.amount)",
         "abs(t.amount)",
