@@ -476,6 +476,14 @@ impl<'a> Compiler<'a> {
                     }
                     sort_in_row_order(frame, keys)
                 }
+                // The distinct values of an n-d array's elements, sorted, as NumPy's `unique`
+                // gives them (and Blaze over NumPy).
+                Op::Distinct { child, on } if on.is_empty() && reads_arrays(child) => {
+                    let frame = self.frame(child).await?;
+                    let all = all_columns(&frame);
+                    let order = all.iter().map(|c| c.clone().sort(true, false)).collect();
+                    Ok(frame.aggregate(all, Vec::new())?.sort(order)?)
+                }
                 // The first row of each distinct value (of the columns `on`), in the rows'
                 // order, as pandas' `drop_duplicates` keeps them: `t.sort('name').distinct()`
                 // stays sorted.
@@ -824,6 +832,14 @@ struct FirstPerGroup<'e> {
 fn sorted(expr: &Expr) -> bool {
     matches!(expr.op(), Op::Sort { .. } | Op::Sample { .. })
         || expr.children().into_iter().any(sorted)
+}
+
+/// Whether `expr` reads n-d arrays (symbols whose elements are not records), which the table
+/// engine computes as columns where the array engine does not (`v.distinct()` of a vector).
+fn reads_arrays(expr: &Expr) -> bool {
+    expr.leaves()
+        .iter()
+        .all(|leaf| !matches!(leaf.dshape().measure(), Measure::Record(_)))
 }
 
 /// Every column of `frame`, by name.
