@@ -232,6 +232,9 @@ fn reduce(
         },
         Reduction::Any => AReduction::Any,
         Reduction::All => AReduction::All,
+        Reduction::Prod => AReduction::Prod,
+        Reduction::ArgMin => AReduction::ArgMin,
+        Reduction::ArgMax => AReduction::ArgMax,
         // Count leaves out NaN, as Blaze's numpy backend counts (`pd.notnull(x).sum()`).
         Reduction::Count if a.dtype().is_float() => {
             return a

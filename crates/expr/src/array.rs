@@ -168,6 +168,20 @@ impl Expr {
         } else {
             normalize_axes(&axes, ndim, reduction_name(op))?
         };
+        if matches!(op, Reduction::ArgMin | Reduction::ArgMax) {
+            if axes.len() > 1 && axes.len() < ndim {
+                return Err(Error::typing(format!(
+                    "{}() takes one axis or none, as numpy's",
+                    reduction_name(op)
+                )));
+            }
+            if axes.len() == ndim && ndim > 1 && keepdims {
+                return Err(Error::typing(format!(
+                    "{}() of every axis is a position in the flattened array, which keeps no dimensions",
+                    reduction_name(op)
+                )));
+            }
+        }
         if axes.len() == ndim && !keepdims {
             return self.reduce(op);
         }

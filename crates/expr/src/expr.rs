@@ -681,6 +681,13 @@ pub enum Reduction {
         /// The fraction, between 0 and 1.
         q: f64,
     },
+    /// `prod()`: the product (computed over n-d arrays, as numpy's)
+    Prod,
+    /// `argmin()`: the position of the smallest element, the first on ties, along one axis or
+    /// in the flattened array (computed over n-d arrays, as numpy's)
+    ArgMin,
+    /// `argmax()`: the position of the largest element, as `argmin`
+    ArgMax,
 }
 
 impl Expr {

@@ -149,7 +149,7 @@ pub(crate) const DATE_PARTS: &[(&str, DatePart)] = DT_PARTS.split_at(10).0;
 const DT_CALLS: [&str; 5] = ["strftime", "truncate", "floor", "ceil", "round"];
 
 /// Reductions by name.
-const REDUCTIONS: [(&str, Reduction); 11] = [
+const REDUCTIONS: [(&str, Reduction); 14] = [
     ("sum", Reduction::Sum),
     ("min", Reduction::Min),
     ("max", Reduction::Max),
@@ -161,6 +161,9 @@ const REDUCTIONS: [(&str, Reduction); 11] = [
     ("count", Reduction::Count),
     ("nunique", Reduction::Nunique),
     ("nelements", Reduction::Nelements),
+    ("prod", Reduction::Prod),
+    ("argmin", Reduction::ArgMin),
+    ("argmax", Reduction::ArgMax),
 ];
 
 /// Methods other than reductions.

@@ -873,6 +873,9 @@ fn reduction(op: &str, args: &Args<'_>) -> Result<Option<(Reduction, Vec<i64>, b
         "nunique" => (Reduction::Nunique, 1),
         "nelements" => (Reduction::Nelements, 1),
         "median" => (Reduction::Median, 1),
+        "prod" => (Reduction::Prod, 1),
+        "argmin" => (Reduction::ArgMin, 1),
+        "argmax" => (Reduction::ArgMax, 1),
         "var" | "std" => {
             let unbiased = args.boolean(1, false)?;
             let r = if op == "var" {

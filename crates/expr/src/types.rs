@@ -361,7 +361,7 @@ pub(crate) fn reduction(op: Reduction, child: &DataShape) -> Result<DataShape> {
         ))
     };
     let result = match op {
-        Reduction::Sum => match measure {
+        Reduction::Sum | Reduction::Prod => match measure {
             Measure::Bool => Measure::Int64,
             m if m.is_integer() => {
                 let (signed, _) = m.integer_bits().expect("an integer");
@@ -404,12 +404,21 @@ pub(crate) fn reduction(op: Reduction, child: &DataShape) -> Result<DataShape> {
             }
             Measure::Bool
         }
+        Reduction::ArgMin | Reduction::ArgMax => {
+            if !is_numeric(&element) && !is_boolean(&element) {
+                return Err(wrong("numbers"));
+            }
+            Measure::Int64
+        }
         Reduction::Count | Reduction::Nunique | Reduction::Nelements => {
             unreachable!("counted above")
         }
     };
     Ok(match op {
-        Reduction::Any | Reduction::All => DataShape::scalar(result),
+        // A position, never missing.
+        Reduction::Any | Reduction::All | Reduction::ArgMin | Reduction::ArgMax => {
+            DataShape::scalar(result)
+        }
         _ => scalar_like(&element, result),
     })
 }
@@ -430,6 +439,9 @@ pub(crate) fn reduction_name(op: Reduction) -> &'static str {
         Reduction::Nelements => "nelements",
         Reduction::Median => "median",
         Reduction::Quantile { .. } => "quantile",
+        Reduction::Prod => "prod",
+        Reduction::ArgMin => "argmin",
+        Reduction::ArgMax => "argmax",
     }
 }
 

@@ -76,6 +76,11 @@ fn queries_match_numpy() {
         ("x[:, :1] - x[:1, :]", "x_col_minus_row"),
         ("x - x.mean(axis=0)", "cli_x_centered"),
         ("x[1:, 1:] - x[:-1, :-1]", "cli_x_diff"),
+        // Reductions numpy has and Blaze did not.
+        ("x.prod(axis=1)", "x_prod_axis1"),
+        ("x.argmax(axis=0)", "x_argmax_axis0"),
+        ("x.argmin(axis=1)", "x_argmin_axis1"),
+        ("x.argmax()", "x_argmax"),
     ];
     for (expr, expected) in cases {
         let got = query_json(X, expr);
@@ -93,6 +98,8 @@ fn counts_leave_out_nan_and_nelements_counts_along_axes() {
         &query_json(&n, "n.count(axis=0)"),
         &numpy("cli_n_count_axis0"),
     );
+    // The first NaN, as numpy's argmin.
+    assert_close(&query_json(&n, "n.argmin()"), &numpy("n_argmin"));
     // numpy: n has 63 elements, 2 of them NaN.
     assert_eq!(query_json(&n, "n.count()")["data"], 61);
     assert_eq!(query_json(&n, "n.nelements()")["data"], 63);

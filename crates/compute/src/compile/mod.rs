@@ -1094,6 +1094,11 @@ pub(crate) fn reduction(
         Reduction::Quantile { q } => {
             percentile_cont(cast(x, DataType::Float64).sort(true, false), lit(*q))
         }
+        Reduction::Prod | Reduction::ArgMin | Reduction::ArgMax => {
+            return Err(Error::Unsupported(format!(
+                "{reduced} of a table's column (prod, argmin and argmax are computed over n-d arrays)"
+            )));
+        }
     })
 }
 

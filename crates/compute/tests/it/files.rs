@@ -84,6 +84,21 @@ fn integer_division_floors_exactly_and_names_a_zero_divisor() {
 }
 
 #[test]
+fn products_and_positions_are_for_n_d_arrays() {
+    let (_dir, s) = csv_session("t", "a\n3\n2\n");
+    for text in ["t.a.prod()", "t.a.argmax()", "by(t.a, p=t.a.prod())"] {
+        let expr = s.parse(text).unwrap();
+        let err = s.collect(&expr).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "of a table's column (prod, argmin and argmax are computed over n-d arrays)"
+            ),
+            "{text}: {err}"
+        );
+    }
+}
+
+#[test]
 fn integer_powers_are_exact_and_refuse_negative_exponents() {
     let (_dir, s) = csv_session("t", "a,b\n3,39\n-2,3\n5,0\n");
     // 3 ** 39 is beyond 2^53, where floats lose the last digits.

@@ -390,6 +390,9 @@ fn array_nodes_check_their_axes_and_shapes() {
     let message = |text: &str| error(text).0;
     assert!(message("m.sum(axis=2)").contains("sum: axis 2 is out of bounds for 2 dimensions"));
     assert!(message("m.sum(axis=(0, 0))").contains("sum: axis 0 is repeated"));
+    assert!(message("c.argmax(axis=(0, 1))").contains("argmax() takes one axis or none"));
+    assert!(message("m.argmin(keepdims=True)").contains("keeps no dimensions"));
+    assert!(message("t.name.prod()").contains("prod() needs numbers, not string"));
     assert!(message("m.transpose((0,))").contains("transpose takes a permutation of all 2 axes"));
     assert!(
         message("m.dot(m)")

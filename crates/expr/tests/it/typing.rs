@@ -796,6 +796,21 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         Some("m_sum"),
     ),
     ("m.sum(axis=(0, 1))", "m.sum()", "float64", Some("m_sum")),
+    // Reductions numpy has and Blaze did not: a product, and positions.
+    (
+        "c.prod(axis=2)",
+        "c.prod(axis=2)",
+        "4 * 3 * int64",
+        Some("c_prod"),
+    ),
+    (
+        "m.argmax(axis=0)",
+        "m.argmax(axis=0)",
+        "4 * int64",
+        Some("m_argmax"),
+    ),
+    ("m.argmin()", "m.argmin()", "int64", Some("m_argmin")),
+    ("argmin(x)", "x.argmin()", "int64", Some("x_argmin")),
     (
         "c.max(axis=(0, 2))",
         "c.max(axis=(0, 2))",
