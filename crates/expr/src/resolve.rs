@@ -251,7 +251,11 @@ const METHOD_FUNCTIONS: [(&str, &[&str]); 22] = [
 /// field. (Date parts and `.str` are methods of dates and strings only, so a table's `day`
 /// field is reached with `t.day`.)
 pub(crate) fn is_method_name(name: &str) -> bool {
-    name == "nrows" || METHODS.contains(&name) || REDUCTIONS.iter().any(|(n, _)| *n == name)
+    // Reductions of n-d arrays only leave a table's fields of their names reachable.
+    let of_tables = REDUCTIONS.iter().any(|(n, op)| {
+        *n == name && !matches!(op, Reduction::Prod | Reduction::ArgMin | Reduction::ArgMax)
+    });
+    name == "nrows" || METHODS.contains(&name) || of_tables
 }
 
 /// What a piece of text means once names are looked up: an expression, a plain value (an
@@ -479,9 +483,9 @@ impl Resolver<'_> {
         {
             return Ok(Term::Expr(receiver.unary(UnaryOp::DatePart(*part))?));
         }
-        if is_method_name(name)
-            || (COLUMN_METHODS.contains(&name) && record_of(receiver.dshape()).is_none())
-        {
+        let of_columns =
+            COLUMN_METHODS.contains(&name) || REDUCTIONS.iter().any(|(n, _)| *n == name);
+        if is_method_name(name) || (of_columns && record_of(receiver.dshape()).is_none()) {
             return Ok(Term::Method {
                 receiver,
                 name: name.to_owned(),

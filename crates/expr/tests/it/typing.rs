@@ -1212,3 +1212,15 @@ fn blazes_functions_are_its_methods_with_the_receiver_first() {
         assert_eq!(expr(function), expr(method), "{function}");
     }
 }
+
+#[test]
+fn a_tables_fields_named_as_array_reductions_stay_reachable() {
+    let mut names = blaze_expr::Namespace::new();
+    let shape = blaze_datashape::parse("var * {prod: string, argmax: int64}").unwrap();
+    names.bind("p", blaze_expr::symbol("p", shape));
+    let field = blaze_expr::parse("p.prod", &names).unwrap();
+    assert_eq!(field.dshape().to_string(), "var * string");
+    // A column's method, still (computed over n-d arrays only).
+    let reduced = blaze_expr::parse("p.argmax.argmax()", &names).unwrap();
+    assert_eq!(reduced.dshape().to_string(), "int64");
+}
