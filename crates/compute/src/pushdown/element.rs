@@ -274,7 +274,6 @@ impl SqlCompiler<'_> {
         })
     }
 
-    /// A constant: numbers and text as parameters; text compared with dates as a date.
     /// Whether `x` is one of `keys` (a list of values, or a subquery, or nothing), TRUE or
     /// FALSE, never NULL: SQL's `IN` is NULL for a missing `x`, or where a NULL key may match.
     fn membership(&self, x: &str, keys: &str) -> String {
@@ -286,6 +285,7 @@ impl SqlCompiler<'_> {
         }
     }
 
+    /// A constant: numbers and text as parameters; text compared with dates as a date.
     pub(super) fn literal(&mut self, value: &Value, dshape: &DataShape) -> Pushdown<String> {
         Ok(match value {
             Value::Null => "NULL".into(),
