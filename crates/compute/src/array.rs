@@ -137,6 +137,22 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
             Term::Array(reduce(array(child)?, *op, Some(&axes), *keepdims, expr)?)
         }
+        Op::Cumulative {
+            child,
+            axis,
+            product,
+        } => {
+            let a = array(child)?;
+            let axis = *axis as i64;
+            Term::Array(
+                if *product {
+                    a.cumprod(axis)
+                } else {
+                    a.cumsum(axis)
+                }
+                .map_err(failed)?,
+            )
+        }
         Op::Transpose { child, axes } => {
             let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
             Term::Array(array(child)?.transpose(Some(&axes)).map_err(failed)?)

@@ -3,7 +3,7 @@
 //! dimensions (`x.sum(axis=1)`, `x.sum(keepdims=True)`). Typed here; computed by the arrays
 //! crate.
 
-use blaze_datashape::Dim;
+use blaze_datashape::{DataShape, Dim, Measure};
 
 use crate::build::sliced_dim;
 use crate::error::{Error, Result};
@@ -100,6 +100,35 @@ impl Expr {
                 axes,
             },
             with_dims(&permuted, element(self.dshape())),
+            self.name().map(str::to_owned),
+        ))
+    }
+
+    /// The running sum (or product) along `axis`, as numpy's `cumsum` (`cumprod`): floats
+    /// stay of their width, integers and booleans become int64.
+    pub fn cumulative(&self, axis: i64, product: bool) -> Result<Expr> {
+        let name = if product { "cumprod" } else { "cumsum" };
+        let ndim = self.array_dims(name)?.len();
+        let [axis] = normalize_axes(&[axis], ndim, name)?[..] else {
+            unreachable!("one axis in, one out")
+        };
+        let element = element(self.dshape());
+        let measure = match element.measure() {
+            m @ (Measure::Float32 | Measure::Float64) => m.clone(),
+            m if m.is_integer() || matches!(m, Measure::Bool) => Measure::Int64,
+            _ => {
+                return Err(Error::typing(format!(
+                    "{name}() needs numbers, not {element}"
+                )));
+            }
+        };
+        Ok(Expr::new(
+            Op::Cumulative {
+                child: self.clone(),
+                axis,
+                product,
+            },
+            with_dims(self.dshape().dims(), DataShape::scalar(measure)),
             self.name().map(str::to_owned),
         ))
     }

@@ -287,6 +287,16 @@ pub enum Op {
         /// Axes of the right array.
         right_axes: Vec<usize>,
     },
+    /// The running sum or product along one axis of an n-d array, as numpy's:
+    /// `x.cumsum(axis=0)`, `x.cumprod(axis=1)`.
+    Cumulative {
+        /// The array.
+        child: Expr,
+        /// The axis run along.
+        axis: usize,
+        /// A product rather than a sum.
+        product: bool,
+    },
     /// A reduction along some axes of an array, or keeping the reduced axes as dimensions of
     /// length 1: `x.sum(axis=1)`, `x.sum(keepdims=True)`. (Reducing every axis without keeping
     /// them is [`Op::Reduction`].)
@@ -740,6 +750,7 @@ impl Expr {
             | Op::Func { child, .. }
             | Op::Transpose { child, .. }
             | Op::AxisReduction { child, .. }
+            | Op::Cumulative { child, .. }
             | Op::Sample { child, .. } => vec![child],
             Op::Selection { child, predicate } => vec![child, predicate],
             Op::IsInColumn { child, values } => vec![child, values],

@@ -222,6 +222,14 @@ impl Display for Expr {
                 }
                 method(f, child, reduction_name(*op), &args)
             }
+            Op::Cumulative {
+                child,
+                axis,
+                product,
+            } => {
+                let name = if *product { "cumprod" } else { "cumsum" };
+                method(f, child, name, &[format!("axis={axis}")])
+            }
             Op::Transpose { child, axes } => {
                 if axes.iter().rev().copied().eq(0..axes.len()) {
                     receiver(f, child)?;

@@ -185,12 +185,13 @@ const METHODS: [&str; 14] = [
 ];
 
 /// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
-const COLUMN_METHODS: [&str; 16] = [
+const COLUMN_METHODS: [&str; 17] = [
     "cast",
     "isnan",
     "vnorm",
     "shift",
     "cumsum",
+    "cumprod",
     "cummin",
     "cummax",
     "rank",
@@ -813,6 +814,24 @@ impl Resolver<'_> {
                     .at(span.expect("given")));
                 }
                 receiver.reduce(Reduction::Quantile { q })?
+            }
+            // Along an axis of an n-d array, numpy's; else a window function of a column.
+            "cumsum" | "cumprod"
+                if name == "cumprod"
+                    || call.has_keyword("axis")
+                    || receiver.dshape().dims().len() > 1 =>
+            {
+                let [axis] = call.bind(name, &["axis"])?;
+                let axis = match axis {
+                    Some(axis) => axis.integer("an axis")?,
+                    None if receiver.dshape().dims().len() == 1 => 0,
+                    None => {
+                        return Err(Error::typing(format!(
+                            "{name}() of an n-d array takes an axis, as in {receiver}.{name}(axis=0)"
+                        )));
+                    }
+                };
+                receiver.cumulative(axis, name == "cumprod")?
             }
             "shift" | "cumsum" | "cummin" | "cummax" => {
                 let (func, by_arg) = if name == "shift" {
@@ -1472,6 +1491,11 @@ impl Call<'_, '_> {
                 kwargs: self.kwargs,
             },
         ))
+    }
+
+    /// Whether `name=` is among the keyword arguments.
+    fn has_keyword(&self, name: &str) -> bool {
+        self.kwargs.iter().any(|(k, _)| k == name)
     }
 
     /// Keyword arguments that are all expressions (`by`, `summary`), in the order written.

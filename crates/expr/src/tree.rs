@@ -177,6 +177,14 @@ impl Writer<'_> {
                 reduction_args(t(child), *op, axes, *keepdims),
             ),
             Op::Transpose { child, axes } => node("Transpose", vec![t(child), json!(axes)]),
+            Op::Cumulative {
+                child,
+                axis,
+                product,
+            } => node(
+                if *product { "CumProd" } else { "CumSum" },
+                vec![t(child), json!(axis)],
+            ),
             Op::TensorDot {
                 lhs,
                 rhs,
@@ -751,6 +759,12 @@ impl Reader<'_> {
                 let ascending = a.boolean(1, true)?;
                 self.child(&a, 0)?
                     .window(WindowFn::Rank { ascending, method }, self.exprs(a.get(3))?)
+            }
+            "CumSum" | "CumProd" => {
+                let [axis] = a.integers(1, "axis")?[..] else {
+                    return Err(tree_error(format!("{op}: axis is one integer")));
+                };
+                self.child(&a, 0)?.cumulative(axis, op == "CumProd")
             }
             "Transpose" => {
                 let axes = match a.get(1) {

@@ -81,11 +81,20 @@ fn queries_match_numpy() {
         ("x.argmax(axis=0)", "x_argmax_axis0"),
         ("x.argmin(axis=1)", "x_argmin_axis1"),
         ("x.argmax()", "x_argmax"),
+        // Running sums and products along an axis.
+        ("x.cumsum(axis=1)", "x_cumsum_axis1"),
+        ("x.cumprod(axis=0)", "x_cumprod_axis0"),
     ];
     for (expr, expected) in cases {
         let got = query_json(X, expr);
         assert_close(&got, &numpy(expected));
     }
+    // Integers run as int64, as numpy's.
+    let i = format!("i={}", fixture("in_i"));
+    assert_close(
+        &query_json(&i, "i.cumsum(axis=0)"),
+        &numpy("i_cumsum_axis0"),
+    );
     let named = query_json(X, "x.sum(axis=0)");
     assert_eq!(named["names"], serde_json::json!(["x_sum"]));
     assert_eq!(named["datashape"], "9 * float64");

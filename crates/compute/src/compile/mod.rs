@@ -405,6 +405,7 @@ impl<'a> Compiler<'a> {
                 Op::Transpose { .. }
                 | Op::TensorDot { .. }
                 | Op::AxisReduction { .. }
+                | Op::Cumulative { .. }
                 | Op::SliceAxes { .. } => Err(Error::Unsupported(format!(
                     "{expr}: an n-d array operation on a table; bind an array (a .npy file) to use it"
                 ))),

@@ -393,6 +393,13 @@ fn array_nodes_check_their_axes_and_shapes() {
     assert!(message("c.argmax(axis=(0, 1))").contains("argmax() takes one axis or none"));
     assert!(message("m.argmin(keepdims=True)").contains("keeps no dimensions"));
     assert!(message("t.name.prod()").contains("prod() needs numbers, not string"));
+    assert!(
+        message("m.cumsum()")
+            .contains("cumsum() of an n-d array takes an axis, as in m.cumsum(axis=0)")
+    );
+    assert!(
+        message("m.cumprod(axis=2)").contains("cumprod: axis 2 is out of bounds for 2 dimensions")
+    );
     assert!(message("m.transpose((0,))").contains("transpose takes a permutation of all 2 axes"));
     assert!(
         message("m.dot(m)")

@@ -812,6 +812,18 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
     ("m.argmin()", "m.argmin()", "int64", Some("m_argmin")),
     ("argmin(x)", "x.argmin()", "int64", Some("x_argmin")),
     (
+        "m.cumsum(axis=1)",
+        "m.cumsum(axis=1)",
+        "3 * 4 * float64",
+        Some("m"),
+    ),
+    (
+        "c.cumprod(axis=-1)",
+        "c.cumprod(axis=2)",
+        "4 * 3 * 2 * int64",
+        Some("c"),
+    ),
+    (
         "c.max(axis=(0, 2))",
         "c.max(axis=(0, 2))",
         "3 * int32",
