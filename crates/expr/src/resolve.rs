@@ -944,13 +944,18 @@ impl Resolver<'_> {
                 )))
             }
             "by" => {
-                if call.args.len() > 1 {
-                    return Err(Error::typing(
-                        "by(grouper, reduction) has been removed: name each reduction with a keyword, as in by(t.name, total=t.amount.sum())",
-                    ));
-                }
                 let (grouper, rest) = call.split_first(name)?;
-                Ok(Term::Expr(by(&grouper, rest.named_exprs(name)?)?))
+                let values = match rest.args {
+                    [] => rest.named_exprs(name)?,
+                    [summary] => rest.summary_values(summary)?,
+                    _ => {
+                        return Err(Error::typing(format!(
+                            "by takes 2 positional arguments but {} were given",
+                            call.args.len()
+                        )));
+                    }
+                };
+                Ok(Term::Expr(by(&grouper, values)?))
             }
             "summary" => {
                 if !call.args.is_empty() {
@@ -1509,6 +1514,26 @@ impl Call<'_, '_> {
             .iter()
             .map(|(name, syntax)| Ok((name.clone(), self.arg(syntax)?.expr()?)))
             .collect()
+    }
+
+    /// The named reductions of `by(grouper, summary(...))`, Blaze's other form of
+    /// `by(grouper, name=reduction, ...)`; any other second argument is the removed
+    /// `by(grouper, reduction)`.
+    fn summary_values(&self, summary: &Syntax) -> Result<Vec<(String, Expr)>> {
+        let removed = || {
+            Error::typing(
+                "by(grouper, reduction) has been removed: name each reduction with a keyword, as in by(t.name, total=t.amount.sum())",
+            )
+        };
+        let span = summary.span;
+        let expr = self.arg(summary)?.expr()?;
+        let Op::Summary { values, .. } = expr.op() else {
+            return Err(removed().at(span));
+        };
+        if !self.kwargs.is_empty() {
+            return Err(Error::typing("by takes a summary or named reductions, not both").at(span));
+        }
+        Ok(values.clone())
     }
 
     /// `flag=True|False` (else `default`) and the other keyword arguments as expressions:

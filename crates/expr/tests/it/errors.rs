@@ -209,6 +209,10 @@ fn calls_are_checked_like_python_calls() {
             .0
             .contains("has been removed")
     );
+    assert_eq!(
+        error("by(t.name, summary(n=t.id.count()), total=t.amount.sum())").0,
+        "at line 1, column 12: by takes a summary or named reductions, not both"
+    );
     assert!(
         error("by(t.name, total=t.amount)")
             .0

@@ -1220,6 +1220,10 @@ fn blazes_functions_are_its_methods_with_the_receiver_first() {
         ("selection(t, t.amount > 100)", "t[t.amount > 100]"),
         ("projection(t, ['name', 'id'])", "t[['name', 'id']]"),
         ("projection(t, 'name')", "t[['name']]"),
+        (
+            "by(t.name, summary(n=t.id.count(), total=t.amount.sum()))",
+            "by(t.name, n=t.id.count(), total=t.amount.sum())",
+        ),
     ] {
         assert_eq!(expr(function), expr(method), "{function}");
     }
