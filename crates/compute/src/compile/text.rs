@@ -112,7 +112,16 @@ pub(super) fn func(f: &Func, x: DfExpr, of: &DataShape) -> Result<DfExpr> {
             }
             out
         }
-        Func::Strftime { format } => dt::to_char(x, lit(format.as_str())),
+        Func::Strftime { format } => {
+            let zone = zone(of);
+            // A date formats as its midnight, so that `%H` is `00` as in Python.
+            let x = if zone.is_none() && is_date(of) {
+                cast(x, DataType::Timestamp(TimeUnit::Second, None))
+            } else {
+                x
+            };
+            dt::to_char(x, lit(chrono_format(format, zone.as_deref())))
+        }
         Func::Truncate { measure, unit } => truncate(x, *measure as i64, *unit, zone(of))?,
         Func::RoundTime { mode, micros } => round_time(x, *mode, *micros as i64, zone(of))?,
     })
@@ -246,6 +255,49 @@ fn pad(x: DfExpr, width: i64, side: PadSide, fillchar: char) -> Result<DfExpr> {
 
 /// Days from 0001-01-01 (day 1, as Python's `date.toordinal`) to 1970-01-01.
 const EPOCH_ORDINAL: i64 = 719_163;
+
+/// Python's `strftime` format as chrono's, which DataFusion's `to_char` reads, so that it
+/// prints what Python and pandas print: `%f` is microseconds (chrono's is nanoseconds), `%Z`
+/// of UTC is `UTC` and of a datetime without a zone nothing, and a directive that glibc does
+/// not know, or a lone `%` at the end, is written as it is (chrono would fail instead).
+fn chrono_format(python: &str, zone: Option<&str>) -> String {
+    /// The directives Python hands to glibc that chrono prints the same way.
+    const SHARED: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYz%";
+    let mut out = String::with_capacity(python.len() + 8);
+    let mut rest = python;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let directive = &rest[at + 1..];
+        let flag_len = usize::from(directive.starts_with(['-', '_', '0']));
+        let letter = directive[flag_len..].chars().next();
+        let len = 1 + flag_len + letter.map_or(0, char::len_utf8);
+        match letter {
+            Some('f') => out.push_str("%6f"),
+            Some('Z') => match zone {
+                Some("UTC") => out.push_str("UTC"),
+                Some(_) => out.push_str("%Z"),
+                None => {}
+            },
+            Some(c) if SHARED.contains(c) => out.push_str(&rest[at..at + len]),
+            // Unknown: the text itself, its `%` escaped.
+            _ => {
+                out.push('%');
+                out.push_str(&rest[at..at + len]);
+            }
+        }
+        rest = &rest[at + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `of` holds dates (not datetimes).
+fn is_date(of: &DataShape) -> bool {
+    match of.measure() {
+        Measure::Option(inner) => matches!(inner.measure(), Measure::Date),
+        measure => matches!(measure, Measure::Date),
+    }
+}
 
 /// The time zone of datetimes of type `of`.
 fn zone(of: &DataShape) -> Option<Arc<str>> {
@@ -507,5 +559,21 @@ impl Values<'_> {
             Values::Bool(a) => Arg::Bool(a.value(i)),
             Values::Str(a) => Arg::Str(a.value(i)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chrono_format;
+
+    #[test]
+    fn pythons_strftime_formats_become_chronos() {
+        assert_eq!(chrono_format("%H:%M:%S.%f", None), "%H:%M:%S.%6f");
+        assert_eq!(chrono_format("%Z|%z", Some("UTC")), "UTC|%z");
+        assert_eq!(chrono_format("%Z", Some("Europe/Paris")), "%Z");
+        assert_eq!(chrono_format("[%Z]", None), "[]");
+        assert_eq!(chrono_format("%Q %-d %_m %%", None), "%%Q %-d %_m %%");
+        assert_eq!(chrono_format("100%", None), "100%%");
+        assert_eq!(chrono_format("é%-", None), "é%%-");
     }
 }

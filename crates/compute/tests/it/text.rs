@@ -283,6 +283,31 @@ fn date_methods() {
     check(&s, cases);
 }
 
+/// `strftime` prints what Python's prints: `%f` is microseconds, `%Z` of a datetime
+/// without a zone is empty, a directive glibc does not know and a lone `%` at the end are
+/// kept as written, and a date formats as its midnight.
+#[test]
+fn strftime_prints_what_python_prints() {
+    let (_dir, s) = times();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "e.when.dt.strftime('%S.%f|%Z|%Q|%-d|100%')",
+            &[
+                "10.000000||%Q|25|100%",
+                "38.012345||%Q|22|100%",
+                "59.000000||%Q|31|100%",
+                "00.000000||%Q|29|100%",
+                "",
+            ],
+        ),
+        (
+            "e.when.date.dt.strftime('%d %H:%M')",
+            &["25 00:00", "22 00:00", "31 00:00", "29 00:00", ""],
+        ),
+    ];
+    check(&s, cases);
+}
+
 /// The parts of timedeltas, as pandas' `Series.dt` gives them: whole days rounded down, and
 /// the other parts what is left after them (the values here are pandas').
 #[test]
