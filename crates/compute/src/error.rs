@@ -37,12 +37,18 @@ impl From<datafusion::error::DataFusionError> for Error {
             {
                 Error::Engine("integer division or modulo by zero (// or % of integers)".into())
             }
-            // Our own functions' words (`**` of integers), without Arrow's prefixes.
+            // Our own functions' words (`**` of integers), and casts' ("Cannot cast string
+            // 'Alice' to value of Int64 type"), without Arrow's prefixes.
             datafusion::error::DataFusionError::ArrowError(e, _)
-                if matches!(**e, arrow::error::ArrowError::ComputeError(_)) =>
+                if matches!(
+                    **e,
+                    arrow::error::ArrowError::ComputeError(_)
+                        | arrow::error::ArrowError::CastError(_)
+                ) =>
             {
                 match &**e {
-                    arrow::error::ArrowError::ComputeError(message) => {
+                    arrow::error::ArrowError::ComputeError(message)
+                    | arrow::error::ArrowError::CastError(message) => {
                         Error::Engine(message.clone())
                     }
                     other => Error::Engine(other.to_string()),

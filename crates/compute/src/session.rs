@@ -280,7 +280,12 @@ impl Session {
         } else {
             Order::Engine
         };
-        self.stream(compiler.compile(expr), order)
+        let stream = self.stream(compiler.compile(expr), order)?;
+        Ok(if expr.dshape().dims().is_empty() {
+            stream.one_value_of(expr)
+        } else {
+            stream
+        })
     }
 
     /// Runs SQL (DataFusion's dialect) over the bound tables, streaming its result; at most
@@ -310,6 +315,8 @@ impl Session {
             schema: stream.schema(),
             ahead,
             left: usize::MAX,
+            given: 0,
+            one_value_of: None,
             stream,
             runtime: self.runtime.clone(),
         })
@@ -402,6 +409,11 @@ pub struct ResultStream {
     ahead: VecDeque<RecordBatch>,
     /// How many more rows may be given.
     left: usize,
+    /// How many rows were given.
+    given: usize,
+    /// The text of the expression, when its result is one value: a row must come (an
+    /// element past the end, `t.amount[100]`, gives none).
+    one_value_of: Option<String>,
     stream: SendableRecordBatchStream,
     runtime: Arc<tokio::runtime::Runtime>,
 }
@@ -412,6 +424,12 @@ impl ResultStream {
         if let Some(n) = n {
             self.left = usize::try_from(n).unwrap_or(usize::MAX);
         }
+        self
+    }
+
+    /// This stream, giving an error if it ends without the one row of `expr`'s value.
+    fn one_value_of(mut self, expr: &Expr) -> Self {
+        self.one_value_of = Some(expr.to_string());
         self
     }
 
@@ -432,14 +450,23 @@ impl Iterator for ResultStream {
             Some(batch) => batch,
             None => {
                 let runtime = self.runtime.clone();
-                match runtime.block_on(self.stream.next())? {
-                    Ok(batch) => batch,
-                    Err(e) => return Some(Err(e.into())),
+                match runtime.block_on(self.stream.next()) {
+                    Some(Ok(batch)) => batch,
+                    Some(Err(e)) => return Some(Err(e.into())),
+                    None if self.given == 0 => {
+                        return self.one_value_of.take().map(|expr| {
+                            Err(Error::Engine(format!(
+                                "{expr}: index out of bounds for axis 0 (there are fewer rows)"
+                            )))
+                        });
+                    }
+                    None => return None,
                 }
             }
         };
         let batch = batch.slice(0, batch.num_rows().min(self.left));
         self.left -= batch.num_rows();
+        self.given += batch.num_rows();
         Some(Ok(batch))
     }
 }

@@ -42,6 +42,17 @@ impl Expr {
         let Some(ty) = record.get(name) else {
             return Err(self.unknown_field(name, record));
         };
+        // A value of a summary is that value, named: `summary(a=t.x.sum(), ...).a`.
+        if let Op::Summary { values, .. } = self.op()
+            && let Some((_, value)) = values.iter().find(|(n, _)| n == name)
+            && self.dshape().dims().is_empty()
+        {
+            return Ok(if value.name() == Some(name) {
+                value.clone()
+            } else {
+                value.label(name)
+            });
+        }
         let dshape = with_dims(self.dshape().dims(), ty.clone());
         Ok(Expr::new(
             Op::Field {
@@ -682,7 +693,13 @@ impl Expr {
     /// symbol, a selection, a sort...).
     pub fn rows(&self) -> &Expr {
         match self.op() {
-            Op::Field { child, .. } if !child.dshape().dims().is_empty() => child.rows(),
+            // A column of rows, or a value of a one-row record (`t[2].balance`); not a table
+            // of a database.
+            Op::Field { child, .. }
+                if !child.dshape().dims().is_empty() || self.dshape().dims().is_empty() =>
+            {
+                child.rows()
+            }
             Op::Projection { child, .. }
             | Op::Label { child, .. }
             | Op::Relabel { child, .. }
@@ -704,10 +721,14 @@ impl Expr {
             Op::Binary { lhs, rhs, .. }
             | Op::Coalesce { lhs, rhs }
             | Op::StrCat { lhs, rhs, .. } => {
-                if lhs.dshape().dims().is_empty() {
-                    rhs.rows()
-                } else {
+                // The side with rows; of two single values (`t.amount[4] + 1`), the one that
+                // is not a constant.
+                let lhs_has_rows = !lhs.dshape().dims().is_empty();
+                let rhs_has_rows = !rhs.dshape().dims().is_empty();
+                if lhs_has_rows || (!rhs_has_rows && matches!(rhs.op(), Op::Literal(_))) {
                     lhs.rows()
+                } else {
+                    rhs.rows()
                 }
             }
             _ => self,

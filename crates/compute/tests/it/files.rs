@@ -1,6 +1,6 @@
 //! Expressions over CSV, Parquet and JSON-lines files: values, names and types of results.
 
-use crate::{csv_session, example, rows, session, values};
+use crate::{csv_session, example, rows, session, try_rows, values};
 
 fn accounts() -> blaze_compute::Session {
     session(&[("accounts", &example("accounts.csv"))])
@@ -198,6 +198,33 @@ fn ordering_and_positions() {
         error.contains("index 5 is out of bounds for axis 0 with size 5"),
         "{error}"
     );
+}
+
+/// One element, or one row, is a single value, which arithmetic can take further; one past
+/// the rows is an error, as Python's `IndexError`, not a missing value.
+#[test]
+fn single_elements_and_rows() {
+    let s = accounts();
+    assert_eq!(values(&s, "accounts.balance[4] + 1"), ["-499"]);
+    assert_eq!(values(&s, "1 - accounts.balance[-1]"), ["501"]);
+    assert_eq!(values(&s, "accounts[2].balance * 2"), ["600"]);
+    assert_eq!(values(&s, "accounts[-1].name + '!'"), ["Edith!"]);
+    assert_eq!(rows(&s, "accounts[1]"), [["2", "Bob", "-200"]]);
+    assert_eq!(
+        values(
+            &s,
+            "summary(a=accounts.balance.sum(), n=accounts.id.max()).n + 1"
+        ),
+        ["6"]
+    );
+    for past in ["accounts[5]", "accounts.balance[-6]", "accounts[7].name"] {
+        assert_eq!(
+            try_rows(&s, past),
+            Err(format!(
+                "{past}: index out of bounds for axis 0 (there are fewer rows)"
+            )),
+        );
+    }
 }
 
 #[test]
