@@ -4,10 +4,11 @@
 //! target (`out.csv`, `db.sqlite::t`, …) a block of rows at a time, columns `f0`, `f1`, ….
 
 use std::io::Write;
+use std::path::Path;
 
 use blaze_array::{Array, Index};
 use blaze_expr::Expr;
-use blaze_tasks::{ProgressBar, Scheduler};
+use blaze_tasks::{Profiler, ProgressBar, Scheduler};
 use serde_json::{Value, json};
 
 use crate::commands::query::QueryFormat;
@@ -22,6 +23,10 @@ pub(crate) struct ArrayOutput<'a> {
     pub(crate) explain: bool,
     /// The user's memory limit (`--memory-limit`), if any.
     pub(crate) memory_limit: Option<u64>,
+    /// Where to write a Chrome trace of the tasks run (`--profile`).
+    pub(crate) profile: Option<&'a Path>,
+    /// Where to write the task graph in DOT (`--graph`).
+    pub(crate) graph: Option<&'a Path>,
 }
 
 fn failed(e: impl std::fmt::Display) -> Failure {
@@ -30,6 +35,43 @@ fn failed(e: impl std::fmt::Display) -> Failure {
 
 /// Computes `array` (the value of `expr`) as `output` says.
 pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Result<(), Failure> {
+    if let Some(path) = output.graph {
+        let dot = array.to_dot().map_err(failed)?;
+        write_file(path, dot.as_bytes())?;
+    }
+    let profiler = Profiler::new();
+    let computed = compute(expr, array, output, &profiler)?;
+    if let (Some(path), true) = (output.profile, computed) {
+        let trace = serde_json::to_vec(&profiler.chrome_trace()).map_err(failed)?;
+        write_file(path, &trace)?;
+    }
+    Ok(())
+}
+
+/// `bytes` written to the file at `path`, which is named if that fails.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes)
+        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Computes `array` as `output` says, with `profiler` recording the tasks run by the
+/// scheduler; whether they ran there (else: nothing was computed, or the rows were computed a
+/// block at a time on their way to a table, which `--profile` does not follow).
+fn compute(
+    expr: &Expr,
+    array: &Array,
+    output: &ArrayOutput<'_>,
+    profiler: &Profiler,
+) -> Result<bool, Failure> {
+    let unprofiled = |what: &str| {
+        if output.profile.is_some() {
+            Err(Failure::invalid(format!(
+                "--profile follows an array printed or stored as an array (.npy, Zarr, HDF5), not {what}"
+            )))
+        } else {
+            Ok(false)
+        }
+    };
     if output.explain {
         println!("n-d array {}, computed by blaze-array", array.datashape());
         let size: Vec<String> = array.chunksize().iter().map(ToString::to_string).collect();
@@ -42,15 +84,18 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
             "  tasks: {} (element-wise steps fused, linear chains fused)",
             array.task_count().map_err(failed)?
         );
-        return Ok(());
+        return Ok(false);
     }
     let progress = ProgressBar::new();
-    let scheduler = Scheduler::threaded().with_callback(&progress);
+    let scheduler = Scheduler::threaded()
+        .with_callback(&progress)
+        .with_callback(profiler);
     if let Some(target) = output.into {
         if !matches!(
             blaze_odo::Resource::parse(target),
             Ok(blaze_odo::Resource::Array { .. } | blaze_odo::Resource::RemoteZarr { .. })
         ) {
+            unprofiled("a table target")?;
             // A table target: the array's rows, a block of rows at a time.
             let rows =
                 blaze_odo::array_as_table(array, &expr.to_string()).map_err(Failure::from_odo)?;
@@ -61,7 +106,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
             let summary =
                 blaze_odo::odo_batches(rows, target, &options).map_err(Failure::from_odo)?;
             println!("{summary}");
-            return Ok(());
+            return Ok(false);
         }
         let rows = blaze_odo::write_array(array, target, output.if_exists, &scheduler)
             .map_err(Failure::from_odo)?;
@@ -70,7 +115,7 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
             expr,
             array.datashape()
         );
-        return Ok(());
+        return Ok(true);
     }
     // A preview computes only the rows it shows.
     let shown = match (output.format, output.limit) {
@@ -92,7 +137,9 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
         _ => (array.clone(), false),
     };
     if matches!(output.format, QueryFormat::Arrow) {
-        return write_arrow_rows(expr, &computed);
+        unprofiled("--format arrow")?;
+        write_arrow_rows(expr, &computed)?;
+        return Ok(false);
     }
     blaze_compute::check_printable(&computed, output.memory_limit).map_err(Failure::invalid)?;
     let block = computed.compute_with(&scheduler).map_err(failed)?;
@@ -132,7 +179,8 @@ pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Resul
     };
     written
         .and_then(|()| out.flush().map_err(|e| e.to_string()))
-        .map_err(Failure::invalid)
+        .map_err(Failure::invalid)?;
+    Ok(true)
 }
 
 /// The rows of a 1-d or 2-d array (columns f0, f1, …) as an Arrow IPC stream on stdout, a block

@@ -50,6 +50,16 @@ pub(crate) struct Args {
     /// What to do when the --into target exists.
     #[arg(long, value_enum, default_value_t = IfExistsArg::Fail)]
     if_exists: IfExistsArg,
+    /// For an n-d array result: write a profile of its tasks to FILE, as a Chrome trace
+    /// (JSON: when each task ran and on which thread; open it in Perfetto or
+    /// chrome://tracing). For a result printed (not --format arrow) or stored --into a .npy
+    /// file, a Zarr store or an HDF5 dataset.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// For an n-d array result: write its task graph to FILE in Graphviz's DOT language (one
+    /// node per task, after fusion; `dot -Tsvg FILE`). With --explain, nothing is computed.
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -108,8 +118,15 @@ pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
             if_exists: args.if_exists.into(),
             explain: args.explain,
             memory_limit: args.memory_limit,
+            profile: args.profile.as_deref(),
+            graph: args.graph.as_deref(),
         };
         return crate::arrays::run(expr, &array, &output);
+    }
+    if args.profile.is_some() || args.graph.is_some() {
+        return Err(Failure::invalid(
+            "--profile and --graph describe the tasks that compute an n-d array (a .npy file, a Zarr store or an HDF5 dataset); this result is a table, computed by DataFusion: --explain prints its plan",
+        ));
     }
     if args.explain {
         let plan = match &query {

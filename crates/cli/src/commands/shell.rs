@@ -116,6 +116,8 @@ fn evaluate(session: &mut Session, line: &str, rows: u64) -> Result<(), Failure>
             explain: false,
             // A preview holds a few rows; the system's memory is still checked.
             memory_limit: None,
+            profile: None,
+            graph: None,
         };
         return crate::arrays::run(&expr, &array, &output);
     }

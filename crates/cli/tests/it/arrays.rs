@@ -722,6 +722,72 @@ fn tables_that_are_not_arrays_are_refused_and_leave_nothing() {
     );
 }
 
+/// `--profile` writes a Chrome trace of the tasks that ran, `--graph` the task graph in DOT;
+/// a table result, or rows on their way to a table, refuse `--profile` before computing.
+#[test]
+fn array_queries_write_their_profile_and_task_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.json");
+    let graph = dir.path().join("graph.dot");
+    let (trace_arg, graph_arg) = (trace.to_str().unwrap(), graph.to_str().unwrap());
+    let out = blaze(&[
+        "query",
+        X,
+        "(x + 1).sum(axis=0)",
+        "--format",
+        "json",
+        "--profile",
+        trace_arg,
+        "--graph",
+        graph_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dot = std::fs::read_to_string(&graph).unwrap();
+    assert!(dot.starts_with("digraph {"), "{dot}");
+    let trace: Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    assert!(!events.is_empty(), "{trace}");
+    for event in events {
+        assert_eq!(event["ph"], "X");
+        assert!(event["dur"].as_f64().unwrap() >= 0.0);
+        // Every task that ran is a node of the graph.
+        let name = event["name"].as_str().unwrap();
+        assert!(dot.contains(&format!("\"{name}\"")), "{name} not in {dot}");
+    }
+
+    // With --explain, the graph is written and nothing computed.
+    std::fs::remove_file(&graph).unwrap();
+    let out = blaze(&["query", X, "x.T", "--explain", "--graph", graph_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&graph)
+            .unwrap()
+            .starts_with("digraph {")
+    );
+
+    let out = blaze(&[
+        "query",
+        "t=examples/data/accounts.csv",
+        "t.balance.sum()",
+        "--profile",
+        trace_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("this result is a table"),
+        "{}",
+        stderr(&out)
+    );
+    let out = blaze(&["query", X, "x", "--format", "arrow", "--profile", trace_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not --format arrow"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
 #[test]
 fn array_errors_are_clear() {
     let out = blaze(&["query", X, "x.sum(axis=5)"]);
