@@ -143,7 +143,11 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             product,
         } => {
             let a = array(child)?;
-            let axis = *axis as i64;
+            // Without an axis, over the elements in order: the array flattened first.
+            let (a, axis) = match axis {
+                Some(axis) => (a, *axis as i64),
+                None => (a.reshape(&[-1]).map_err(failed)?, 0),
+            };
             Term::Array(
                 if *product {
                     a.cumprod(axis)

@@ -104,13 +104,26 @@ impl Expr {
         ))
     }
 
-    /// The running sum (or product) along `axis`, as numpy's `cumsum` (`cumprod`): floats
-    /// stay of their width, integers and booleans become int64.
-    pub fn cumulative(&self, axis: i64, product: bool) -> Result<Expr> {
+    /// The running sum (or product) along `axis`, or over the flattened array without one,
+    /// as numpy's `cumsum` (`cumprod`): floats stay of their width, integers and booleans
+    /// become int64.
+    pub fn cumulative(&self, axis: Option<i64>, product: bool) -> Result<Expr> {
         let name = if product { "cumprod" } else { "cumsum" };
-        let ndim = self.array_dims(name)?.len();
-        let [axis] = normalize_axes(&[axis], ndim, name)?[..] else {
-            unreachable!("one axis in, one out")
+        let dims = self.array_dims(name)?;
+        let (axis, dims) = match axis {
+            Some(axis) => {
+                let [axis] = normalize_axes(&[axis], dims.len(), name)?[..] else {
+                    unreachable!("one axis in, one out")
+                };
+                (Some(axis), dims.to_vec())
+            }
+            None => {
+                let size = dims.iter().try_fold(1, |size, dim| match dim {
+                    Dim::Fixed(n) => Some(size * n),
+                    _ => None,
+                });
+                (None, vec![size.map_or(Dim::Var, Dim::Fixed)])
+            }
         };
         let element = element(self.dshape());
         let measure = match element.measure() {
@@ -128,7 +141,7 @@ impl Expr {
                 axis,
                 product,
             },
-            with_dims(self.dshape().dims(), DataShape::scalar(measure)),
+            with_dims(&dims, DataShape::scalar(measure)),
             self.name().map(str::to_owned),
         ))
     }

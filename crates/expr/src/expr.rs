@@ -288,12 +288,13 @@ pub enum Op {
         right_axes: Vec<usize>,
     },
     /// The running sum or product along one axis of an n-d array, as numpy's:
-    /// `x.cumsum(axis=0)`, `x.cumprod(axis=1)`.
+    /// `x.cumsum(axis=0)`, `x.cumprod(axis=1)`, or over its elements in order, flattened
+    /// (`x.cumsum()`).
     Cumulative {
         /// The array.
         child: Expr,
-        /// The axis run along.
-        axis: usize,
+        /// The axis run along; none: the flattened array.
+        axis: Option<usize>,
         /// A product rather than a sum.
         product: bool,
     },

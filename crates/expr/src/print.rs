@@ -228,7 +228,8 @@ impl Display for Expr {
                 product,
             } => {
                 let name = if *product { "cumprod" } else { "cumsum" };
-                method(f, child, name, &[format!("axis={axis}")])
+                let args: Vec<String> = axis.iter().map(|a| format!("axis={a}")).collect();
+                method(f, child, name, &args)
             }
             Op::Transpose { child, axes } => {
                 if axes.iter().rev().copied().eq(0..axes.len()) {

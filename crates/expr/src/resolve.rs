@@ -823,13 +823,10 @@ impl Resolver<'_> {
             {
                 let [axis] = call.bind(name, &["axis"])?;
                 let axis = match axis {
-                    Some(axis) => axis.integer("an axis")?,
-                    None if receiver.dshape().dims().len() == 1 => 0,
-                    None => {
-                        return Err(Error::typing(format!(
-                            "{name}() of an n-d array takes an axis, as in {receiver}.{name}(axis=0)"
-                        )));
-                    }
+                    Some(axis) => Some(axis.integer("an axis")?),
+                    // Along the one axis there is.
+                    None if receiver.dshape().dims().len() == 1 => Some(0),
+                    None => None,
                 };
                 receiver.cumulative(axis, name == "cumprod")?
             }

@@ -761,8 +761,12 @@ impl Reader<'_> {
                     .window(WindowFn::Rank { ascending, method }, self.exprs(a.get(3))?)
             }
             "CumSum" | "CumProd" => {
-                let [axis] = a.integers(1, "axis")?[..] else {
-                    return Err(tree_error(format!("{op}: axis is one integer")));
+                let axis = match a.get(1) {
+                    None => None,
+                    Some(_) => match a.integers(1, "axis")?[..] {
+                        [axis] => Some(axis),
+                        _ => return Err(tree_error(format!("{op}: axis is one integer or null"))),
+                    },
                 };
                 self.child(&a, 0)?.cumulative(axis, op == "CumProd")
             }

@@ -84,6 +84,8 @@ fn queries_match_numpy() {
         // Running sums and products along an axis.
         ("x.cumsum(axis=1)", "x_cumsum_axis1"),
         ("x.cumprod(axis=0)", "x_cumprod_axis0"),
+        // Without an axis, over the elements in order.
+        ("x.cumsum()", "x_cumsum"),
     ];
     for (expr, expected) in cases {
         let got = query_json(X, expr);
@@ -94,6 +96,10 @@ fn queries_match_numpy() {
     assert_close(
         &query_json(&i, "i.cumsum(axis=0)"),
         &numpy("i_cumsum_axis0"),
+    );
+    assert_close(
+        &query_json(&format!("a={}", fixture("in_a3")), "a.cumprod()"),
+        &numpy("a3_cumprod"),
     );
     let named = query_json(X, "x.sum(axis=0)");
     assert_eq!(named["names"], serde_json::json!(["x_sum"]));

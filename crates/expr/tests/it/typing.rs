@@ -817,6 +817,8 @@ pub(crate) const CORPUS: &[(&str, &str, &str, Option<&str>)] = &[
         "3 * 4 * float64",
         Some("m"),
     ),
+    ("m.cumsum()", "m.cumsum()", "12 * float64", Some("m")),
+    ("c.cumprod()", "c.cumprod()", "24 * int64", Some("c")),
     (
         "c.cumprod(axis=-1)",
         "c.cumprod(axis=2)",
