@@ -75,6 +75,17 @@ fn zarr_v2_and_v3_written_by_zarr_python_read_back_exactly() {
 }
 
 #[test]
+fn zarr_v2_compressed_with_zlib_or_gzip_reads_back_exactly() {
+    for codec in ["zlib", "gzip"] {
+        let path = stored(&format!("f64.{codec}.v2.zarr"));
+        for chunks in [ChunkSpec::Auto, ChunkSpec::Uniform(5)] {
+            let x = Array::from_zarr(&path, "", chunks.clone()).unwrap();
+            assert_eq!(x.compute().unwrap(), truth("f64"), "{codec} {chunks:?}");
+        }
+    }
+}
+
+#[test]
 fn uncompressed_zarr_chunks_and_unwritten_ones_read_back_exactly() {
     // Chunk (1, 1) is all zeros, which zarr-python does not write: it reads as the fill value.
     for format in [2, 3] {
