@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use blaze_tasks::{BoxError, Scheduler};
+use hdf5_metno::filters::Filter;
 use hdf5_metno::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5_metno::{File, Group, Hyperslab, SliceOrIndex};
 use ndarray::{ArrayD, IxDyn};
@@ -18,6 +19,39 @@ use crate::{Array, Block, ChunkSpec, Chunks, DType, Error, Result};
 
 fn h5_error(file: &Path, dataset: &str, e: impl std::fmt::Display) -> Error {
     Error::format(file, format!("hdf5 dataset {dataset}: {e}"))
+}
+
+/// The name of an HDF5 filter, by its registered identifier (those of HDF5 itself and the
+/// plugins h5py and hdf5plugin write with).
+fn filter_name(filter: &Filter) -> String {
+    match filter {
+        Filter::Deflate(_) => "gzip".into(),
+        Filter::Shuffle => "shuffle".into(),
+        Filter::Fletcher32 => "fletcher32".into(),
+        Filter::SZip(..) => "szip".into(),
+        Filter::NBit => "n-bit".into(),
+        Filter::ScaleOffset(_) => "scale-offset".into(),
+        Filter::User(id, _) => match id {
+            307 => "bzip2".into(),
+            32000 => "LZF (h5py's own)".into(),
+            32001 => "Blosc".into(),
+            32004 => "LZ4".into(),
+            32008 => "bitshuffle".into(),
+            32013 => "ZFP".into(),
+            32015 => "Zstandard".into(),
+            id => format!("the filter numbered {id}"),
+        },
+    }
+}
+
+/// An error naming the first of `filters` this HDF5 library cannot decode, if any: reading
+/// would fail at the first block otherwise, deep in HDF5 ("can't open directory: .../plugins").
+fn undecodable(filters: &[Filter]) -> Option<String> {
+    let filter = filters.iter().find(|f| !f.decode_enabled())?;
+    Some(format!(
+        "its chunks are compressed with {}, which this HDF5 library cannot decode (gzip, shuffle, fletcher32, scale-offset, n-bit and szip it can); rewrite the dataset with gzip, as h5py's compression='gzip' does",
+        filter_name(filter)
+    ))
 }
 
 fn dtype_of(descriptor: &TypeDescriptor) -> Option<DType> {
@@ -86,6 +120,9 @@ impl Array {
         let failed = |e: hdf5_metno::Error| h5_error(path, dataset, e);
         let opened = File::open(path).map_err(|e| Error::format(path, format!("hdf5: {e}")))?;
         let ds = opened.dataset(dataset).map_err(failed)?;
+        if let Some(why) = undecodable(&ds.filters()) {
+            return Err(h5_error(path, dataset, why));
+        }
         let descriptor = ds.dtype().and_then(|t| t.to_descriptor()).map_err(failed)?;
         let dtype = dtype_of(&descriptor).ok_or_else(|| {
             h5_error(

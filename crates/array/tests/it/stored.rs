@@ -245,6 +245,20 @@ fn hdf5_errors_name_the_file_and_the_dataset() {
         .unwrap()
         .to_string();
     assert!(err.contains("nope.h5") && err.contains("no such"), "{err}");
+    // A filter libhdf5 cannot decode is named when the dataset is opened, not deep in HDF5's
+    // words at the first block.
+    let err = Array::from_hdf5(stored("lzf.h5"), "/x", ChunkSpec::Auto)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("lzf.h5")
+            && err.contains("/x")
+            && err.contains(
+                "compressed with LZF (h5py's own), which this HDF5 library cannot decode"
+            ),
+        "{err}"
+    );
 }
 
 #[test]
