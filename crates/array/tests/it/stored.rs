@@ -222,35 +222,31 @@ fn hdf5_datasets_written_by_h5py_read_back_exactly() {
     assert_eq!(row, truth("f64").index_axis(0, 12));
 }
 
+/// The error opening the dataset `dataset` of the HDF5 file `file`.
+fn open_error(file: impl AsRef<Path>, dataset: &str) -> String {
+    Array::from_hdf5(file, dataset, ChunkSpec::Auto)
+        .err()
+        .expect("an error")
+        .to_string()
+}
+
 #[test]
 fn hdf5_errors_name_the_file_and_the_dataset() {
     let file = stored("data.h5");
-    let err = Array::from_hdf5(&file, "/strings", ChunkSpec::Auto)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = open_error(&file, "/strings");
     assert!(
         err.contains("data.h5")
             && err.contains("/strings")
             && err.contains("unsupported element type"),
         "{err}"
     );
-    let err = Array::from_hdf5(&file, "/missing", ChunkSpec::Auto)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = open_error(&file, "/missing");
     assert!(err.contains("data.h5") && err.contains("/missing"), "{err}");
-    let err = Array::from_hdf5(stored("nope.h5"), "/x", ChunkSpec::Auto)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = open_error(stored("nope.h5"), "/x");
     assert!(err.contains("nope.h5") && err.contains("no such"), "{err}");
     // A filter libhdf5 cannot decode is named when the dataset is opened, not deep in HDF5's
     // words at the first block.
-    let err = Array::from_hdf5(stored("lzf.h5"), "/x", ChunkSpec::Auto)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = open_error(stored("lzf.h5"), "/x");
     assert!(
         err.contains("lzf.h5")
             && err.contains("/x")
