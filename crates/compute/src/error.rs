@@ -28,32 +28,23 @@ pub enum Error {
 
 impl From<datafusion::error::DataFusionError> for Error {
     fn from(error: datafusion::error::DataFusionError) -> Self {
-        // An error from our own sources (a bad CSV cell) says where it is: keep its words.
+        use arrow::error::ArrowError;
+        use datafusion::error::DataFusionError;
         match error.find_root() {
-            datafusion::error::DataFusionError::External(inner) => Error::Engine(inner.to_string()),
-            // Arrow's words ("Divide by zero error") say neither which division nor of what.
-            datafusion::error::DataFusionError::ArrowError(e, _)
-                if matches!(**e, arrow::error::ArrowError::DivideByZero) =>
-            {
-                Error::Engine("integer division or modulo by zero (// or % of integers)".into())
-            }
-            // Our own functions' words (`**` of integers), and casts' ("Cannot cast string
-            // 'Alice' to value of Int64 type"), without Arrow's prefixes.
-            datafusion::error::DataFusionError::ArrowError(e, _)
-                if matches!(
-                    **e,
-                    arrow::error::ArrowError::ComputeError(_)
-                        | arrow::error::ArrowError::CastError(_)
-                ) =>
-            {
-                match &**e {
-                    arrow::error::ArrowError::ComputeError(message)
-                    | arrow::error::ArrowError::CastError(message) => {
-                        Error::Engine(message.clone())
-                    }
-                    other => Error::Engine(other.to_string()),
+            // An error from our own sources (a bad CSV cell) says where it is: keep its words.
+            DataFusionError::External(inner) => Error::Engine(inner.to_string()),
+            root @ DataFusionError::ArrowError(e, _) => match &**e {
+                // Arrow's words ("Divide by zero error") say neither which division nor of what.
+                ArrowError::DivideByZero => {
+                    Error::Engine("integer division or modulo by zero (// or % of integers)".into())
                 }
-            }
+                // Our own functions' words (`**` of integers), and casts' ("Cannot cast string
+                // 'Alice' to value of Int64 type"), without Arrow's prefixes.
+                ArrowError::ComputeError(message) | ArrowError::CastError(message) => {
+                    Error::Engine(message.clone())
+                }
+                _ => Error::Engine(root.to_string()),
+            },
             root => Error::Engine(root.to_string()),
         }
     }

@@ -1517,15 +1517,13 @@ impl Call<'_, '_> {
     /// `by(grouper, name=reduction, ...)`; any other second argument is the removed
     /// `by(grouper, reduction)`.
     fn summary_values(&self, summary: &Syntax) -> Result<Vec<(String, Expr)>> {
-        let removed = || {
-            Error::typing(
-                "by(grouper, reduction) has been removed: name each reduction with a keyword, as in by(t.name, total=t.amount.sum())",
-            )
-        };
         let span = summary.span;
         let expr = self.arg(summary)?.expr()?;
         let Op::Summary { values, .. } = expr.op() else {
-            return Err(removed().at(span));
+            return Err(Error::typing(
+                "by(grouper, reduction) has been removed: name each reduction with a keyword, as in by(t.name, total=t.amount.sum())",
+            )
+            .at(span));
         };
         if !self.kwargs.is_empty() {
             return Err(Error::typing("by takes a summary or named reductions, not both").at(span));

@@ -113,14 +113,13 @@ pub(super) fn func(f: &Func, x: DfExpr, of: &DataShape) -> Result<DfExpr> {
             out
         }
         Func::Strftime { format } => {
-            let zone = zone(of);
             // A date formats as its midnight, so that `%H` is `00` as in Python.
-            let x = if zone.is_none() && is_date(of) {
+            let x = if is_date(of) {
                 cast(x, DataType::Timestamp(TimeUnit::Second, None))
             } else {
                 x
             };
-            dt::to_char(x, lit(chrono_format(format, zone.as_deref())))
+            dt::to_char(x, lit(chrono_format(format, zone(of).as_deref())))
         }
         Func::Truncate { measure, unit } => truncate(x, *measure as i64, *unit, zone(of))?,
         Func::RoundTime { mode, micros } => round_time(x, *mode, *micros as i64, zone(of))?,
