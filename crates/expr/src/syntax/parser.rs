@@ -7,14 +7,25 @@ use super::{Syntax, SyntaxKind, UnaryOperator};
 use crate::error::{Error, Result};
 use crate::expr::BinaryOp;
 
+/// How deeply operations may nest in the tree parsed (`t.a + 1 + 1 ...` is one level per
+/// `+`); deeper, typing and computing would overflow the stack. Python's compiler stops near
+/// here too.
+const MAX_DEPTH: usize = 1000;
+
+/// How deeply parentheses, brackets, calls and prefix operators may nest while parsing: 200,
+/// as in Python.
+const MAX_NESTING: usize = 200;
+
 /// Parses expression text into a syntax tree; errors point at the place in the text.
 pub fn parse_syntax(text: &str) -> Result<Syntax> {
     let mut parser = Parser {
         tokens: tokenize(text)?,
         at: 0,
+        nesting: 0,
     };
     let expr = parser.expression()?;
     match parser.peek() {
+        Token::End if depth(&expr) > MAX_DEPTH => Err(too_deep(expr.span, MAX_DEPTH)),
         Token::End => Ok(expr),
         Token::Punct("=") => Err(parser.error_here(
             "'=' is not an operator here; compare with ==, or give a keyword argument inside a call",
@@ -29,6 +40,54 @@ type Arguments = (Vec<Syntax>, Vec<(String, Syntax)>);
 struct Parser {
     tokens: Vec<Spanned>,
     at: usize,
+    /// How many expressions and prefix operators are being parsed inside one another.
+    nesting: usize,
+}
+
+fn too_deep(span: Span, limit: usize) -> Error {
+    Error::syntax(
+        span,
+        format!("the expression nests too deeply: more than {limit} levels"),
+    )
+}
+
+/// The depth of the tree `root`: the most nodes on a path from it to a leaf. Walked without
+/// recursion, since the tree may be deeper than the stack allows.
+fn depth(root: &Syntax) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(root, 1)];
+    while let Some((node, level)) = pending.pop() {
+        deepest = deepest.max(level);
+        pending.extend(children(node).into_iter().map(|child| (child, level + 1)));
+    }
+    deepest
+}
+
+/// The nodes right below `node`.
+fn children(node: &Syntax) -> Vec<&Syntax> {
+    match &node.kind {
+        SyntaxKind::Name(_)
+        | SyntaxKind::Int(_)
+        | SyntaxKind::Float(_)
+        | SyntaxKind::Str(_)
+        | SyntaxKind::Bool(_)
+        | SyntaxKind::None => Vec::new(),
+        SyntaxKind::List(items) | SyntaxKind::Tuple(items) => items.iter().collect(),
+        SyntaxKind::Dict(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
+        SyntaxKind::Attribute { value, .. } => vec![value],
+        SyntaxKind::Call { func, args, kwargs } => std::iter::once(&**func)
+            .chain(args)
+            .chain(kwargs.iter().map(|(_, v)| v))
+            .collect(),
+        SyntaxKind::Subscript { value, index } => vec![value, index],
+        SyntaxKind::Slice { start, stop, step } => [start, stop, step]
+            .into_iter()
+            .flatten()
+            .map(|s| &**s)
+            .collect(),
+        SyntaxKind::Unary { operand, .. } => vec![operand],
+        SyntaxKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+    }
 }
 
 /// Python keywords that have no meaning on expressions, and what to write instead.
@@ -112,14 +171,26 @@ impl Parser {
     }
 
     fn expression(&mut self) -> Result<Syntax> {
-        self.binary(0)
+        self.nested(|parser| parser.binary(0))
+    }
+
+    /// `parse` run one level deeper, refused past [`MAX_NESTING`] levels.
+    fn nested(&mut self, parse: impl FnOnce(&mut Self) -> Result<Syntax>) -> Result<Syntax> {
+        if self.nesting >= MAX_NESTING {
+            return Err(too_deep(self.span(), MAX_NESTING));
+        }
+        self.nesting += 1;
+        let parsed = parse(self);
+        self.nesting -= 1;
+        parsed
     }
 
     /// Operators of at least `min` precedence, by precedence climbing (`**` is in
     /// [`Parser::power`]).
     fn binary(&mut self, min: u8) -> Result<Syntax> {
         let mut lhs = self.unary()?;
-        loop {
+        // Each operator read puts what came before one level deeper.
+        for _ in 0..=MAX_DEPTH {
             let op = match self.peek() {
                 Token::Punct(p) => BinaryOp::from_symbol(p),
                 _ => None,
@@ -146,6 +217,7 @@ impl Parser {
                 );
             }
         }
+        Err(too_deep(lhs.span, MAX_DEPTH))
     }
 
     fn unary(&mut self) -> Result<Syntax> {
@@ -156,7 +228,7 @@ impl Parser {
             _ => return self.power(),
         };
         let start = self.advance().span;
-        let operand = self.unary()?;
+        let operand = self.nested(Self::unary)?;
         Ok(Syntax {
             span: start.union(operand.span),
             kind: SyntaxKind::Unary {
@@ -180,7 +252,8 @@ impl Parser {
     /// An atom followed by attributes, calls and subscripts.
     fn primary(&mut self) -> Result<Syntax> {
         let mut expr = self.atom()?;
-        loop {
+        // Each attribute, call or subscript puts what came before one level deeper.
+        for _ in 0..=MAX_DEPTH {
             if self.eat(".") {
                 let Token::Name(name) = self.peek().clone() else {
                     return Err(self.unexpected("a name after '.'"));
@@ -218,6 +291,7 @@ impl Parser {
                 return Ok(expr);
             }
         }
+        Err(too_deep(expr.span, MAX_DEPTH))
     }
 
     fn atom(&mut self) -> Result<Syntax> {
@@ -517,6 +591,25 @@ mod tests {
             panic!("{tree:?}")
         };
         assert_eq!((index.span.start.column, index.span.end.column), (3, 17));
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_an_error_not_a_stack_overflow() {
+        let too_deep = |text: &str, limit: usize| {
+            let (message, column) = error(text);
+            let expected = format!("the expression nests too deeply: more than {limit} levels");
+            assert!(message.ends_with(&expected), "{message}");
+            column
+        };
+        // `t.a + 1 + ...`: a name and an attribute below the additions.
+        let chain = |n: usize| format!("t.a{}", " + 1".repeat(n));
+        assert!(parse_syntax(&chain(MAX_DEPTH - 2)).is_ok());
+        assert_eq!(too_deep(&chain(MAX_DEPTH - 1), 1000), 1);
+        assert_eq!(too_deep(&chain(100_000), 1000), 1);
+        let parens = |n: usize| format!("{}t.a{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_syntax(&parens(MAX_NESTING - 1)).is_ok());
+        assert_eq!(too_deep(&parens(100_000), 200), 201);
+        too_deep(&"-".repeat(100_000), 200);
     }
 
     #[test]
