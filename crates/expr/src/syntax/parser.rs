@@ -12,8 +12,8 @@ use crate::expr::BinaryOp;
 /// here too.
 const MAX_DEPTH: usize = 1000;
 
-/// How deeply parentheses, brackets, calls and prefix operators may nest while parsing: 200,
-/// as in Python.
+/// How deeply parentheses, brackets, calls, prefix operators and `**` may nest while
+/// parsing: 200, as in Python.
 const MAX_NESTING: usize = 200;
 
 /// Parses expression text into a syntax tree; errors point at the place in the text.
@@ -245,7 +245,8 @@ impl Parser {
         if !self.eat("**") {
             return Ok(base);
         }
-        let exponent = self.unary()?;
+        // Right-associative: `a ** b ** c` nests as it parses.
+        let exponent = self.nested(Self::unary)?;
         Ok(binary(BinaryOp::Pow, base, exponent))
     }
 
@@ -610,6 +611,7 @@ mod tests {
         assert!(parse_syntax(&parens(MAX_NESTING - 1)).is_ok());
         assert_eq!(too_deep(&parens(100_000), 200), 201);
         too_deep(&"-".repeat(100_000), 200);
+        too_deep(&format!("t.a{}", " ** 2".repeat(100_000)), 200);
     }
 
     #[test]
