@@ -612,6 +612,7 @@ mod tests {
         assert_eq!(too_deep(&parens(100_000), 200), 201);
         too_deep(&"-".repeat(100_000), 200);
         too_deep(&format!("t.a{}", " ** 2".repeat(100_000)), 200);
+        too_deep(&format!("t.a{}", "**2".repeat(100_000)), 200);
     }
 
     #[test]
