@@ -315,7 +315,7 @@ impl Session {
             schema: stream.schema(),
             ahead,
             left: usize::MAX,
-            given: 0,
+            gave_rows: false,
             one_value_of: None,
             stream,
             runtime: self.runtime.clone(),
@@ -409,8 +409,8 @@ pub struct ResultStream {
     ahead: VecDeque<RecordBatch>,
     /// How many more rows may be given.
     left: usize,
-    /// How many rows were given.
-    given: usize,
+    /// Whether any row was given.
+    gave_rows: bool,
     /// The text of the expression, when its result is one value: a row must come (an
     /// element past the end, `t.amount[100]`, gives none).
     one_value_of: Option<String>,
@@ -453,7 +453,7 @@ impl Iterator for ResultStream {
                 match runtime.block_on(self.stream.next()) {
                     Some(Ok(batch)) => batch,
                     Some(Err(e)) => return Some(Err(e.into())),
-                    None if self.given == 0 => {
+                    None if !self.gave_rows => {
                         return self.one_value_of.take().map(|expr| {
                             Err(Error::Engine(format!(
                                 "{expr}: index out of bounds for axis 0 (there are fewer rows)"
@@ -466,7 +466,7 @@ impl Iterator for ResultStream {
         };
         let batch = batch.slice(0, batch.num_rows().min(self.left));
         self.left -= batch.num_rows();
-        self.given += batch.num_rows();
+        self.gave_rows |= batch.num_rows() > 0;
         Some(Ok(batch))
     }
 }
