@@ -8,9 +8,10 @@ mod commands;
 mod output;
 mod results;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Blaze in Rust: describe data with datashape, discover the shape of files, move data between
 /// formats, and query it where it lives.
@@ -135,7 +136,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(shield_leading_hyphens(std::env::args_os().collect()));
     let result = match cli.command {
         Command::Datashape(args) => commands::datashape::run(args),
         Command::Discover(args) => commands::discover::run(args),
@@ -150,6 +151,90 @@ fn main() -> ExitCode {
         Err(failure) => {
             eprintln!("{}", failure.message);
             ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// An expression may begin with `-` (`blaze query t.csv '-t.amount'`), which clap would take
+/// for an option: no option of `query` or `sql` is a single `-` and a letter but `-h`, and the
+/// list of bindings and the query is one argument to clap, so `--` cannot set the last of them
+/// apart. Such an argument is passed on after a space, which `query` takes off again
+/// ([`commands::query::unshield`]). Options, their values and everything after `--` are left
+/// as they are.
+fn shield_leading_hyphens(mut args: Vec<OsString>) -> Vec<OsString> {
+    let Some(command) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let Some(subcommand) = Cli::command().find_subcommand(command).cloned() else {
+        return args;
+    };
+    if !matches!(command, "query" | "sql") {
+        return args;
+    }
+    let takes_value = |long: &str| {
+        subcommand
+            .get_arguments()
+            .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
+    };
+    let mut value_next = false;
+    for arg in args.iter_mut().skip(2) {
+        let Some(text) = arg.to_str() else {
+            value_next = false;
+            continue;
+        };
+        if std::mem::take(&mut value_next) {
+            continue;
+        }
+        if text == "--" {
+            break;
+        }
+        if let Some(long) = text.strip_prefix("--") {
+            value_next = !long.contains('=') && takes_value(long);
+        } else if text.len() > 1 && text.starts_with('-') && text != "-h" {
+            *arg = OsString::from(format!(" {text}"));
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shielded(args: &[&str]) -> Vec<String> {
+        let args = args.iter().map(OsString::from).collect();
+        shield_leading_hyphens(args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn an_expression_beginning_with_a_hyphen_is_not_taken_for_an_option() {
+        assert_eq!(
+            shielded(&["blaze", "query", "t.csv", "-t.x", "--format", "json"]),
+            ["blaze", "query", "t.csv", " -t.x", "--format", "json"]
+        );
+        assert_eq!(
+            shielded(&["blaze", "query", "--limit", "3", "t.csv", "-1 * t.x"]),
+            ["blaze", "query", "--limit", "3", "t.csv", " -1 * t.x"]
+        );
+        // Options, the values of options, help and what follows `--` are left alone.
+        for args in [
+            &["blaze", "query", "--into", "-out.csv", "t.csv", "t.x"][..],
+            &[
+                "blaze",
+                "query",
+                "--into=x.csv",
+                "--explain",
+                "t.csv",
+                "t.x",
+            ],
+            &["blaze", "query", "t.csv", "-h"],
+            &["blaze", "query", "--", "t.csv", "-t.x"],
+            &["blaze", "odo", "-a.csv", "b.csv"],
+        ] {
+            assert_eq!(shielded(args), args);
         }
     }
 }

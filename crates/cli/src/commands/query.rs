@@ -91,14 +91,27 @@ pub(crate) enum Language {
     Sql,
 }
 
+/// An argument as the user wrote it: `main` passes one that begins with `-` after a space, so
+/// that clap does not take it for an option.
+pub(crate) fn unshield(item: String) -> String {
+    match item.strip_prefix(' ') {
+        Some(rest) if rest.starts_with('-') => rest.to_owned(),
+        _ => item,
+    }
+}
+
 /// A parsed query, ready to compute.
 enum Query {
     Expr(Expr),
     Sql(String),
 }
 
-pub(crate) fn run(args: Args, language: Language) -> Result<(), Failure> {
-    let (text, bindings) = args.items.split_last().expect("clap requires two items");
+pub(crate) fn run(mut args: Args, language: Language) -> Result<(), Failure> {
+    let items: Vec<String> = std::mem::take(&mut args.items)
+        .into_iter()
+        .map(unshield)
+        .collect();
+    let (text, bindings) = items.split_last().expect("clap requires two items");
     let session = open_session(bindings, args.memory_limit, &args.read, args.no_pushdown)?;
     let query = match language {
         Language::Blaze => Query::Expr(parse(&session, text)?),

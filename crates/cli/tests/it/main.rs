@@ -368,6 +368,39 @@ fn query_prints_the_servers_json_shape() {
     );
 }
 
+#[test]
+fn an_expression_may_begin_with_a_minus_sign() {
+    assert_eq!(
+        accounts_json("-t.balance.sum()"),
+        "{\"datashape\":\"int64\",\"names\":[\"balance_sum\"],\"data\":-100}\n"
+    );
+    // Before the bindings' options, with a number first.
+    let out = blaze(&[
+        "query",
+        "--format",
+        "json",
+        "t=examples/data/accounts.csv",
+        "-2 * t.id",
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * int64\",\"names\":[\"id\"],\"data\":[-2,-4]}\n"
+    );
+    // Errors point into the expression as written.
+    let out = blaze(&["query", "t=examples/data/accounts.csv", "-t.nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "error: at line 1, column 2: 'nope' is not a field of t (fields: id, name, balance)\n  |\n1 | -t.nope\n  |  ^^^^^^\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// The JSON answer of `blaze query t=examples/data/accounts.csv EXPR --format json`.
 fn accounts_json(expr: &str) -> String {
     let out = blaze(&[
