@@ -196,7 +196,12 @@ pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Re
         Op::Label { child, .. } => recurse(child),
         Op::Binary { op, lhs, rhs } => binary(*op, lhs, recurse(lhs)?, rhs, recurse(rhs)?),
         Op::Unary { op, child } => unary(*op, recurse(child)?),
-        Op::Coerce { child, to } => Ok(cast(recurse(child)?, arrow_type(to)?)),
+        Op::Func { child, func } => text::func(func, recurse(child)?, child.dshape()),
+        Op::Coerce { child, to } | Op::Cast { child, to } => {
+            Ok(cast(recurse(child)?, arrow_type(to)?))
+        }
+        Op::Coalesce { lhs, rhs } => Ok(core::coalesce(vec![recurse(lhs)?, recurse(rhs)?])),
+        Op::StrCat { lhs, rhs, sep } => Ok(text::str_cat(recurse(lhs)?, recurse(rhs)?, sep)),
         _ => Err(Error::Unsupported(format!("{value} in a summary"))),
     }
 }

@@ -363,8 +363,14 @@ impl<'a> Compiler<'a> {
     /// The rows of `expr` computed locally (its parts perhaps in databases).
     fn local_frame<'e>(&'e self, expr: &'e Expr) -> BoxFuture<'e, Result<DataFrame>> {
         async move {
-            if expr.dshape().dims().is_empty() && !reductions(expr).is_empty() {
-                return self.scalar(expr).await;
+            if expr.dshape().dims().is_empty() {
+                let parts = scalar_parts(expr);
+                if has_several_sources(&parts) {
+                    return self.combined(expr, parts).await;
+                }
+                if !reductions(expr).is_empty() {
+                    return self.scalar(expr).await;
+                }
             }
             match expr.op() {
                 Op::Symbol { name } => {
@@ -560,9 +566,55 @@ impl<'a> Compiler<'a> {
             Op::Summary { values, .. } => values.clone(),
             _ => vec![(output_name(expr).to_owned(), expr.clone())],
         };
-        let rows = reduced_rows(&values)?;
+        let rows = reduced_rows(&values).ok_or_else(|| {
+            Error::Unsupported(format!("{expr}: values of more than one set of rows"))
+        })?;
         let frame = self.frame(&rows).await?;
         aggregate(frame, &rows, Vec::new(), &values)
+    }
+
+    /// A single value computed from single values of different rows (`t.a.sum() / t.a[0]`,
+    /// `t[t.a > 0].a.count() / t.a.count()`): each part computed on its own, as one row (the
+    /// reductions of the same rows together, as one summary), where its data is; the rows put
+    /// side by side and the value computed over them.
+    async fn combined(&self, expr: &Expr, parts: Vec<&Expr>) -> Result<DataFrame> {
+        let mut columns: Vec<(Expr, String)> = Vec::new();
+        let mut reduced: Vec<(&Expr, Vec<(String, Expr)>)> = Vec::new();
+        let mut frames = Vec::new();
+        for part in parts {
+            if columns.iter().any(|(e, _)| e == part) {
+                continue;
+            }
+            let alias = format!("__blaze_part_{}", columns.len());
+            columns.push((part.clone(), alias.clone()));
+            if let Op::Reduction { child, .. } = part.op() {
+                let value = (alias, part.clone());
+                match reduced.iter_mut().find(|(rows, _)| *rows == child.rows()) {
+                    Some((_, values)) => values.push(value),
+                    None => reduced.push((child.rows(), vec![value])),
+                }
+                continue;
+            }
+            let frame = self.frame(part).await?;
+            let [field] = frame.schema().fields().as_ref() else {
+                return Err(Error::Unsupported(format!(
+                    "{part}, a record, combined in {expr}"
+                )));
+            };
+            let only = ident(field.name()).alias(alias);
+            frames.push(frame.select(vec![only])?);
+        }
+        for (rows, values) in reduced {
+            // As a summary, so that a database computes it where its rows are.
+            frames.push(self.frame(&rows.summary(values)?).await?);
+        }
+        let mut frames = frames.into_iter();
+        let first = frames.next().expect("a single value has a part");
+        let side_by_side = frames.try_fold(first, |all, one| {
+            all.join_on(one, JoinType::Inner, std::iter::empty())
+        })?;
+        let value = column::over_aggregates(expr, &columns)?.alias(output_name(expr));
+        Ok(side_by_side.select(vec![value])?)
     }
 
     async fn by(&self, grouper: &Expr, summary: &Expr) -> Result<DataFrame> {
@@ -947,27 +999,52 @@ fn is_table_of_database(expr: &Expr) -> bool {
         if child.dshape().dims().is_empty() && !expr.dshape().dims().is_empty())
 }
 
-/// The rows every reduction in `values` reduces; one set only.
-pub(crate) fn reduced_rows(values: &[(String, Expr)]) -> Result<Expr> {
-    let mut rows: Option<Expr> = None;
-    for (_, value) in values {
-        for reduced in reductions(value) {
-            let Op::Reduction { child, .. } = reduced.op() else {
-                unreachable!("reductions are reductions")
-            };
-            let these = child.rows().clone();
-            match &rows {
-                None => rows = Some(these),
-                Some(r) if *r == these => {}
-                Some(r) => {
-                    return Err(Error::Unsupported(format!(
-                        "reductions of different tables in one value ({r} and {these})"
-                    )));
-                }
-            }
+/// The rows every reduction in `values` reduces, when they reduce one set of rows (else the
+/// reductions are computed apart, see `Compiler::combined`).
+pub(crate) fn reduced_rows(values: &[(String, Expr)]) -> Option<Expr> {
+    let mut reduced = values.iter().flat_map(|(_, value)| reductions(value));
+    let rows_of = |reduction: &Expr| match reduction.op() {
+        Op::Reduction { child, .. } => child.rows().clone(),
+        _ => unreachable!("reductions are reductions"),
+    };
+    let rows = rows_of(reduced.next()?);
+    reduced.all(|other| rows_of(other) == rows).then_some(rows)
+}
+
+/// The single values a single value is computed from: its reductions, and the elements and
+/// rows it takes by position (`t.a.sum()` and `t.a[0]` in `abs(t.a.sum() - t.a[0])`), seen
+/// through the arithmetic and functions around them.
+fn scalar_parts(expr: &Expr) -> Vec<&Expr> {
+    match expr.op() {
+        Op::Reduction { .. } => vec![expr],
+        Op::Literal(_) => Vec::new(),
+        Op::Label { child, .. }
+        | Op::Unary { child, .. }
+        | Op::Func { child, .. }
+        | Op::Coerce { child, .. }
+        | Op::Cast { child, .. } => scalar_parts(child),
+        Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } | Op::StrCat { lhs, rhs, .. } => {
+            let mut parts = scalar_parts(lhs);
+            parts.extend(scalar_parts(rhs));
+            parts
         }
+        _ => vec![expr],
     }
-    rows.ok_or_else(|| Error::Unsupported("a single value that reduces nothing".into()))
+}
+
+/// Whether `parts` (of one single value) come from more than one set of rows, so that no one
+/// frame computes them: reductions of different rows, or elements of different rows, or
+/// both reductions and elements.
+fn has_several_sources(parts: &[&Expr]) -> bool {
+    let source = |part: &Expr| match part.op() {
+        Op::Reduction { child, .. } => (true, child.rows().clone()),
+        _ => (false, part.rows().clone()),
+    };
+    let mut sources = parts.iter().map(|part| source(part));
+    match sources.next() {
+        Some(first) => sources.any(|other| other != first),
+        None => false,
+    }
 }
 
 /// Every reduction inside `expr`, outermost first.

@@ -32,6 +32,12 @@ pub(crate) struct Local(pub(crate) String);
 
 type Pushdown<T> = std::result::Result<T, Local>;
 
+/// Why a single value of reductions of different rows is not one query: each set of rows is
+/// reduced in its own, and the values combined locally.
+fn different_rows() -> Local {
+    Local("it reduces more than one set of rows: each is reduced in a query of its own".into())
+}
+
 /// A table of a database that a name is bound to.
 #[derive(Clone, Debug)]
 pub(crate) struct DatabaseTable {

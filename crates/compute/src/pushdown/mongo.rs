@@ -77,7 +77,7 @@ impl Pipeline<'_> {
                 Op::Summary { values, .. } => values.clone(),
                 _ => vec![(output_name(expr).to_owned(), expr.clone())],
             };
-            let rows = crate::compile::reduced_rows(&values).map_err(|e| Local(e.to_string()))?;
+            let rows = crate::compile::reduced_rows(&values).ok_or_else(super::different_rows)?;
             return self.group(&rows, &[], &values);
         }
         if self

@@ -6,7 +6,7 @@ use blaze_odo::SqlValue;
 
 use super::dialect::Dialect;
 use super::select::{OrderKey, Select};
-use super::{DatabaseTables, Language, Local, Pushdown, PushedQuery, quote};
+use super::{DatabaseTables, Language, Local, Pushdown, PushedQuery, different_rows, quote};
 use crate::compile::{arrow_element, element_rows, output_name, reduced_rows, reductions};
 
 /// Compiles the expressions over the tables of one database to its SQL.
@@ -336,7 +336,7 @@ impl<'a> SqlCompiler<'a> {
             }
             _ => vec![(output_name(expr).to_owned(), expr.clone())],
         };
-        let rows = reduced_rows(&values).map_err(|e| Local(e.to_string()))?;
+        let rows = reduced_rows(&values).ok_or_else(different_rows)?;
         let mut select = self.plain_rows(&rows)?;
         select.columns = self.aggregates(&values, &rows, &select)?;
         select.aggregated = true;

@@ -228,6 +228,48 @@ fn single_elements_and_rows() {
 }
 
 #[test]
+fn single_values_of_different_rows_combine() {
+    let s = accounts();
+    for (text, value) in [
+        ("accounts.balance[0] + accounts.balance[1]", "-100"),
+        ("accounts.balance.sum() / accounts.balance[3]", "0.25"),
+        ("accounts.balance[0] - accounts.id.max()", "95"),
+        (
+            "accounts[accounts.balance > 0].id.count() / accounts.id.count()",
+            "0.6",
+        ),
+        (
+            "accounts.balance.max() - accounts[accounts.id > 2].balance.min() + 1",
+            "901",
+        ),
+        ("abs(accounts.balance.sum() - accounts[1].balance)", "300"),
+        (
+            "accounts[0].name.str.cat(accounts.name[-1], sep='/')",
+            "Alice/Edith",
+        ),
+        ("coalesce(accounts.balance[0], accounts.id.sum())", "100"),
+    ] {
+        assert_eq!(values(&s, text), [value], "{text}");
+    }
+    // The reductions of the same rows are one aggregate, beside the element.
+    let plan = s
+        .explain(
+            &s.parse("accounts.balance.sum() / accounts.id.count() - accounts.id[0]")
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(plan.matches("Aggregate:").count(), 1, "{plan}");
+    assert!(plan.contains("Cross Join"), "{plan}");
+    assert_eq!(
+        try_rows(&s, "accounts.balance[9] + accounts.balance[0]"),
+        Err(
+            "accounts.balance[9] + accounts.balance[0]: index out of bounds for axis 0 (there are fewer rows)"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
 fn results_have_the_expressions_types_and_names() {
     let s = accounts();
     for (text, fields) in [
