@@ -26,6 +26,15 @@ pub enum Error {
     Binding(String),
 }
 
+impl Error {
+    /// A single element or row (`t[5]`, `t.x[-6]`) past the rows, as Python's `IndexError`.
+    pub(crate) fn past_the_rows(expr: &dyn std::fmt::Display) -> Self {
+        Error::Engine(format!(
+            "{expr}: index out of bounds for axis 0 (there are fewer rows)"
+        ))
+    }
+}
+
 impl From<datafusion::error::DataFusionError> for Error {
     fn from(error: datafusion::error::DataFusionError) -> Self {
         use arrow::error::ArrowError;

@@ -454,11 +454,10 @@ impl Iterator for ResultStream {
                     Some(Ok(batch)) => batch,
                     Some(Err(e)) => return Some(Err(e.into())),
                     None if !self.gave_rows => {
-                        return self.one_value_of.take().map(|expr| {
-                            Err(Error::Engine(format!(
-                                "{expr}: index out of bounds for axis 0 (there are fewer rows)"
-                            )))
-                        });
+                        return self
+                            .one_value_of
+                            .take()
+                            .map(|expr| Err(Error::past_the_rows(&expr)));
                     }
                     None => return None,
                 }

@@ -743,7 +743,19 @@ impl Expr {
             Op::Window { .. } | Op::Reduction { .. } => true,
             Op::Merge { columns } => columns.iter().any(Expr::has_window),
             _ if self.rows() == self => false,
-            _ => self.children().into_iter().any(Expr::has_window),
+            _ => self.children().into_iter().any(|child| {
+                if child.dshape().dims().is_empty() && !self.dshape().dims().is_empty() {
+                    // A single value beside the rows is a window only if it reduces them; one
+                    // of other rows (`t.a - t[t.b > 0].a.mean()`, `t.a - t.a[0]`) is computed
+                    // apart, before them.
+                    child
+                        .reduced_collections()
+                        .iter()
+                        .any(|reduced| reduced.rows() == self.rows())
+                } else {
+                    child.has_window()
+                }
+            }),
         }
     }
 

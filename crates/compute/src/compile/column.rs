@@ -27,6 +27,14 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
     if expr == rows {
         return Ok(ident(output_name(expr)));
     }
+    if let Ok(Some(value)) = super::SINGLE_VALUES.try_with(|values| {
+        values
+            .iter()
+            .find(|(v, _)| v == expr)
+            .map(|(_, c)| c.clone())
+    }) {
+        return Ok(value);
+    }
     let recurse = |e: &Expr| column(e, rows);
     Ok(match expr.op() {
         Op::Field { child, field } => field_of(child, field, rows)?,

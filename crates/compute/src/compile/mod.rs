@@ -48,6 +48,10 @@ tokio::task_local! {
     /// test membership of. (DataFusion 55 plans `IN (subquery)` only in filters; `isin` is
     /// a column anywhere.)
     pub(crate) static VALUE_COLUMNS: Vec<(Expr, Vec<DfExpr>)>;
+    /// The single values the expression being compiled combines with rows they are not
+    /// computed over (`t.a[0]` in `t.a - t.a[0]`), computed before it, as constants
+    /// ([`foreign_values`]).
+    pub(crate) static SINGLE_VALUES: Vec<(Expr, DfExpr)>;
 }
 
 /// The columns of values of every `isin(column)` in `expr`.
@@ -64,6 +68,40 @@ fn value_columns(expr: &Expr) -> Vec<&Expr> {
             .flat_map(value_columns)
             .collect(),
     }
+}
+
+/// The single values `expr` combines with rows they are not computed over: elements, and
+/// reductions of other rows (`t.a[0]` and `c.b.sum()` in `t.a - t.a[0] + c.b.sum()`), inner
+/// ones first. A reduction of the same rows (`t.a - t.a.mean()`) is not one: it is computed
+/// with the rows, as a window.
+fn foreign_values(expr: &Expr) -> Vec<&Expr> {
+    let mut found: Vec<&Expr> = expr
+        .children()
+        .into_iter()
+        .flat_map(foreign_values)
+        .collect();
+    if let Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } | Op::StrCat { lhs, rhs, .. } =
+        expr.op()
+        && !expr.dshape().dims().is_empty()
+    {
+        let rows = expr.rows();
+        let foreign = |part: &&Expr| match part.op() {
+            Op::Reduction { child, .. } => child.rows() != rows,
+            _ => true,
+        };
+        for side in [lhs, rhs] {
+            if side.dshape().dims().is_empty() && scalar_parts(side).iter().any(foreign) {
+                found.push(side);
+            }
+        }
+    }
+    let mut distinct: Vec<&Expr> = Vec::with_capacity(found.len());
+    for value in found {
+        if !distinct.contains(&value) {
+            distinct.push(value);
+        }
+    }
+    distinct
 }
 
 /// A query and its parameters as `--explain` shows them.
@@ -183,7 +221,15 @@ impl<'a> Compiler<'a> {
                 for values in value_columns(expr) {
                     lists.push((values.clone(), self.distinct_values(values).await?));
                 }
-                VALUE_COLUMNS.scope(lists, self.local_frame(expr)).await?
+                let local = async {
+                    let mut values = Vec::new();
+                    for part in foreign_values(expr) {
+                        let value = SINGLE_VALUES.scope(values.clone(), self.single_value(part));
+                        values.push((part.clone(), value.await?));
+                    }
+                    SINGLE_VALUES.scope(values, self.local_frame(expr)).await
+                };
+                VALUE_COLUMNS.scope(lists, local).await?
             }
         };
         let frame = conform(frame, expr, Layout::AnyOfString)?;
@@ -329,6 +375,17 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(constants)
+    }
+
+    /// The single value `expr`, computed now, as a constant.
+    async fn single_value(&self, expr: &Expr) -> Result<DfExpr> {
+        let frame = conform(self.frame(expr).await?, expr, Layout::Exact)?;
+        let batches = frame.collect().await?;
+        let batch = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .ok_or_else(|| Error::past_the_rows(expr))?;
+        Ok(lit(ScalarValue::try_from_array(batch.column(0), 0)?))
     }
 
     /// The rows (or the one row of a single value) of `expr`: computed by the database its

@@ -270,6 +270,56 @@ fn single_values_of_different_rows_combine() {
 }
 
 #[test]
+fn rows_combine_with_single_values_of_other_rows() {
+    let s = accounts();
+    for (text, expected) in [
+        (
+            "accounts.balance - accounts.balance[0]",
+            vec!["0", "-300", "200", "300", "-600"],
+        ),
+        (
+            "accounts[accounts.balance > accounts[accounts.id > 2].balance.mean()].name",
+            vec!["Alice", "Charlie", "Denis"],
+        ),
+        // Inside the single value, another: the mean of the balances below the third's.
+        (
+            "accounts[accounts.balance > accounts[accounts.balance < accounts.balance[2]].balance.mean()].id",
+            vec!["1", "3", "4"],
+        ),
+        (
+            "accounts.balance.cumsum() - accounts.balance[0]",
+            vec!["0", "-200", "100", "500", "0"],
+        ),
+        (
+            "accounts.name + accounts.name[-1]",
+            vec![
+                "AliceEdith",
+                "BobEdith",
+                "CharlieEdith",
+                "DenisEdith",
+                "EdithEdith",
+            ],
+        ),
+    ] {
+        assert_eq!(values(&s, text), expected, "{text}");
+    }
+    // Computed before the rows, as a constant: the rows are not numbered and sorted for a
+    // window, as they are for a reduction of the same rows.
+    let plan = |text: &str| s.explain(&s.parse(text).unwrap()).unwrap();
+    let apart = plan("accounts.balance - accounts[accounts.id > 2].balance.mean()");
+    assert!(!apart.contains("WindowAggr"), "{apart}");
+    assert!(apart.contains("66.66666666666667"), "{apart}");
+    let window = plan("accounts.balance - accounts.balance.mean()");
+    assert!(window.contains("WindowAggr"), "{window}");
+    assert_eq!(
+        try_rows(&s, "accounts.balance - accounts.balance[5]"),
+        Err(
+            "accounts.balance[5]: index out of bounds for axis 0 (there are fewer rows)".to_owned()
+        )
+    );
+}
+
+#[test]
 fn results_have_the_expressions_types_and_names() {
     let s = accounts();
     for (text, fields) in [
