@@ -27,12 +27,7 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
     if expr == rows {
         return Ok(ident(output_name(expr)));
     }
-    if let Ok(Some(value)) = super::SINGLE_VALUES.try_with(|values| {
-        values
-            .iter()
-            .find(|(v, _)| v == expr)
-            .map(|(_, c)| c.clone())
-    }) {
+    if let Some(value) = single_value(expr) {
         return Ok(value);
     }
     let recurse = |e: &Expr| column(e, rows);
@@ -192,11 +187,28 @@ pub(crate) fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr
     }
 }
 
+/// `expr` as the constant it was computed to before the expression it is in, if it was
+/// (see `SINGLE_VALUES`).
+fn single_value(expr: &Expr) -> Option<DfExpr> {
+    super::SINGLE_VALUES
+        .try_with(|values| {
+            values
+                .iter()
+                .find(|(v, _)| v == expr)
+                .map(|(_, c)| c.clone())
+        })
+        .ok()
+        .flatten()
+}
+
 /// A scalar expression over aggregates already computed: each reduction in `value` is the
 /// aggregate column named beside it in `aggregates`.
 pub(crate) fn over_aggregates(value: &Expr, aggregates: &[(Expr, String)]) -> Result<DfExpr> {
     if let Some((_, alias)) = aggregates.iter().find(|(e, _)| e == value) {
         return Ok(ident(alias));
+    }
+    if let Some(constant) = single_value(value) {
+        return Ok(constant);
     }
     let recurse = |e: &Expr| over_aggregates(e, aggregates);
     match value.op() {

@@ -80,20 +80,32 @@ fn foreign_values(expr: &Expr) -> Vec<&Expr> {
         .into_iter()
         .flat_map(foreign_values)
         .collect();
-    if let Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } | Op::StrCat { lhs, rhs, .. } =
-        expr.op()
-        && !expr.dshape().dims().is_empty()
-    {
-        let rows = expr.rows();
-        let foreign = |part: &&Expr| match part.op() {
-            Op::Reduction { child, .. } => child.rows() != rows,
-            _ => true,
-        };
-        for side in [lhs, rhs] {
-            if side.dshape().dims().is_empty() && scalar_parts(side).iter().any(foreign) {
-                found.push(side);
+    let foreign = |rows: &Expr, part: &Expr| match part.op() {
+        Op::Reduction { child, .. } => child.rows() != rows,
+        _ => true,
+    };
+    match expr.op() {
+        Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } | Op::StrCat { lhs, rhs, .. }
+            if !expr.dshape().dims().is_empty() =>
+        {
+            for side in [lhs, rhs] {
+                let parts = scalar_parts(side);
+                if side.dshape().dims().is_empty()
+                    && parts.iter().any(|part| foreign(expr.rows(), part))
+                {
+                    found.push(side);
+                }
             }
         }
+        // A summary's value (also a group's) with one that is not of its rows (`t.a[0]` in
+        // `by(t.b, s=t.a.sum() - t.a[0])`).
+        Op::Summary { child, values } => {
+            for (_, value) in values {
+                let parts = scalar_parts(value);
+                found.extend(parts.into_iter().filter(|p| foreign(child.rows(), p)));
+            }
+        }
+        _ => {}
     }
     let mut distinct: Vec<&Expr> = Vec::with_capacity(found.len());
     for value in found {

@@ -303,6 +303,21 @@ fn rows_combine_with_single_values_of_other_rows() {
     ] {
         assert_eq!(values(&s, text), expected, "{text}");
     }
+    // A group's value, and a summary's.
+    assert_eq!(
+        rows(
+            &s,
+            "by(accounts.balance > 0, s=accounts.balance.sum() * accounts[1].id, n=accounts.id.count())"
+        ),
+        [["false", "-1400", "2"], ["true", "1600", "3"]]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            "summary(a=accounts.balance.sum() - accounts.balance[0], b=accounts.id.max())"
+        ),
+        [["0", "5"]]
+    );
     // Computed before the rows, as a constant: the rows are not numbered and sorted for a
     // window, as they are for a reduction of the same rows.
     let plan = |text: &str| s.explain(&s.parse(text).unwrap()).unwrap();
