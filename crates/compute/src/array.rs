@@ -63,8 +63,7 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             // The result has the element type the expression's typing rules give (Blaze's,
             // which can be wider than numpy's: `int32 * 2` is int64).
             let array = term(expr, arrays)?.array(expr)?;
-            let element = expr.dshape().measure().to_string();
-            match blaze_array::DType::from_name(element.trim_start_matches('?')) {
+            match element_dtype(expr) {
                 Some(dtype) if dtype != array.dtype() => {
                     array.astype(dtype).map(Some).map_err(failed)
                 }
@@ -72,6 +71,12 @@ pub(crate) fn lower(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Opti
             }
         }
     }
+}
+
+/// The element type of `expr`'s datashape, as an array's (none for types arrays do not hold).
+fn element_dtype(expr: &Expr) -> Option<blaze_array::DType> {
+    let element = expr.dshape().measure().to_string();
+    blaze_array::DType::from_name(element.trim_start_matches('?'))
 }
 
 /// The names of the symbols `expr` reads.
@@ -111,8 +116,26 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
         Op::Literal(Value::Bool(b)) => Term::Scalar(Scalar::Bool(*b)),
         Op::Label { child, .. } => term(child, arrays)?,
         Op::Binary { op, lhs, rhs } => {
-            let (l, r) = (term(lhs, arrays)?.operand(), term(rhs, arrays)?.operand());
-            Term::Array(blaze_array::binary(l, binary_op(*op), r).map_err(failed)?)
+            // Arithmetic is done in the result's type, where Blaze's typing makes it wider
+            // than an operand's (`uint8 + 1` is int64), so that it says what is computed:
+            // numpy would wrap around in uint8.
+            let result = element_dtype(expr);
+            let widened = |side: &Expr| -> Result<Operand> {
+                Ok(match (term(side, arrays)?, result) {
+                    (Term::Array(a), Some(to))
+                        if to != a.dtype()
+                            && to != blaze_array::DType::Bool
+                            && !matches!(op, BinaryOp::Ldexp) =>
+                    {
+                        Operand::Array(a.astype(to).map_err(failed)?)
+                    }
+                    (t, _) => t.operand(),
+                })
+            };
+            Term::Array(
+                blaze_array::binary(widened(lhs)?, binary_op(*op), widened(rhs)?)
+                    .map_err(failed)?,
+            )
         }
         Op::Unary { op, child } => {
             let a = array(child)?;

@@ -107,6 +107,24 @@ fn queries_match_numpy() {
 }
 
 #[test]
+fn arithmetic_is_computed_in_the_type_its_datashape_gives() {
+    // u is uint8: [0, 1, 2, 100, 200, 250, 254, 255, 7, 9]. Blaze types `u + 1` int64, so
+    // 255 + 1 is 256 (numpy would wrap around to 0 in uint8).
+    let u = format!("u={}", fixture("in_u"));
+    let plus = query_json(&u, "u + 1");
+    assert_eq!(plus["datashape"], "10 * int64");
+    assert_eq!(
+        plus["data"],
+        serde_json::json!([1, 2, 3, 101, 201, 251, 255, 256, 8, 10])
+    );
+    assert_eq!(query_json(&u, "(u * 2).max()")["data"], 510);
+    // uint8 with uint8 stays uint8, as both Blaze and numpy type it: 255 + 255 wraps to 254.
+    let twice = query_json(&u, "u + u");
+    assert_eq!(twice["datashape"], "10 * uint8");
+    assert_eq!(twice["data"][7], 254);
+}
+
+#[test]
 fn counts_leave_out_nan_and_nelements_counts_along_axes() {
     let n = format!("n={}", fixture("in_n"));
     assert_close(
