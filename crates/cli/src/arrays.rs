@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use blaze_array::{Array, Index};
+use blaze_array::{Array, ChunkSpec, Index};
 use blaze_expr::Expr;
 use blaze_tasks::{Profiler, ProgressBar, Scheduler};
 use serde_json::{Value, json};
@@ -27,6 +27,8 @@ pub(crate) struct ArrayOutput<'a> {
     pub(crate) profile: Option<&'a Path>,
     /// Where to write the task graph in DOT (`--graph`).
     pub(crate) graph: Option<&'a Path>,
+    /// The chunks of the array stored `--into` a Zarr store or an HDF5 dataset (`--chunks`).
+    pub(crate) chunks: Option<&'a ChunkSpec>,
 }
 
 fn failed(e: impl std::fmt::Display) -> Failure {
@@ -35,6 +37,11 @@ fn failed(e: impl std::fmt::Display) -> Failure {
 
 /// Computes `array` (the value of `expr`) as `output` says.
 pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Result<(), Failure> {
+    if output.chunks.is_some() && output.into.is_none() {
+        return Err(Failure::invalid(
+            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
+        ));
+    }
     if let Some(path) = output.graph {
         let dot = array.to_dot().map_err(failed)?;
         write_file(path, dot.as_bytes())?;
@@ -101,6 +108,7 @@ fn compute(
                 blaze_odo::array_as_table(array, &expr.to_string()).map_err(Failure::from_odo)?;
             let options = blaze_odo::OdoOptions {
                 if_exists: output.if_exists,
+                chunks: output.chunks.cloned(),
                 ..Default::default()
             };
             let summary =
@@ -108,8 +116,9 @@ fn compute(
             println!("{summary}");
             return Ok(false);
         }
-        let rows = blaze_odo::write_array(array, target, output.if_exists, &scheduler)
-            .map_err(Failure::from_odo)?;
+        let rows =
+            blaze_odo::write_array(array, target, output.if_exists, output.chunks, &scheduler)
+                .map_err(Failure::from_odo)?;
         println!(
             "{} → {target}: {} ({rows} along the first axis)",
             expr,

@@ -112,13 +112,24 @@ impl Location<'_> {
         .map_err(|e| array_error(path.display(), e))
     }
 
-    /// Computes `array` into this place block by block.
+    /// Computes `array` into this place block by block, in blocks of `chunks` when given.
     pub(crate) fn store(
         &self,
         array: &Array,
+        chunks: Option<&ChunkSpec>,
         scheduler: &blaze_tasks::Scheduler<'_>,
     ) -> Result<()> {
         let path = self.path;
+        let rechunked;
+        let array = match chunks {
+            Some(chunks) => {
+                rechunked = array
+                    .rechunk(chunks.clone())
+                    .map_err(|e| array_error(path.display(), e))?;
+                &rechunked
+            }
+            None => array,
+        };
         match (self.format, self.node) {
             (ArrayFormat::Npy, _) => array.to_npy(path, scheduler),
             (ArrayFormat::Zarr, None) => array.to_zarr(path, scheduler),
@@ -293,10 +304,15 @@ pub(crate) fn discover(at: Location<'_>) -> Result<Discovery> {
     })
 }
 
-/// Stores `array`, read from `from`, into `to`, block by block; returns the length of its
-/// first axis and its datashape.
-pub(crate) fn copy(array: &Array, from: &Path, to: Location<'_>) -> Result<(u64, DataShape)> {
-    to.store(array, &blaze_tasks::Scheduler::threaded())?;
+/// Stores `array`, read from `from`, into `to`, block by block (of `chunks` when given);
+/// returns the length of its first axis and its datashape.
+pub(crate) fn copy(
+    array: &Array,
+    from: &Path,
+    to: Location<'_>,
+    chunks: Option<&ChunkSpec>,
+) -> Result<(u64, DataShape)> {
+    to.store(array, chunks, &blaze_tasks::Scheduler::threaded())?;
     Ok((first_axis(array), datashape(array, from)?))
 }
 
@@ -304,16 +320,21 @@ fn first_axis(array: &Array) -> u64 {
     array.shape().first().copied().unwrap_or(1) as u64
 }
 
-/// Computes `array` into the array resource `target` (`out.npy`, `out.zarr`, `out.h5::/x`) block by block, so that a
-/// result larger than memory is never held whole; the file appears complete or not at all.
-/// Returns the length of the array's first axis.
+/// Computes `array` into the array resource `target` (`out.npy`, `out.zarr`, `out.h5::/x`)
+/// block by block, so that a result larger than memory is never held whole; the file appears
+/// complete or not at all. A Zarr store or an HDF5 dataset is chunked in the array's blocks,
+/// or in `chunks` when given. Returns the length of the array's first axis.
 pub fn write_array(
     array: &Array,
     target: &str,
     if_exists: crate::IfExists,
+    chunks: Option<&ChunkSpec>,
     scheduler: &blaze_tasks::Scheduler<'_>,
 ) -> Result<u64> {
     let resource = Resource::parse(target)?;
+    if chunks.is_some() {
+        check_chunked(&resource)?;
+    }
     let exists = match &resource {
         Resource::Array { path, format, node } => Location {
             path,
@@ -351,7 +372,7 @@ pub fn write_array(
                     format: ArrayFormat::Zarr,
                     node: node.as_deref(),
                 }
-                .store(array, scheduler)
+                .store(array, chunks, scheduler)
             })?;
         }
         Resource::Array { path, format, node } => Location {
@@ -359,8 +380,22 @@ pub fn write_array(
             format,
             node: node.as_deref(),
         }
-        .store(array, scheduler)?,
+        .store(array, chunks, scheduler)?,
         _ => unreachable!("refused above"),
     }
     Ok(first_axis(array))
+}
+
+/// Refuses chunks for `target` unless it is a Zarr store or an HDF5 dataset, which have them.
+pub(crate) fn check_chunked(target: &Resource) -> Result<()> {
+    match target {
+        Resource::Array {
+            format: ArrayFormat::Zarr | ArrayFormat::Hdf5,
+            ..
+        }
+        | Resource::RemoteZarr { .. } => Ok(()),
+        _ => Err(Error::InvalidOption(format!(
+            "{target} is not chunked: chunks are for a Zarr store or an HDF5 dataset"
+        ))),
+    }
 }

@@ -20,7 +20,7 @@ use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{
     DataType, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt8Type,
 };
-use blaze_array::{Array, Block, DType, Element, Index, NpyWriter};
+use blaze_array::{Array, Block, ChunkSpec, DType, Element, Index, NpyWriter};
 use blaze_datashape::{DataShape, Dim};
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn};
 
@@ -171,6 +171,7 @@ pub(crate) fn write_table(
     schema: &Schema,
     batches: impl Iterator<Item = Result<RecordBatch>>,
     to: Location<'_>,
+    chunks: Option<&ChunkSpec>,
     progress: &dyn Fn(u64),
 ) -> Result<u64> {
     if to.format == ArrayFormat::Npy && holds_records(schema) {
@@ -210,7 +211,7 @@ pub(crate) fn write_table(
         format: ArrayFormat::Npy,
         node: None,
     };
-    to.store(&staged.open()?, &blaze_tasks::Scheduler::threaded())?;
+    to.store(&staged.open()?, chunks, &blaze_tasks::Scheduler::threaded())?;
     Ok(rows)
 }
 

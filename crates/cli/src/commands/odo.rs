@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use blaze_array::ChunkSpec;
 use blaze_odo::{IfExists, OdoOptions, Plan, Progress, explain, odo};
 use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
@@ -56,8 +57,38 @@ pub(crate) struct Args {
     /// Rows per part file when the target is a directory.
     #[arg(long, default_value_t = blaze_odo::DEFAULT_PART_ROWS)]
     part_rows: u64,
+    /// Chunks of an n-d array written into a Zarr store or an HDF5 dataset: `auto` (about
+    /// 128 MiB each), one length for every axis (`1000`), or one per axis (`1000,500`; `-1`
+    /// keeps an axis whole), as dask's `chunks=`. By default, the blocks the source is read
+    /// in (its own chunks, grown to about 16 MiB; a .npy file's or a table's: `auto`).
+    #[arg(long, value_parser = parse_chunks, value_name = "auto|N|N,N,...", allow_hyphen_values = true)]
+    chunks: Option<ChunkSpec>,
     #[command(flatten)]
     read: ReadArgs,
+}
+
+/// `--chunks`, as dask's `chunks=`: `auto`, one block length for every axis, or one per axis
+/// with `-1` for an axis kept whole.
+pub(crate) fn parse_chunks(text: &str) -> Result<ChunkSpec, String> {
+    if text == "auto" {
+        return Ok(ChunkSpec::Auto);
+    }
+    let lengths = text
+        .split(',')
+        .map(|part| match part.trim() {
+            "-1" => Ok(None),
+            n => match n.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(format!(
+                    "'{n}' is not a block length: `auto`, a positive number for every axis, or one per axis (`1000,500`; -1 keeps an axis whole)"
+                )),
+            },
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(match lengths.as_slice() {
+        [one] => ChunkSpec::Uniform(one.unwrap_or(usize::MAX)),
+        _ => ChunkSpec::Shape(lengths),
+    })
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -151,6 +182,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             ErrorPolicy::Skip(path) => Some(path),
         },
         progress,
+        chunks: args.chunks,
     };
     let result = odo(&args.source, &args.target, &options);
     if let Some(bar) = bar {

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
+use blaze_array::ChunkSpec;
 use blaze_compute::{ResultStream, Session, SessionOptions};
 use blaze_datashape::DataShape;
 use blaze_expr::{Expr, is_identifier};
@@ -60,6 +61,10 @@ pub(crate) struct Args {
     /// node per task, after fusion; `dot -Tsvg FILE`). With --explain, nothing is computed.
     #[arg(long, value_name = "FILE")]
     graph: Option<PathBuf>,
+    /// With --into a Zarr store or an HDF5 dataset: the chunks of the n-d array written, as
+    /// `blaze odo --chunks` (`auto`, `1000`, `1000,500`, `-1` for a whole axis).
+    #[arg(long, value_parser = super::odo::parse_chunks, value_name = "auto|N|N,N,...", allow_hyphen_values = true)]
+    chunks: Option<ChunkSpec>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -133,8 +138,14 @@ pub(crate) fn run(mut args: Args, language: Language) -> Result<(), Failure> {
             memory_limit: args.memory_limit,
             profile: args.profile.as_deref(),
             graph: args.graph.as_deref(),
+            chunks: args.chunks.as_ref(),
         };
         return crate::arrays::run(expr, &array, &output);
+    }
+    if args.chunks.is_some() && args.into.is_none() {
+        return Err(Failure::invalid(
+            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
+        ));
     }
     if args.profile.is_some() || args.graph.is_some() {
         return Err(Failure::invalid(
@@ -288,6 +299,7 @@ fn into(stream: ResultStream, target: &str, args: &Args) -> Result<(), Failure> 
     };
     let options = blaze_odo::OdoOptions {
         if_exists: args.if_exists.into(),
+        chunks: args.chunks.clone(),
         ..Default::default()
     };
     let summary = blaze_odo::odo_batches(source, target, &options).map_err(Failure::from_odo)?;

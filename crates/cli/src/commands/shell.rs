@@ -118,6 +118,7 @@ fn evaluate(session: &mut Session, line: &str, rows: u64) -> Result<(), Failure>
             memory_limit: None,
             profile: None,
             graph: None,
+            chunks: None,
         };
         return crate::arrays::run(&expr, &array, &output);
     }

@@ -928,6 +928,80 @@ fn zarr_and_hdf5_arrays_are_discovered_and_queried() {
 }
 
 #[test]
+fn chunks_of_zarr_and_hdf5_targets_are_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let x = fixture("in_x");
+    let run = |args: &[&str]| {
+        let out = blaze(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    };
+    let h5 = format!("{}::/x", at("c.h5"));
+    run(&["odo", &x, &at("c.zarr"), "--chunks", "3,4"]);
+    run(&["odo", &x, &h5, "--chunks", "2"]);
+    run(&[
+        "query",
+        &format!("x={x}"),
+        "x.T",
+        "--into",
+        &at("t.zarr"),
+        "--chunks",
+        "-1,5",
+    ]);
+    // The store's own metadata says so.
+    let chunk_shape = |store: &str| {
+        let meta = std::fs::read_to_string(format!("{store}/zarr.json")).unwrap();
+        let meta: Value = serde_json::from_str(&meta).unwrap();
+        meta["chunk_grid"]["configuration"]["chunk_shape"].clone()
+    };
+    assert_eq!(chunk_shape(&at("c.zarr")), serde_json::json!([3, 4]));
+    assert_eq!(chunk_shape(&at("t.zarr")), serde_json::json!([9, 5]));
+    // Read back in whole stored chunks (along the first axis grown to at least 16 MiB).
+    let blocks = |uri: &str| {
+        let out = blaze(&["query", &format!("c={uri}"), "c", "--explain"]);
+        stdout(&out).lines().nth(1).unwrap_or_default().to_owned()
+    };
+    assert_eq!(blocks(&at("c.zarr")), "  blocks: 3 of at most 7 × 4");
+    assert_eq!(blocks(&h5), "  blocks: 5 of at most 7 × 2");
+    let original = query_json(&format!("e={x}"), "e");
+    for uri in [at("c.zarr"), h5] {
+        assert_eq!(
+            query_json(&format!("c={uri}"), "c")["data"],
+            original["data"]
+        );
+    }
+    assert_eq!(
+        query_json(&format!("t={}", at("t.zarr")), "t")["data"],
+        query_json(&format!("e={x}"), "e.T")["data"]
+    );
+    // Only Zarr stores and HDF5 datasets have chunks, as many as the array's axes.
+    for (args, error) in [
+        (
+            vec!["odo", &x, &at("c.npy"), "--chunks", "3"],
+            "c.npy is not chunked: chunks are for a Zarr store or an HDF5 dataset",
+        ),
+        (
+            vec!["odo", &x, &at("d.zarr"), "--chunks", "3,4,5"],
+            "invalid chunks: 3 block lengths for an array of 2 dimensions",
+        ),
+        (
+            vec!["odo", &x, &at("d.zarr"), "--chunks", "0"],
+            "'0' is not a block length",
+        ),
+        (
+            vec!["query", &format!("x={x}"), "x", "--chunks", "3"],
+            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
+        ),
+    ] {
+        let out = blaze(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(error), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!std::path::Path::new(&at("d.zarr")).exists());
+    assert!(!std::path::Path::new(&at("c.npy")).exists());
+}
+
+#[test]
 fn odo_moves_arrays_among_npy_zarr_and_hdf5() {
     let dir = tempfile::tempdir().unwrap();
     let at = |name: &str| dir.path().join(name).display().to_string();

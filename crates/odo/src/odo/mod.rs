@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use blaze_array::ChunkSpec;
 use blaze_datashape::arrow::to_arrow_schema;
 use blaze_datashape::{DataShape, unify};
 
@@ -93,6 +94,9 @@ pub struct OdoOptions {
     pub part_rows: Option<u64>,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
+    /// Block lengths of an n-d array stored into a Zarr store or an HDF5 dataset: its chunks
+    /// there. By default, the blocks it is read in (or, from a table, its whole length).
+    pub chunks: Option<ChunkSpec>,
 }
 
 /// The plan [`odo`] would follow, without moving data. A `.npy` target's plan depends on the
@@ -219,6 +223,9 @@ fn drive(
         return Err(Error::InvalidOption(format!(
             "{to}: a Blaze server's datasets are read-only"
         )));
+    }
+    if options.chunks.is_some() {
+        crate::array::check_chunked(to)?;
     }
     let graph = Graph::default();
     let mut options = options.clone();
@@ -353,6 +360,7 @@ fn run(
                 format: *to_format,
                 node: to_node.as_deref(),
             },
+            options.chunks.as_ref(),
         )?;
         report(options, rows);
         return Ok((rows, shape));
@@ -454,7 +462,13 @@ fn run(
                 format: *format,
                 node: node.as_deref(),
             };
-            crate::array_table::write_table(&schema, batches, at, &progress)?
+            crate::array_table::write_table(
+                &schema,
+                batches,
+                at,
+                options.chunks.as_ref(),
+                &progress,
+            )?
         }
         Resource::Sqlite { path, table } => {
             let table = require_table(to, table)?;

@@ -263,21 +263,21 @@ fn s3_zarr_stores_are_read_where_they_are_and_written_whole() {
         .unwrap()
         .reshape(&[12, 5])
         .unwrap();
-    let rows = blaze_odo::write_array(&x, &store, IfExists::Fail, &scheduler).unwrap();
+    let rows = blaze_odo::write_array(&x, &store, IfExists::Fail, None, &scheduler).unwrap();
     assert_eq!(rows, 12);
     assert_eq!(shape(&store), "12 * 5 * float64");
     assert_eq!(
         values_of(&store),
         (0..60).map(f64::from).collect::<Vec<_>>()
     );
-    let err = blaze_odo::write_array(&x, &store, IfExists::Fail, &scheduler)
+    let err = blaze_odo::write_array(&x, &store, IfExists::Fail, None, &scheduler)
         .unwrap_err()
         .to_string();
     assert!(err.contains("already exists"), "{err}");
 
     // Replaced by a smaller array: nothing of the old one is left to be read.
     let y = Array::arange(0.0, 3.0, 1.0, DType::Int64, [1]).unwrap();
-    blaze_odo::write_array(&y, &store, IfExists::Replace, &scheduler).unwrap();
+    blaze_odo::write_array(&y, &store, IfExists::Replace, None, &scheduler).unwrap();
     assert_eq!(shape(&store), "3 * int64");
     assert_eq!(values_of(&store), [0.0, 1.0, 2.0]);
     // The old chunk c/0/0 is gone; c/0, all fill value (0), is not stored, as Zarr allows.
