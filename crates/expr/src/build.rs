@@ -175,6 +175,12 @@ impl Expr {
         };
         let rest = &self.dshape().dims()[1..];
         let dshape = match index {
+            // Where the length is known, the position must be within it, as numpy checks.
+            Index::At(i) if matches!(first, Dim::Fixed(n) if i >= *n as i64 || i < -(*n as i64)) => {
+                return Err(Error::typing(format!(
+                    "index {i} is out of bounds for axis 0 with size {first}"
+                )));
+            }
             Index::At(_) => with_dims(rest, element(self.dshape())),
             Index::Range { step: Some(0), .. } => {
                 return Err(Error::typing("slice step cannot be zero"));

@@ -412,6 +412,11 @@ fn array_nodes_check_their_axes_and_shapes() {
         message("m[0, 0, 0]").contains("too many indices for m: it has 2 dimensions, 3 were given")
     );
     assert!(message("m[5, 0]").contains("index 5 is out of bounds for axis 0 with size 3"));
+    assert_eq!(
+        message("m[3]"),
+        "at line 1, column 3: index 3 is out of bounds for axis 0 with size 3"
+    );
+    assert!(message("t.head(2)[-3]").contains("index -3 is out of bounds for axis 0 with size 2"));
     assert!(message("m[0, ::0]").contains("slice step cannot be zero"));
     assert!(message("m[m[0] > 0]").contains(
         "the mask m[0] > 0 (4 * bool) has neither the shape of m (3 * 4 * float64) nor one \
