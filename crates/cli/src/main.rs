@@ -156,21 +156,21 @@ fn main() -> ExitCode {
 }
 
 /// An expression may begin with `-` (`blaze query t.csv '-t.amount'`), which clap would take
-/// for an option: no option of `query` or `sql` is a single `-` and a letter but `-h`, and the
-/// list of bindings and the query is one argument to clap, so `--` cannot set the last of them
-/// apart. Such an argument is passed on after a space, which `query` takes off again
-/// ([`commands::query::unshield`]). Options, their values and everything after `--` are left
-/// as they are.
+/// for an option: no option of `query` or `sql` is a single `-` and a letter but `-h` and
+/// `-V`, and the list of bindings and the query is one argument to clap, so `--` cannot set
+/// the last of them apart. Such an argument is passed on after a space, which `query` takes
+/// off again ([`commands::query::unshield`]). Options, their values and everything after `--`
+/// are left as they are.
 fn shield_leading_hyphens(mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(command) = args.get(1).and_then(|a| a.to_str()) else {
-        return args;
-    };
-    let Some(subcommand) = Cli::command().find_subcommand(command).cloned() else {
         return args;
     };
     if !matches!(command, "query" | "sql") {
         return args;
     }
+    let Some(subcommand) = Cli::command().find_subcommand(command).cloned() else {
+        return args;
+    };
     let takes_value = |long: &str| {
         subcommand
             .get_arguments()
@@ -190,7 +190,7 @@ fn shield_leading_hyphens(mut args: Vec<OsString>) -> Vec<OsString> {
         }
         if let Some(long) = text.strip_prefix("--") {
             value_next = !long.contains('=') && takes_value(long);
-        } else if text.len() > 1 && text.starts_with('-') && text != "-h" {
+        } else if text.len() > 1 && text.starts_with('-') && !matches!(text, "-h" | "-V") {
             *arg = OsString::from(format!(" {text}"));
         }
     }
