@@ -355,16 +355,20 @@ impl Session {
         self.runtime.block_on(async {
             let compiler = Compiler::new(&self.ctx, &self.tables);
             let frame = compiler.compile(expr).await?;
+            // Planned first: the scans of tables in databases fix the columns their queries
+            // ask for.
+            let local = explain(frame).await?;
             let mut text = String::new();
             let pushdown = compiler.into_pushdown();
             for (database, sent) in &pushdown.queries {
+                let sent = sent.lock().unwrap_or_else(|e| e.into_inner());
                 text.push_str(&format!("Sent to {database}:\n  {sent}\n"));
             }
             if let Some((part, reason)) = &pushdown.local {
                 text.push_str(&format!("Computed locally: {part} ({reason})\n"));
             }
             text.push_str("Local plan (DataFusion):\n");
-            for line in explain(frame).await?.lines() {
+            for line in local.lines() {
                 text.push_str("  ");
                 text.push_str(line);
                 text.push('\n');

@@ -5,7 +5,7 @@
 //! its query's rows.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -24,6 +24,7 @@ use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::{Expr as DfExpr, ParquetReadOptions, SessionContext};
 
+use crate::compile::sql_text;
 use crate::error::{Error, Result};
 use crate::pushdown::PushedQuery;
 
@@ -166,20 +167,31 @@ pub(crate) struct QueryTable {
     database: Resource,
     query: PushedQuery,
     schema: SchemaRef,
+    /// The text of the query as last scanned (all its columns until then), with its
+    /// parameters: what `--explain` shows was sent.
+    sent: Arc<Mutex<String>>,
 }
 
 impl QueryTable {
     /// The rows of `query`, run in `database`, as a table of `schema`.
     pub(crate) fn new(database: Resource, query: PushedQuery, schema: SchemaRef) -> Self {
+        let sent = Arc::new(Mutex::new(sql_text(&query.sql(None))));
         QueryTable {
             database,
             query,
             schema,
+            sent,
         }
+    }
+
+    /// The text of the query sent when the table is scanned, kept up to date.
+    pub(crate) fn sent(&self) -> Arc<Mutex<String>> {
+        Arc::clone(&self.sent)
     }
 
     /// A table that runs `query` each time it is scanned.
     fn streaming(&self, query: SqlQuery, schema: SchemaRef) -> Result<StreamingTable> {
+        *self.sent.lock().unwrap_or_else(|e| e.into_inner()) = sql_text(&query);
         let database = self.database.clone();
         let batch_schema = schema.clone();
         let partition = OdoPartition {

@@ -117,7 +117,7 @@ fn foreign_values(expr: &Expr) -> Vec<&Expr> {
 }
 
 /// A query and its parameters as `--explain` shows them.
-fn sql_text(query: &SqlQuery) -> String {
+pub(crate) fn sql_text(query: &SqlQuery) -> String {
     let mut text = query.sql.clone();
     if !query.params.is_empty() {
         let values: Vec<String> = query
@@ -153,8 +153,9 @@ pub(crate) struct Compiler<'a> {
 /// What a compilation sent to databases.
 #[derive(Debug, Default)]
 pub(crate) struct Pushdown {
-    /// Each query (SQL and its parameters, or a pipeline), with its database.
-    pub(crate) queries: Vec<(String, String)>,
+    /// Each query (SQL and its parameters, or a pipeline), with its database. A SQL query's
+    /// text is the one sent when its table is scanned, for only the columns needed.
+    pub(crate) queries: Vec<(String, Arc<Mutex<String>>)>,
     /// Why the first expression over a database's tables that stayed local did.
     pub(crate) local: Option<(String, String)>,
 }
@@ -193,20 +194,20 @@ impl<'a> Compiler<'a> {
         let compiled = match &table.language {
             Language::Sql { dialect, .. } => {
                 pushdown::compile(expr, self.tables, *dialect).map(|query| {
-                    let sent = query.sql(None);
-                    let provider: Arc<dyn TableProvider> =
-                        Arc::new(QueryTable::new(database.clone(), query, schema));
-                    (provider, sql_text(&sent))
+                    let table = QueryTable::new(database.clone(), query, schema);
+                    let sent = table.sent();
+                    (Arc::new(table) as Arc<dyn TableProvider>, sent)
                 })
             }
             Language::Mongo => pushdown::mongo::compile(expr, self.tables).map(|pipeline| {
                 let text = serde_json::Value::Array(pipeline.clone()).to_string();
+                let text = Arc::new(Mutex::new(text));
                 (pipeline_table(database.clone(), pipeline, schema), text)
             }),
             // A Blaze server computes any expression: all of it goes.
             Language::Blaze { .. } => {
                 let tree = pushdown::blaze_tree(expr, self.tables);
-                let text = tree.to_string();
+                let text = Arc::new(Mutex::new(tree.to_string()));
                 Ok((remote_table(database.clone(), tree, schema), text))
             }
         };

@@ -391,6 +391,28 @@ fn rows_counted_from_the_end_are_counted_in_the_database() {
 }
 
 #[test]
+fn explain_shows_the_columns_a_partly_local_query_asks_for() {
+    let (_dir, sessions) = three_sessions("it_pushdown_explain");
+    for (backend, s) in &sessions[1..] {
+        // The window function runs locally, over the two columns it needs.
+        let plan = s
+            .explain(&s.parse("t.sort('id').n.cumsum()").unwrap())
+            .unwrap();
+        let sent: Vec<&str> = plan.lines().filter(|l| l.contains("SELECT")).collect();
+        assert_eq!(sent.len(), 1, "{backend}: {plan}");
+        let (columns, _) = sent[0].split_once(" FROM ").unwrap();
+        assert!(
+            columns.ends_with(r#" AS "id", "q1"."n" AS "n""#)
+                || columns.ends_with(r#" AS "id", CAST("q1"."n" AS BIGINT) AS "n""#),
+            "{backend}: {plan}"
+        );
+        for unread in ["name", "amount", "flag", "when"] {
+            assert!(!columns.contains(unread), "{backend}: {plan}");
+        }
+    }
+}
+
+#[test]
 fn the_corpus_agrees_on_files_sqlite_and_postgres() {
     let (_dir, sessions) = three_sessions("it_pushdown_corpus");
     let mut failures = Vec::new();
