@@ -37,11 +37,6 @@ fn failed(e: impl std::fmt::Display) -> Failure {
 
 /// Computes `array` (the value of `expr`) as `output` says.
 pub(crate) fn run(expr: &Expr, array: &Array, output: &ArrayOutput<'_>) -> Result<(), Failure> {
-    if output.chunks.is_some() && output.into.is_none() {
-        return Err(Failure::invalid(
-            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
-        ));
-    }
     if let Some(path) = output.graph {
         let dot = array.to_dot().map_err(failed)?;
         write_file(path, dot.as_bytes())?;

@@ -117,6 +117,11 @@ pub(crate) fn run(mut args: Args, language: Language) -> Result<(), Failure> {
         .map(unshield)
         .collect();
     let (text, bindings) = items.split_last().expect("clap requires two items");
+    if args.chunks.is_some() && args.into.is_none() {
+        return Err(Failure::invalid(
+            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
+        ));
+    }
     let session = open_session(bindings, args.memory_limit, &args.read, args.no_pushdown)?;
     let query = match language {
         Language::Blaze => Query::Expr(parse(&session, text)?),
@@ -141,11 +146,6 @@ pub(crate) fn run(mut args: Args, language: Language) -> Result<(), Failure> {
             chunks: args.chunks.as_ref(),
         };
         return crate::arrays::run(expr, &array, &output);
-    }
-    if args.chunks.is_some() && args.into.is_none() {
-        return Err(Failure::invalid(
-            "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",
-        ));
     }
     if args.profile.is_some() || args.graph.is_some() {
         return Err(Failure::invalid(
