@@ -17,6 +17,7 @@ use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::{ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits};
 use datafusion::logical_expr::{Operator, binary_expr};
 use datafusion::prelude::{Expr as DfExpr, cast, ident, lit, when};
+use tokio::task::LocalKey;
 
 use super::int_pow::int_pow;
 use super::{output_name, text};
@@ -49,15 +50,7 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
             membership(x, keys, values.contains(&Value::Null))
         }
         Op::IsInColumn { child, values } => {
-            let list = super::VALUE_COLUMNS
-                .try_with(|lists| {
-                    lists
-                        .iter()
-                        .find(|(v, _)| v == values)
-                        .map(|(_, list)| list.clone())
-                })
-                .ok()
-                .flatten()
+            let list = computed_before(&super::VALUE_COLUMNS, values)
                 .ok_or_else(|| Error::Unsupported(format!("{expr} here")))?;
             membership(recurse(child)?, list, false)
         }
@@ -190,13 +183,17 @@ pub(crate) fn field_of(record: &Expr, field: &str, rows: &Expr) -> Result<DfExpr
 /// `expr` as the constant it was computed to before the expression it is in, if it was
 /// (see `SINGLE_VALUES`).
 fn single_value(expr: &Expr) -> Option<DfExpr> {
-    super::SINGLE_VALUES
-        .try_with(|values| {
-            values
-                .iter()
-                .find(|(v, _)| v == expr)
-                .map(|(_, c)| c.clone())
-        })
+    computed_before(&super::SINGLE_VALUES, expr)
+}
+
+/// What `expr` was computed to before the expression it is in, as the task-local `computed`
+/// holds it (`VALUE_COLUMNS`, `SINGLE_VALUES`), if it was.
+fn computed_before<T: Clone + 'static>(
+    computed: &'static LocalKey<Vec<(Expr, T)>>,
+    expr: &Expr,
+) -> Option<T> {
+    computed
+        .try_with(|all| all.iter().find(|(e, _)| e == expr).map(|(_, v)| v.clone()))
         .ok()
         .flatten()
 }
