@@ -80,10 +80,7 @@ fn foreign_values(expr: &Expr) -> Vec<&Expr> {
         .into_iter()
         .flat_map(foreign_values)
         .collect();
-    let foreign = |rows: &Expr, part: &Expr| match part.op() {
-        Op::Reduction { child, .. } => child.rows() != rows,
-        _ => true,
-    };
+    let foreign = |rows: &Expr, part: &Expr| part_rows(part) != rows;
     match expr.op() {
         Op::Binary { lhs, rhs, .. } | Op::Coalesce { lhs, rhs } | Op::StrCat { lhs, rhs, .. }
             if !expr.dshape().dims().is_empty() =>
@@ -1106,14 +1103,21 @@ fn scalar_parts(expr: &Expr) -> Vec<&Expr> {
 /// frame computes them: reductions of different rows, or elements of different rows, or
 /// both reductions and elements.
 fn has_several_sources(parts: &[&Expr]) -> bool {
-    let source = |part: &Expr| match part.op() {
-        Op::Reduction { child, .. } => (true, child.rows().clone()),
-        _ => (false, part.rows().clone()),
-    };
-    let mut sources = parts.iter().map(|part| source(part));
+    let mut sources = parts
+        .iter()
+        .map(|part| (matches!(part.op(), Op::Reduction { .. }), part_rows(part)));
     match sources.next() {
         Some(first) => sources.any(|other| other != first),
         None => false,
+    }
+}
+
+/// The rows a part of a single value ([`scalar_parts`]) comes from: those a reduction reduces,
+/// or an element's own (`t.a[0]`).
+fn part_rows(part: &Expr) -> &Expr {
+    match part.op() {
+        Op::Reduction { child, .. } => child.rows(),
+        _ => part.rows(),
     }
 }
 
