@@ -23,7 +23,9 @@ pub(crate) struct Args {
     /// A .npy file, a Zarr store (`data.zarr`) or an HDF5 dataset (`file.h5::/x`) binds as an
     /// n-d array (`x=data.zarr 'x.sum(axis=0)'`), computed in blocks; its results print as
     /// nested lists or go --into a .npy file, a Zarr store or an HDF5 dataset.
-    #[arg(required = true, num_args = 2.., value_names = ["[NAME=]URI", "QUERY"])]
+    // One value is enough for clap, so that `blaze query data.csv -h` is help; `run` asks for
+    // the two.
+    #[arg(required = true, num_args = 1.., value_names = ["[NAME=]URI", "QUERY"])]
     items: Vec<String>,
     /// Output format; `table` (a preview) on a terminal, `json` otherwise.
     #[arg(long, value_enum)]
@@ -116,7 +118,15 @@ pub(crate) fn run(mut args: Args, language: Language) -> Result<(), Failure> {
         .into_iter()
         .map(unshield)
         .collect();
-    let (text, bindings) = items.split_last().expect("clap requires two items");
+    let Some((text, bindings)) = items.split_last().filter(|(_, b)| !b.is_empty()) else {
+        let (usage, query) = match language {
+            Language::Blaze => ("blaze query [NAME=]URI... EXPRESSION", "expression"),
+            Language::Sql => ("blaze sql [NAME=]URI... QUERY", "SQL query"),
+        };
+        return Err(Failure::invalid(format!(
+            "nothing to query: give the data to bind, then the {query} (`{usage}`)"
+        )));
+    };
     if args.chunks.is_some() && args.into.is_none() {
         return Err(Failure::invalid(
             "--chunks sets the chunks of a result written --into a Zarr store or an HDF5 dataset",

@@ -401,6 +401,30 @@ fn an_expression_may_begin_with_a_minus_sign() {
     );
 }
 
+#[test]
+fn help_comes_after_the_bindings_too_and_a_query_needs_both_parts() {
+    for command in ["query", "sql"] {
+        let out = blaze(&[command, "examples/data/accounts.csv", "-h"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!("Usage: blaze {command} [OPTIONS] [NAME=]URI...")),
+            "{command}: {}",
+            stdout(&out)
+        );
+        let out = blaze(&[command, "examples/data/accounts.csv"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stdout(&out), "");
+        let usage = match command {
+            "query" => "the expression (`blaze query [NAME=]URI... EXPRESSION`)",
+            _ => "the SQL query (`blaze sql [NAME=]URI... QUERY`)",
+        };
+        assert_eq!(
+            stderr(&out),
+            format!("error: nothing to query: give the data to bind, then {usage}\n")
+        );
+    }
+}
+
 /// The JSON answer of `blaze query t=examples/data/accounts.csv EXPR --format json`.
 fn accounts_json(expr: &str) -> String {
     let out = blaze(&[
