@@ -7,19 +7,30 @@ use std::ops::Range;
 
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 
+use crate::dtype::convert;
 use crate::{DType, Element, Error, Result};
 
-/// One block of an array: an n-d array of one of the six element types.
+/// One block of an array: an n-d array of one of the element types.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
     /// `bool` elements.
     Bool(ArcArray<bool, IxDyn>),
+    /// `int8` elements.
+    Int8(ArcArray<i8, IxDyn>),
     /// `uint8` elements.
     UInt8(ArcArray<u8, IxDyn>),
+    /// `int16` elements.
+    Int16(ArcArray<i16, IxDyn>),
+    /// `uint16` elements.
+    UInt16(ArcArray<u16, IxDyn>),
     /// `int32` elements.
     Int32(ArcArray<i32, IxDyn>),
+    /// `uint32` elements.
+    UInt32(ArcArray<u32, IxDyn>),
     /// `int64` elements.
     Int64(ArcArray<i64, IxDyn>),
+    /// `uint64` elements.
+    UInt64(ArcArray<u64, IxDyn>),
     /// `float32` elements.
     Float32(ArcArray<f32, IxDyn>),
     /// `float64` elements.
@@ -31,9 +42,14 @@ macro_rules! with_block {
     ($b:expr, $a:ident => $body:expr) => {
         match $b {
             $crate::Block::Bool($a) => $body,
+            $crate::Block::Int8($a) => $body,
             $crate::Block::UInt8($a) => $body,
+            $crate::Block::Int16($a) => $body,
+            $crate::Block::UInt16($a) => $body,
             $crate::Block::Int32($a) => $body,
+            $crate::Block::UInt32($a) => $body,
             $crate::Block::Int64($a) => $body,
+            $crate::Block::UInt64($a) => $body,
             $crate::Block::Float32($a) => $body,
             $crate::Block::Float64($a) => $body,
         }
@@ -49,16 +65,36 @@ macro_rules! with_dtype {
                 type $t = bool;
                 $body
             }
+            $crate::DType::Int8 => {
+                type $t = i8;
+                $body
+            }
             $crate::DType::UInt8 => {
                 type $t = u8;
+                $body
+            }
+            $crate::DType::Int16 => {
+                type $t = i16;
+                $body
+            }
+            $crate::DType::UInt16 => {
+                type $t = u16;
                 $body
             }
             $crate::DType::Int32 => {
                 type $t = i32;
                 $body
             }
+            $crate::DType::UInt32 => {
+                type $t = u32;
+                $body
+            }
             $crate::DType::Int64 => {
                 type $t = i64;
+                $body
+            }
+            $crate::DType::UInt64 => {
+                type $t = u64;
                 $body
             }
             $crate::DType::Float32 => {
@@ -89,9 +125,14 @@ impl Block {
     pub fn dtype(&self) -> DType {
         match self {
             Block::Bool(_) => DType::Bool,
+            Block::Int8(_) => DType::Int8,
             Block::UInt8(_) => DType::UInt8,
+            Block::Int16(_) => DType::Int16,
+            Block::UInt16(_) => DType::UInt16,
             Block::Int32(_) => DType::Int32,
+            Block::UInt32(_) => DType::UInt32,
             Block::Int64(_) => DType::Int64,
+            Block::UInt64(_) => DType::UInt64,
             Block::Float32(_) => DType::Float32,
             Block::Float64(_) => DType::Float64,
         }
@@ -208,9 +249,5 @@ impl Block {
 
 /// `a` converted element by element to `U`.
 pub(crate) fn cast_array<T: Element, U: Element>(a: &ArcArray<T, IxDyn>) -> ArrayD<U> {
-    if U::DTYPE.is_float() || T::DTYPE.is_float() {
-        a.map(|&v| U::from_f64(v.to_f64()))
-    } else {
-        a.map(|&v| U::from_i64(v.to_i64()))
-    }
+    a.map(|&v| convert(v))
 }

@@ -9,7 +9,7 @@ use ndarray::{ArcArray, Axis, IxDyn};
 use crate::array::Op;
 use crate::error::normalize_axis;
 use crate::lower::{Lower, Value, key};
-use crate::{Array, Block, DType, Element, Error, Result};
+use crate::{Array, Block, Element, Error, Reduction, Result};
 
 pub(crate) struct Cumulative {
     input: Array,
@@ -24,23 +24,20 @@ impl Cumulative {
 }
 
 impl Array {
-    /// The running sum along `axis` (integers and `bool` as `int64`).
+    /// The running sum along `axis` (in the type of its sum: `int64` for `bool` and signed
+    /// integers, `uint64` for unsigned ones).
     pub fn cumsum(&self, axis: i64) -> Result<Array> {
         self.cumulative(axis, false)
     }
 
-    /// The running product along `axis` (integers and `bool` as `int64`).
+    /// The running product along `axis` (typed as the running sum).
     pub fn cumprod(&self, axis: i64) -> Result<Array> {
         self.cumulative(axis, true)
     }
 
     fn cumulative(&self, axis: i64, product: bool) -> Result<Array> {
         let axis = normalize_axis(axis, self.ndim())?;
-        let dtype = if self.dtype().is_float() {
-            self.dtype()
-        } else {
-            DType::Int64
-        };
+        let dtype = Reduction::Sum.result_type(self.dtype());
         let input = self.astype(dtype)?;
         let chunks = input.chunks().clone();
         Ok(Array::from_op(
@@ -75,6 +72,7 @@ impl Cumulative {
                 };
                 Ok(Value::Block(match block {
                     Block::Int64(a) => Block::new(running(a, carry, axis, product)?),
+                    Block::UInt64(a) => Block::new(running(a, carry, axis, product)?),
                     Block::Float32(a) => Block::new(running(a, carry, axis, product)?),
                     Block::Float64(a) => Block::new(running(a, carry, axis, product)?),
                     other => {

@@ -6,42 +6,75 @@ use ndarray::{ArcArray, IxDyn};
 
 use crate::Block;
 
-/// The element type of an array: the six numpy types this crate computes with, named as
-/// datashape names them.
+/// The element type of an array: numpy's booleans, integers and floats (not `float16`),
+/// named as datashape names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     /// `bool`
     Bool,
+    /// `int8`
+    Int8,
     /// `uint8`
     UInt8,
+    /// `int16`
+    Int16,
+    /// `uint16`
+    UInt16,
     /// `int32`
     Int32,
+    /// `uint32`
+    UInt32,
     /// `int64`
     Int64,
+    /// `uint64`
+    UInt64,
     /// `float32`
     Float32,
     /// `float64`
     Float64,
 }
 
+/// What kind of number a [`DType`] holds, which decides how two types promote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Signed,
+    Unsigned,
+    Float,
+}
+
 impl DType {
     /// Every type, narrowest first.
-    pub const ALL: [DType; 6] = [
+    pub const ALL: [DType; 11] = [
         DType::Bool,
+        DType::Int8,
         DType::UInt8,
+        DType::Int16,
+        DType::UInt16,
         DType::Int32,
+        DType::UInt32,
         DType::Int64,
+        DType::UInt64,
         DType::Float32,
         DType::Float64,
     ];
+
+    /// The types, named for messages.
+    pub const NAMES: &str =
+        "bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32 and float64";
 
     /// The datashape (and numpy) name: `float64`.
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
+            DType::Int8 => "int8",
             DType::UInt8 => "uint8",
+            DType::Int16 => "int16",
+            DType::UInt16 => "uint16",
             DType::Int32 => "int32",
+            DType::UInt32 => "uint32",
             DType::Int64 => "int64",
+            DType::UInt64 => "uint64",
             DType::Float32 => "float32",
             DType::Float64 => "float64",
         }
@@ -52,15 +85,20 @@ impl DType {
     pub(crate) fn numpy_descr(self) -> &'static str {
         match self {
             DType::Bool => "|b1",
+            DType::Int8 => "|i1",
             DType::UInt8 => "|u1",
+            DType::Int16 => "<i2",
+            DType::UInt16 => "<u2",
             DType::Int32 => "<i4",
+            DType::UInt32 => "<u4",
             DType::Int64 => "<i8",
+            DType::UInt64 => "<u8",
             DType::Float32 => "<f4",
             DType::Float64 => "<f8",
         }
     }
 
-    /// The type named `name` (`float64`, `int32`, …), if it is one of the six.
+    /// The type named `name` (`float64`, `int32`, …), if it is one of these.
     pub fn from_name(name: &str) -> Option<DType> {
         DType::ALL.into_iter().find(|d| d.name() == name)
     }
@@ -68,35 +106,69 @@ impl DType {
     /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
-            DType::Bool | DType::UInt8 => 1,
-            DType::Int32 | DType::Float32 => 4,
-            DType::Int64 | DType::Float64 => 8,
+            DType::Bool | DType::Int8 | DType::UInt8 => 1,
+            DType::Int16 | DType::UInt16 => 2,
+            DType::Int32 | DType::UInt32 | DType::Float32 => 4,
+            DType::Int64 | DType::UInt64 | DType::Float64 => 8,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            DType::Bool => Kind::Bool,
+            DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 => Kind::Signed,
+            DType::UInt8 | DType::UInt16 | DType::UInt32 | DType::UInt64 => Kind::Unsigned,
+            DType::Float32 | DType::Float64 => Kind::Float,
         }
     }
 
     /// Whether the type is `float32` or `float64`.
     pub fn is_float(self) -> bool {
-        matches!(self, DType::Float32 | DType::Float64)
+        self.kind() == Kind::Float
     }
 
     /// Whether the type is an integer type (not `bool`).
     pub fn is_integer(self) -> bool {
-        matches!(self, DType::UInt8 | DType::Int32 | DType::Int64)
+        matches!(self.kind(), Kind::Signed | Kind::Unsigned)
+    }
+
+    /// Whether the type is an unsigned integer type.
+    pub fn is_unsigned(self) -> bool {
+        self.kind() == Kind::Unsigned
+    }
+
+    /// The signed integer type of `size` bytes, if there is one.
+    fn signed(size: usize) -> Option<DType> {
+        [DType::Int8, DType::Int16, DType::Int32, DType::Int64]
+            .into_iter()
+            .find(|d| d.size() == size)
     }
 
     /// numpy's `result_type` of two arrays: the narrowest type both convert to without loss
-    /// (`int32` with `float32` is `float64`, `uint8` with `float32` is `float32`).
+    /// (`int8` with `uint8` is `int16`, `int64` with `uint64` is `float64`, `int16` with
+    /// `float32` stays `float32`, `int32` with `float32` is `float64`).
     pub fn promote(a: DType, b: DType) -> DType {
-        use DType::*;
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        match (lo, hi) {
-            (x, y) if x == y => x,
-            (Bool, y) => y,
-            (UInt8, y) => y,
-            (Int32, Int64) => Int64,
-            (Int32 | Int64, Float32) => Float64,
-            (_, Float64) => Float64,
-            (x, _) => x,
+        let wider = if a.size() >= b.size() { a } else { b };
+        match (a.kind(), b.kind()) {
+            _ if a == b => a,
+            (Kind::Bool, _) => b,
+            (_, Kind::Bool) => a,
+            (Kind::Float, Kind::Float) => wider,
+            // A float holds the integers of fewer bits than its own.
+            (Kind::Float, _) if a.size() > b.size() => a,
+            (_, Kind::Float) if b.size() > a.size() => b,
+            (Kind::Float, _) | (_, Kind::Float) => DType::Float64,
+            (x, y) if x == y => wider,
+            // Signed with unsigned: a signed type wider than the unsigned one.
+            _ => {
+                let unsigned = if a.kind() == Kind::Unsigned { a } else { b };
+                let signed = if a.kind() == Kind::Signed { a } else { b };
+                if signed.size() > unsigned.size() {
+                    signed
+                } else {
+                    DType::signed(unsigned.size() * 2).unwrap_or(DType::Float64)
+                }
+            }
         }
     }
 
@@ -114,12 +186,13 @@ impl DType {
     }
 
     /// The type a float function of this type computes in (`sqrt` of `int32` is `float64`, of
-    /// `float32` is `float32`). numpy gives `float16` for `bool` and `uint8`, a type this crate
-    /// does not have: they compute in `float32`.
+    /// `int16` or `float32` is `float32`). numpy gives `float16` for `bool`, `int8` and
+    /// `uint8`, a type this crate does not have: they compute in `float32`.
     pub fn float_type(self) -> DType {
         match self {
-            DType::Bool | DType::UInt8 | DType::Float32 => DType::Float32,
-            DType::Int32 | DType::Int64 | DType::Float64 => DType::Float64,
+            DType::Float64 => DType::Float64,
+            d if d.size() <= 2 || d == DType::Float32 => DType::Float32,
+            _ => DType::Float64,
         }
     }
 }
@@ -192,6 +265,17 @@ pub trait Element: Copy + Default + Send + Sync + PartialOrd + fmt::Debug + 'sta
     }
 }
 
+/// `v` converted to `U` as numpy's `astype` converts it: through `f64` when either type is a
+/// float (truncating, saturating), otherwise as integers (wrapping).
+#[inline]
+pub(crate) fn convert<T: Element, U: Element>(v: T) -> U {
+    if U::DTYPE.is_float() || T::DTYPE.is_float() {
+        U::from_f64(v.to_f64())
+    } else {
+        U::from_i64(v.to_i64())
+    }
+}
+
 macro_rules! element {
     ($t:ty, $variant:ident, float) => {
         element!($t, $variant, fn is_nan(self) -> bool { <$t>::is_nan(self) });
@@ -225,9 +309,14 @@ macro_rules! element {
     };
 }
 
+element!(i8, Int8);
 element!(u8, UInt8);
+element!(i16, Int16);
+element!(u16, UInt16);
 element!(i32, Int32);
+element!(u32, UInt32);
 element!(i64, Int64);
+element!(u64, UInt64);
 element!(f32, Float32, float);
 element!(f64, Float64, float);
 
@@ -272,6 +361,19 @@ mod tests {
             (Int64, Float32, Float64),
             (Float32, Float64, Float64),
             (Bool, Bool, Bool),
+            (Int8, UInt8, Int16),
+            (Int16, UInt8, Int16),
+            (Int8, UInt16, Int32),
+            (Int32, UInt32, Int64),
+            (Int64, UInt32, Int64),
+            (Int64, UInt64, Float64),
+            (UInt8, UInt32, UInt32),
+            (Int8, Int64, Int64),
+            (Int16, Float32, Float32),
+            (UInt16, Float32, Float32),
+            (UInt32, Float32, Float64),
+            (UInt64, Float64, Float64),
+            (Bool, UInt16, UInt16),
         ];
         for (a, b, r) in cases {
             assert_eq!(DType::promote(a, b), r, "{a} with {b}");

@@ -57,9 +57,14 @@ fn undecodable(filters: &[Filter]) -> Option<String> {
 fn dtype_of(descriptor: &TypeDescriptor) -> Option<DType> {
     Some(match descriptor {
         TypeDescriptor::Boolean => DType::Bool,
+        TypeDescriptor::Integer(IntSize::U1) => DType::Int8,
         TypeDescriptor::Unsigned(IntSize::U1) => DType::UInt8,
+        TypeDescriptor::Integer(IntSize::U2) => DType::Int16,
+        TypeDescriptor::Unsigned(IntSize::U2) => DType::UInt16,
         TypeDescriptor::Integer(IntSize::U4) => DType::Int32,
+        TypeDescriptor::Unsigned(IntSize::U4) => DType::UInt32,
         TypeDescriptor::Integer(IntSize::U8) => DType::Int64,
+        TypeDescriptor::Unsigned(IntSize::U8) => DType::UInt64,
         TypeDescriptor::Float(FloatSize::U4) => DType::Float32,
         TypeDescriptor::Float(FloatSize::U8) => DType::Float64,
         _ => return None,
@@ -128,7 +133,10 @@ impl Array {
             h5_error(
                 path,
                 dataset,
-                format!("unsupported element type {descriptor} (bool, uint8, int32, int64, float32 and float64 are)"),
+                format!(
+                    "unsupported element type {descriptor} ({} are)",
+                    DType::NAMES
+                ),
             )
         })?;
         let shape = ds.shape();

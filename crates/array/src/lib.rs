@@ -1,8 +1,8 @@
 //! Chunked n-d arrays computed lazily as task graphs: the part of Dask that scales numpy.
 //!
-//! An [`Array`] is a shape, an element type ([`DType`]: bool, uint8, int32, int64, float32,
-//! float64), [`Chunks`] (explicit block lengths per axis, dask's model) and the operation that
-//! makes its blocks. Operations build a bigger array without computing anything; `compute`
+//! An [`Array`] is a shape, an element type ([`DType`]: bool, signed and unsigned integers of
+//! 8 to 64 bits, float32, float64), [`Chunks`] (explicit block lengths per axis, dask's model)
+//! and the operation that makes its blocks. Operations build a bigger array without computing anything; `compute`
 //! lowers the whole thing to a [`blaze_tasks::Graph`] of one task per block and runs it on a
 //! scheduler, which frees each block as soon as nothing needs it. Chains of element-wise steps
 //! fuse into one task per block that makes one pass over its memory; reductions are trees;

@@ -181,9 +181,14 @@ impl Tensordot {
                     pairs.push((a.reshape(&[rows, k])?, b.reshape(&[k, cols])?));
                 }
                 let block = match dtype {
+                    DType::Int8 => integer_product::<i8>(&pairs, rows, cols)?,
                     DType::UInt8 => integer_product::<u8>(&pairs, rows, cols)?,
+                    DType::Int16 => integer_product::<i16>(&pairs, rows, cols)?,
+                    DType::UInt16 => integer_product::<u16>(&pairs, rows, cols)?,
                     DType::Int32 => integer_product::<i32>(&pairs, rows, cols)?,
+                    DType::UInt32 => integer_product::<u32>(&pairs, rows, cols)?,
                     DType::Int64 => integer_product::<i64>(&pairs, rows, cols)?,
+                    DType::UInt64 => integer_product::<u64>(&pairs, rows, cols)?,
                     DType::Float32 => product::<f32>(&pairs, rows, cols)?,
                     DType::Float64 => product::<f64>(&pairs, rows, cols)?,
                     DType::Bool => {

@@ -17,19 +17,25 @@ use crate::chunks::grid;
 use crate::store::write_then_rename;
 use crate::{Array, Block, ChunkSpec, Chunks, DType, Element, Error, Result};
 
-/// Elements encoded little-endian, as `.npy` files on every machine this runs on store them.
+/// Elements encoded as bytes: written little-endian, as `.npy` files on every machine this runs
+/// on store them, and read in either order.
 trait Bytes: Element {
-    fn decode(bytes: &[u8]) -> Vec<Self>;
+    fn decode(bytes: &[u8], big_endian: bool) -> Vec<Self>;
     fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>);
 }
 
 macro_rules! bytes {
     ($t:ty) => {
         impl Bytes for $t {
-            fn decode(bytes: &[u8]) -> Vec<Self> {
+            fn decode(bytes: &[u8], big_endian: bool) -> Vec<Self> {
+                let from = if big_endian {
+                    <$t>::from_be_bytes
+                } else {
+                    <$t>::from_le_bytes
+                };
                 bytes
                     .chunks_exact(size_of::<$t>())
-                    .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()))
+                    .map(|c| from(c.try_into().unwrap_or_default()))
                     .collect()
             }
             fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>) {
@@ -41,14 +47,19 @@ macro_rules! bytes {
     };
 }
 
+bytes!(i8);
 bytes!(u8);
+bytes!(i16);
+bytes!(u16);
 bytes!(i32);
+bytes!(u32);
 bytes!(i64);
+bytes!(u64);
 bytes!(f32);
 bytes!(f64);
 
 impl Bytes for bool {
-    fn decode(bytes: &[u8]) -> Vec<Self> {
+    fn decode(bytes: &[u8], _: bool) -> Vec<Self> {
         bytes.iter().map(|&b| b != 0).collect()
     }
     fn encode(values: impl Iterator<Item = Self>, out: &mut Vec<u8>) {
@@ -61,6 +72,8 @@ impl Bytes for bool {
 pub struct NpyHeader {
     /// The element type.
     pub dtype: DType,
+    /// Whether the elements are stored big-endian (`>i4`, as written on a big-endian machine).
+    pub big_endian: bool,
     /// The array's shape.
     pub shape: Vec<usize>,
     /// The byte offset of the first element.
@@ -100,16 +113,30 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     if field("descr").is_some_and(|v| v.starts_with('[')) {
         return Err(Error::format(
             path,
-            "a structured (record) .npy file; arrays of one element type (bool, uint8, int32, int64, float32, float64) are read",
+            format!(
+                "a structured (record) .npy file; arrays of one element type ({}) are read",
+                DType::NAMES
+            ),
         ));
     }
     let d = field("descr")
         .and_then(|v| v.strip_prefix('\'')?.split('\'').next())
         .ok_or_else(|| Error::format(path, "the .npy header has no 'descr'"))?;
+    // A byte order (`<` little, `>` big, `=` the writer's, `|` none), then the type (`i4`).
+    let (big_endian, code) = match d.split_at_checked(1) {
+        Some((">", code)) => (true, code),
+        Some(("<" | "=" | "|", code)) => (false, code),
+        _ => (false, d),
+    };
     let dtype = DType::ALL
         .into_iter()
-        .find(|&t| t.numpy_descr() == d || t.numpy_descr().trim_start_matches(['<', '|']) == d.trim_start_matches(['<', '|', '=']))
-        .ok_or_else(|| Error::format(path, format!("unsupported element type '{d}' (bool, uint8, int32, int64, float32 and float64 are)")))?;
+        .find(|&t| t.numpy_descr()[1..] == *code)
+        .ok_or_else(|| {
+            Error::format(
+                path,
+                format!("unsupported element type '{d}' ({} are)", DType::NAMES),
+            )
+        })?;
     let fortran_order = field("fortran_order").is_some_and(|v| v.starts_with("True"));
     let shape_text = field("shape")
         .and_then(|v| v.strip_prefix('(')?.split(')').next())
@@ -125,6 +152,7 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
         .collect::<Result<Vec<_>>>()?;
     Ok(NpyHeader {
         dtype,
+        big_endian,
         shape,
         offset: (skip + len) as u64,
         fortran_order,
@@ -227,7 +255,7 @@ impl Source for NpySource {
             })?;
         }
         Ok(with_dtype!(self.header.dtype, T => {
-            let values = T::decode(&bytes);
+            let values = T::decode(&bytes, self.header.big_endian);
             Block::new(ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| Error::Internal(e.to_string()))?)
         }))
     }

@@ -68,10 +68,11 @@ impl Reduction {
     /// The result's element type for an input of `dtype`.
     pub fn result_type(self, dtype: DType) -> DType {
         match self {
-            Reduction::Sum | Reduction::Prod => match dtype {
-                DType::Bool | DType::UInt8 | DType::Int32 | DType::Int64 => DType::Int64,
-                d => d,
-            },
+            // numpy's: floats keep their type, unsigned integers widen to `uint64`, and
+            // other integers (and `bool`) to `int64`.
+            Reduction::Sum | Reduction::Prod if dtype.is_float() => dtype,
+            Reduction::Sum | Reduction::Prod if dtype.is_unsigned() => DType::UInt64,
+            Reduction::Sum | Reduction::Prod => DType::Int64,
             Reduction::Min | Reduction::Max => dtype,
             Reduction::Mean | Reduction::Var { .. } | Reduction::Std { .. } => {
                 if dtype == DType::Float32 {
@@ -310,6 +311,9 @@ fn chunk(
             Partial::Block(match &cast {
                 // Integers wrap on overflow, as numpy's do (and as a release build would).
                 Block::Int64(a) => Block::new(fold_axes(a, axes, |v, axis| {
+                    v.fold_axis(axis, 0, |&acc, &x| acc.wrapping_add(x))
+                })),
+                Block::UInt64(a) => Block::new(fold_axes(a, axes, |v, axis| {
                     v.fold_axis(axis, 0, |&acc, &x| acc.wrapping_add(x))
                 })),
                 Block::Float32(a) => Block::new(fold_axes(a, axes, |v, axis| v.sum_axis(axis))),

@@ -29,9 +29,14 @@ type StoredArray = zarrs::array::Array<dyn ReadableStorageTraits>;
 fn zarr_type(dtype: DType) -> DataType {
     match dtype {
         DType::Bool => data_type::bool(),
+        DType::Int8 => data_type::int8(),
         DType::UInt8 => data_type::uint8(),
+        DType::Int16 => data_type::int16(),
+        DType::UInt16 => data_type::uint16(),
         DType::Int32 => data_type::int32(),
+        DType::UInt32 => data_type::uint32(),
         DType::Int64 => data_type::int64(),
+        DType::UInt64 => data_type::uint64(),
         DType::Float32 => data_type::float32(),
         DType::Float64 => data_type::float64(),
     }
@@ -386,17 +391,18 @@ impl Array {
 /// a name for errors.
 fn source_array(array: StoredArray, store: &Path, local: bool, chunks: ChunkSpec) -> Result<Array> {
     let dtype = DType::ALL
-            .into_iter()
-            .find(|&t| zarr_type(t) == *array.data_type())
-            .ok_or_else(|| {
-                store_error(
-                    store,
-                    format!(
-                        "unsupported element type {} (bool, uint8, int32, int64, float32 and float64 are)",
-                        array.data_type()
-                    ),
-                )
-            })?;
+        .into_iter()
+        .find(|&t| zarr_type(t) == *array.data_type())
+        .ok_or_else(|| {
+            store_error(
+                store,
+                format!(
+                    "unsupported element type {} ({} are)",
+                    array.data_type(),
+                    DType::NAMES
+                ),
+            )
+        })?;
     let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
     let spec = match chunks {
         ChunkSpec::Auto => {

@@ -89,9 +89,14 @@ pub(crate) fn read_chunks(
     reuse: Option<&Reuse>,
 ) -> Result<Option<Block>, Error> {
     match dtype {
+        DType::Int8 => read::<i8>(paths, encoding, shape, ahead, reuse),
         DType::UInt8 => read::<u8>(paths, encoding, shape, ahead, reuse),
+        DType::Int16 => read::<i16>(paths, encoding, shape, ahead, reuse),
+        DType::UInt16 => read::<u16>(paths, encoding, shape, ahead, reuse),
         DType::Int32 => read::<i32>(paths, encoding, shape, ahead, reuse),
+        DType::UInt32 => read::<u32>(paths, encoding, shape, ahead, reuse),
         DType::Int64 => read::<i64>(paths, encoding, shape, ahead, reuse),
+        DType::UInt64 => read::<u64>(paths, encoding, shape, ahead, reuse),
         DType::Float32 => read::<f32>(paths, encoding, shape, ahead, reuse),
         DType::Float64 => read::<f64>(paths, encoding, shape, ahead, reuse),
         DType::Bool => Ok(None),

@@ -138,7 +138,15 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             )
         }
         Op::Unary { op, child } => {
-            let a = array(child)?;
+            let mut a = array(child)?;
+            // A function of reals is computed in the float type the datashape gives (Blaze's
+            // `float64` for `sqrt` of `int16`, where numpy would compute in `float32`).
+            if let Some(to) = element_dtype(expr)
+                && to.is_float()
+                && to != a.dtype()
+            {
+                a = a.astype(to).map_err(failed)?;
+            }
             Term::Array(
                 match op {
                     UnaryOp::Math(MathFn::Radians) => a.mul(std::f64::consts::PI / 180.0),
@@ -235,7 +243,8 @@ fn term(expr: &Expr, arrays: &HashMap<String, Array>) -> Result<Term> {
             let dtype =
                 blaze_array::DType::from_name(name.trim_start_matches('?')).ok_or_else(|| {
                     Error::Unsupported(format!(
-                        "arrays of {to} (arrays hold bool, uint8, int32, int64, float32, float64)"
+                        "arrays of {to} (arrays hold {})",
+                        blaze_array::DType::NAMES
                     ))
                 })?;
             Term::Array(array(child)?.astype(dtype).map_err(failed)?)
@@ -398,9 +407,14 @@ fn unary_op(op: UnaryOp, expr: &Expr) -> Result<AUnary> {
 pub fn array_json(block: &Block) -> Json {
     let flat: Vec<Json> = match block {
         Block::Bool(a) => a.iter().map(|&v| Json::Bool(v)).collect(),
+        Block::Int8(a) => a.iter().map(|&v| json!(v)).collect(),
         Block::UInt8(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::Int16(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::UInt16(a) => a.iter().map(|&v| json!(v)).collect(),
         Block::Int32(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::UInt32(a) => a.iter().map(|&v| json!(v)).collect(),
         Block::Int64(a) => a.iter().map(|&v| json!(v)).collect(),
+        Block::UInt64(a) => a.iter().map(|&v| json!(v)).collect(),
         Block::Float32(a) => a.iter().map(|&v| float(f64::from(v))).collect(),
         Block::Float64(a) => a.iter().map(|&v| float(v)).collect(),
     };

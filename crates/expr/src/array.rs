@@ -128,7 +128,12 @@ impl Expr {
         let element = element(self.dshape());
         let measure = match element.measure() {
             m @ (Measure::Float32 | Measure::Float64) => m.clone(),
-            m if m.is_integer() || matches!(m, Measure::Bool) => Measure::Int64,
+            // As their sums: unsigned integers to `uint64`, others to `int64` (numpy's).
+            m if m.is_integer() => {
+                let (signed, _) = m.integer_bits().expect("an integer");
+                Measure::integer(signed, 64).expect("64-bit integers exist")
+            }
+            Measure::Bool => Measure::Int64,
             _ => {
                 return Err(Error::typing(format!(
                     "{name}() needs numbers, not {element}"

@@ -18,7 +18,8 @@ use arrow::array::{
 };
 use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{
-    DataType, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt8Type,
+    DataType, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, Schema,
+    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use blaze_array::{Array, Block, ChunkSpec, DType, Element, Index, NpyWriter};
 use blaze_datashape::{DataShape, Dim};
@@ -36,9 +37,14 @@ fn column_name(i: usize) -> String {
 fn arrow_type(dtype: DType) -> DataType {
     match dtype {
         DType::Bool => DataType::Boolean,
+        DType::Int8 => DataType::Int8,
         DType::UInt8 => DataType::UInt8,
+        DType::Int16 => DataType::Int16,
+        DType::UInt16 => DataType::UInt16,
         DType::Int32 => DataType::Int32,
+        DType::UInt32 => DataType::UInt32,
         DType::Int64 => DataType::Int64,
+        DType::UInt64 => DataType::UInt64,
         DType::Float32 => DataType::Float32,
         DType::Float64 => DataType::Float64,
     }
@@ -48,9 +54,14 @@ fn arrow_type(dtype: DType) -> DataType {
 fn element_type(data_type: &DataType) -> Option<DType> {
     Some(match data_type {
         DataType::Boolean => DType::Bool,
+        DataType::Int8 => DType::Int8,
         DataType::UInt8 => DType::UInt8,
-        DataType::Int8 | DataType::Int16 | DataType::UInt16 | DataType::Int32 => DType::Int32,
-        DataType::UInt32 | DataType::Int64 | DataType::UInt64 => DType::Int64,
+        DataType::Int16 => DType::Int16,
+        DataType::UInt16 => DType::UInt16,
+        DataType::Int32 => DType::Int32,
+        DataType::UInt32 => DType::UInt32,
+        DataType::Int64 => DType::Int64,
+        DataType::UInt64 => DType::UInt64,
         DataType::Float16 | DataType::Float32 => DType::Float32,
         DataType::Float64 | DataType::Decimal128(..) | DataType::Decimal256(..) => DType::Float64,
         _ => return None,
@@ -131,9 +142,14 @@ pub(crate) fn table_datashape(schema: &Schema, rows: usize, what: &Path) -> Resu
 fn block_columns(block: &Block) -> Vec<ArrayRef> {
     match block {
         Block::Bool(a) => columns_of(a, |values| Arc::new(BooleanArray::from(values))),
+        Block::Int8(a) => columns_of(a, primitive::<Int8Type>),
         Block::UInt8(a) => columns_of(a, primitive::<UInt8Type>),
+        Block::Int16(a) => columns_of(a, primitive::<Int16Type>),
+        Block::UInt16(a) => columns_of(a, primitive::<UInt16Type>),
         Block::Int32(a) => columns_of(a, primitive::<Int32Type>),
+        Block::UInt32(a) => columns_of(a, primitive::<UInt32Type>),
         Block::Int64(a) => columns_of(a, primitive::<Int64Type>),
+        Block::UInt64(a) => columns_of(a, primitive::<UInt64Type>),
         Block::Float32(a) => columns_of(a, primitive::<Float32Type>),
         Block::Float64(a) => columns_of(a, primitive::<Float64Type>),
     }
@@ -302,9 +318,14 @@ fn batch_block(
     };
     match dtype {
         DType::Bool => block(&shape, interleave_bool(&columns, rows)),
+        DType::Int8 => block(&shape, interleave::<Int8Type>(&columns, rows, 0)),
         DType::UInt8 => block(&shape, interleave::<UInt8Type>(&columns, rows, 0)),
+        DType::Int16 => block(&shape, interleave::<Int16Type>(&columns, rows, 0)),
+        DType::UInt16 => block(&shape, interleave::<UInt16Type>(&columns, rows, 0)),
         DType::Int32 => block(&shape, interleave::<Int32Type>(&columns, rows, 0)),
+        DType::UInt32 => block(&shape, interleave::<UInt32Type>(&columns, rows, 0)),
         DType::Int64 => block(&shape, interleave::<Int64Type>(&columns, rows, 0)),
+        DType::UInt64 => block(&shape, interleave::<UInt64Type>(&columns, rows, 0)),
         DType::Float32 => block(&shape, interleave::<Float32Type>(&columns, rows, f32::NAN)),
         DType::Float64 => block(&shape, interleave::<Float64Type>(&columns, rows, f64::NAN)),
     }

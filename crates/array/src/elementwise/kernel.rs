@@ -10,6 +10,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::block::{with_block, with_dtype};
+use crate::dtype::convert;
 use crate::{Block, DType, Element, Error, Scalar};
 
 /// Elements per tile: small enough that a tile of every step stays in the L1/L2 cache.
@@ -24,9 +25,14 @@ const MAX_GATHER_TILE: usize = 8 * TILE;
 /// order first), or column by column where it is transposed (see [`Layout`]).
 enum Col<'a> {
     Bool(Cow<'a, [bool]>),
+    Int8(Cow<'a, [i8]>),
     UInt8(Cow<'a, [u8]>),
+    Int16(Cow<'a, [i16]>),
+    UInt16(Cow<'a, [u16]>),
     Int32(Cow<'a, [i32]>),
+    UInt32(Cow<'a, [u32]>),
     Int64(Cow<'a, [i64]>),
+    UInt64(Cow<'a, [u64]>),
     Float32(Cow<'a, [f32]>),
     Float64(Cow<'a, [f64]>),
 }
@@ -34,9 +40,14 @@ enum Col<'a> {
 /// The values of one step for the current tile.
 enum Reg {
     Bool(Vec<bool>),
+    Int8(Vec<i8>),
     UInt8(Vec<u8>),
+    Int16(Vec<i16>),
+    UInt16(Vec<u16>),
     Int32(Vec<i32>),
+    UInt32(Vec<u32>),
     Int64(Vec<i64>),
+    UInt64(Vec<u64>),
     Float32(Vec<f32>),
     Float64(Vec<f64>),
 }
@@ -82,11 +93,35 @@ macro_rules! slot {
 }
 
 slot!(bool, Bool);
+slot!(i8, Int8);
 slot!(u8, UInt8);
+slot!(i16, Int16);
+slot!(u16, UInt16);
 slot!(i32, Int32);
+slot!(u32, UInt32);
 slot!(i64, Int64);
+slot!(u64, UInt64);
 slot!(f32, Float32);
 slot!(f64, Float64);
+
+/// Runs `$body` with `$o` bound to the vector inside register `$r`, whatever its type.
+macro_rules! with_reg {
+    ($r:expr, $o:ident => $body:expr) => {
+        match $r {
+            Reg::Bool($o) => $body,
+            Reg::Int8($o) => $body,
+            Reg::UInt8($o) => $body,
+            Reg::Int16($o) => $body,
+            Reg::UInt16($o) => $body,
+            Reg::Int32($o) => $body,
+            Reg::UInt32($o) => $body,
+            Reg::Int64($o) => $body,
+            Reg::UInt64($o) => $body,
+            Reg::Float32($o) => $body,
+            Reg::Float64($o) => $body,
+        }
+    };
+}
 
 #[derive(Clone, Copy)]
 enum Src {
@@ -432,44 +467,12 @@ fn run_into(
         }),
         Step::Where { c, a, b, .. } => {
             let cond = get::<bool>(c, cols, regs, start, end)?;
-            match out {
-                Reg::Bool(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-                Reg::UInt8(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-                Reg::Int32(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-                Reg::Int64(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-                Reg::Float32(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-                Reg::Float64(o) => select(
-                    cond,
-                    get(a, cols, regs, start, end)?,
-                    get(b, cols, regs, start, end)?,
-                    o,
-                ),
-            }
+            with_reg!(out, o => select(
+                cond,
+                get(a, cols, regs, start, end)?,
+                get(b, cols, regs, start, end)?,
+                o,
+            ));
             Ok(())
         }
     }
@@ -506,33 +509,7 @@ fn compare<T: PartialOrd>(op: BinaryOp, a: &[T], b: &[T], out: &mut Vec<bool>) {
 }
 
 fn cast_into<A: Element>(a: &[A], out: &mut Reg) -> Result<(), BoxError> {
-    let float = A::DTYPE.is_float();
-    match out {
-        Reg::Bool(o) => fill(o, a, |v| {
-            if float {
-                v.to_f64() != 0.0
-            } else {
-                v.to_i64() != 0
-            }
-        }),
-        Reg::UInt8(o) => fill(o, a, |v| {
-            if float {
-                v.to_f64() as u8
-            } else {
-                v.to_i64() as u8
-            }
-        }),
-        Reg::Int32(o) => fill(o, a, |v| {
-            if float {
-                v.to_f64() as i32
-            } else {
-                v.to_i64() as i32
-            }
-        }),
-        Reg::Int64(o) => fill(o, a, |v| if float { v.to_f64() as i64 } else { v.to_i64() }),
-        Reg::Float32(o) => fill(o, a, |v| v.to_f64() as f32),
-        Reg::Float64(o) => fill(o, a, |v| v.to_f64()),
-    }
+    with_reg!(out, o => fill(o, a, |&v| convert(v)));
     Ok(())
 }
 
@@ -650,9 +627,14 @@ macro_rules! int_ops {
     };
 }
 
+int_ops!(i8);
 int_ops!(u8);
+int_ops!(i16);
+int_ops!(u16);
 int_ops!(i32);
+int_ops!(u32);
 int_ops!(i64);
+int_ops!(u64);
 
 macro_rules! float_ops {
     ($t:ty) => {

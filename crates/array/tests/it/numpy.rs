@@ -20,6 +20,13 @@ struct Inputs {
     a3: Array,
     b3: Array,
     n: Array,
+    k: Array,
+    s: Array,
+    w: Array,
+    q: Array,
+    z: Array,
+    be: Array,
+    bf: Array,
 }
 
 impl Inputs {
@@ -39,6 +46,13 @@ impl Inputs {
             a3: load("a3"),
             b3: load("b3"),
             n: load("n"),
+            k: load("k"),
+            s: load("s"),
+            w: load("w"),
+            q: load("q"),
+            z: load("z"),
+            be: load("be"),
+            bf: load("bf"),
         }
     }
 }
@@ -310,6 +324,60 @@ case!(x_dot_v, |t| t.x.dot(&t.v));
 case!(v_dot_v, |t| t.v.dot(&t.v));
 case!(i_matmul, |t| t.i.t().matmul(&t.i));
 case!(tensordot_a3_b3, |t| t.a3.tensordot(&t.b3, &[1, 2], &[0, 1]));
+
+// Integers of every width, signed or not, and big-endian files.
+fn first(n: i64) -> Index {
+    slice(None, Some(n), 1)
+}
+case!(k_plus_u, |t| t.k.add(&t.u.index(&[first(5)])?));
+case!(k_times_3, |t| t.k.mul(3));
+case!(k_floordiv_neg3, |t| t.k.binary(BinaryOp::FloorDiv, -3));
+case!(k_sum_axis0, |t| t.k.sum(Some(&[0]), false));
+case!(s_neg, |t| t.s.unary(UnaryOp::Neg));
+case!(s_plus_k, |t| t.s.add(&t.k));
+case!(s_sqrt, |t| t.s.unary(UnaryOp::Abs)?.unary(UnaryOp::Sqrt));
+case!(s_matmul, |t| t.s.t().matmul(&t.s));
+case!(s_max_axis1, |t| t.s.reduce(
+    Reduction::Max,
+    Some(&[1]),
+    false
+));
+case!(s_cumsum_axis0, |t| t.s.cumsum(0));
+case!(w_cumsum, |t| t.w.cumsum(0));
+case!(s_times_f, |t| t.s.mul(&t.f.index(&[first(6), first(5)])?));
+case!(w_plus_s0, |t| t
+    .w
+    .index(&[first(5)])?
+    .add(&t.s.index(&[Index::At(0)])?));
+case!(w_mod_7, |t| t.w.binary(BinaryOp::Rem, 7));
+case!(w_floordiv_3, |t| t.w.binary(BinaryOp::FloorDiv, 3));
+case!(w_mean, |t| t.w.mean(None, false));
+case!(w_astype_int8, |t| t.w.astype(DType::Int8));
+case!(q_minus_i0, |t| t
+    .q
+    .index(&[first(5)])?
+    .sub(&t.i.index(&[Index::At(0)])?));
+case!(q_plus_1, |t| t.q.add(1));
+case!(q_argmax, |t| t.q.reduce(Reduction::ArgMax, None, false));
+case!(q_times_f0, |t| t
+    .q
+    .index(&[first(8)])?
+    .mul(&t.f.index(&[ALL, Index::At(0)])?));
+case!(z_plus_1, |t| t.z.add(1));
+case!(z_max, |t| t.z.reduce(Reduction::Max, None, false));
+case!(z_floordiv_7, |t| t.z.binary(BinaryOp::FloorDiv, 7));
+case!(z_gt_reversed, |t| t
+    .z
+    .binary(BinaryOp::Gt, &t.z.index(&[slice(None, None, -1)])?));
+case!(z_astype_float64, |t| t.z.astype(DType::Float64));
+case!(z_plus_x0, |t| t
+    .z
+    .index(&[first(9)])?
+    .add(&t.x.index(&[Index::At(0)])?));
+case!(be_sum_axis0, |t| t.be.sum(Some(&[0]), false));
+case!(be_plus_1, |t| t.be.add(1));
+case!(bf_mean_axis1, |t| t.bf.mean(Some(&[1]), false));
+case!(bf_t, |t| Ok(t.bf.t()));
 
 #[test]
 fn integer_sums_wrap_on_overflow_as_numpys_do() {

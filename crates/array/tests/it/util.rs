@@ -20,21 +20,33 @@ pub(crate) fn expected(name: &str) -> Block {
 
 /// Every element as a float (bools as 0/1), in C order.
 pub(crate) fn values(b: &Block) -> Vec<f64> {
-    match b {
-        Block::Bool(a) => a.iter().map(|&v| f64::from(u8::from(v))).collect(),
-        Block::UInt8(a) => a.iter().map(|&v| f64::from(v)).collect(),
-        Block::Int32(a) => a.iter().map(|&v| f64::from(v)).collect(),
-        Block::Int64(a) => a.iter().map(|&v| v as f64).collect(),
-        Block::Float32(a) => a.iter().map(|&v| f64::from(v)).collect(),
-        Block::Float64(a) => a.iter().copied().collect(),
-    }
+    let floats = b.cast(DType::Float64);
+    floats
+        .as_array::<f64>()
+        .expect("float64")
+        .iter()
+        .copied()
+        .collect()
 }
 
-/// Asserts same shape, same type and the same values (floats to a relative 1e-6, 1e-5 for
-/// float32; NaN equals NaN).
+/// Asserts same shape, same type and the same values: integers exactly, floats to a relative
+/// 1e-6 (1e-5 for float32; NaN equals NaN).
 pub(crate) fn assert_same(actual: &Block, expected: &Block, what: &str) {
     assert_eq!(actual.shape(), expected.shape(), "{what}: shape");
     assert_eq!(actual.dtype(), expected.dtype(), "{what}: element type");
+    if expected.dtype().is_integer() {
+        // Every integer, unsigned 64-bit ones too, as its 64 bits.
+        let bits = |b: &Block| {
+            let b = b.cast(DType::Int64);
+            b.as_array::<i64>()
+                .expect("int64")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(actual), bits(expected), "{what}: values");
+        return;
+    }
     let tolerance = if expected.dtype() == DType::Float32 {
         1e-5
     } else {

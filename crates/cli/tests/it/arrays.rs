@@ -1011,13 +1011,7 @@ fn odo_moves_arrays_among_npy_zarr_and_hdf5() {
         (format!("{}::/deep/data", at("b.h5")), at("c.npy")),
     ];
     for (from, to) in &steps {
-        let out = blaze(&["odo", from, to]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{from} -> {to}: {}",
-            stderr(&out)
-        );
+        odo_ok(from, to);
     }
     let original = query_json(&format!("e={}", stored("i32.npy")), "e");
     for uri in [
@@ -1217,5 +1211,78 @@ fn zarr_stores_in_s3_are_written_described_and_queried() {
     assert_close(
         &query_json(&format!("g={grouped}"), "g.stats.sums"),
         &numpy("x_sum_axis0"),
+    );
+}
+
+#[test]
+fn integers_of_every_width_and_big_endian_files_are_read_and_kept() {
+    for (name, shape) in [
+        ("in_k", "6 * 5 * int8"),
+        ("in_s", "6 * 5 * int16"),
+        ("in_w", "10 * uint16"),
+        ("in_q", "10 * uint32"),
+        ("in_z", "10 * uint64"),
+        // Written big-endian (`>i4`, `>f8`).
+        ("in_be", "6 * 5 * int32"),
+        ("in_bf", "7 * 9 * float64"),
+    ] {
+        let out = blaze(&["discover", &fixture(name)]);
+        assert_eq!(stdout(&out), format!("{shape}\n"), "{}", stderr(&out));
+    }
+    let bind = |name: &str| format!("{name}={}", fixture(&format!("in_{name}")));
+    let cases = [
+        ("k", "k.sum(axis=0)", "k_sum_axis0", "5 * int64"),
+        ("w", "w.mean()", "w_mean", "float64"),
+        ("q", "q.argmax()", "q_argmax", "int64"),
+        ("be", "be.sum(axis=0)", "be_sum_axis0", "5 * int64"),
+        ("bf", "bf.T", "bf_t", "9 * 7 * float64"),
+    ];
+    for (name, expr, case, shape) in cases {
+        let got = query_json(&bind(name), expr);
+        assert_eq!(got["datashape"], shape, "{expr}");
+        assert_close(&got, &numpy(case));
+    }
+    // int16 with int8 is int16, as numpy types it, and wraps as numpy's does.
+    let out = blaze(&["query", &bind("s"), &bind("k"), "s + k", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sum: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(sum["datashape"], "6 * 5 * int16");
+    assert_close(&sum, &numpy("s_plus_k"));
+    // Functions of reals are computed in the float64 Blaze types them as (numpy: float32).
+    let roots = query_json(&bind("w"), "sqrt(w)");
+    assert_eq!(roots["datashape"], "10 * float64");
+    assert_eq!(roots["data"][2], serde_json::json!(2f64.sqrt()));
+    // Sums and running sums of unsigned integers are uint64, as Blaze and numpy type them.
+    let sum = query_json(&format!("u={}", fixture("in_u")), "u.sum()");
+    assert_eq!(sum["datashape"], "uint64");
+    assert_eq!(sum["data"], 1078);
+    let running = query_json(&bind("w"), "w.cumsum()");
+    assert_eq!(running["datashape"], "10 * uint64");
+    assert_close(&running, &numpy("w_cumsum"));
+    // uint64 values past int64's largest come out whole.
+    let z = query_json(&bind("z"), "z.max()");
+    assert_eq!(z["datashape"], "uint64");
+    assert_eq!(z["data"], serde_json::json!(u64::MAX));
+    // odo keeps the element type and every bit, through Zarr, HDF5 and .npy.
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let original = query_json(&bind("z"), "z");
+    let steps = [
+        (fixture("in_z"), at("z.zarr")),
+        (at("z.zarr"), format!("{}::/z", at("z.h5"))),
+        (format!("{}::/z", at("z.h5")), at("z.npy")),
+        (fixture("in_be"), at("be.npy")),
+    ];
+    for (from, to) in &steps {
+        odo_ok(from, to);
+    }
+    for uri in [at("z.zarr"), format!("{}::/z", at("z.h5")), at("z.npy")] {
+        let copied = query_json(&format!("c={uri}"), "c");
+        assert_eq!(copied["datashape"], "10 * uint64", "{uri}");
+        assert_eq!(copied["data"], original["data"], "{uri}");
+    }
+    assert_eq!(
+        query_json(&format!("c={}", at("be.npy")), "c")["data"],
+        query_json(&bind("be"), "be")["data"]
     );
 }
