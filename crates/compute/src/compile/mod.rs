@@ -494,8 +494,9 @@ impl<'a> Compiler<'a> {
                     let frame = self.frame(child).await?;
                     let n = match size {
                         SampleSize::Rows(n) => *n as usize,
+                        // Rounded half to even, as pandas' `sample(frac=...)` rounds.
                         SampleSize::Fraction(f) => {
-                            (self.length(child).await? as f64 * f).round() as usize
+                            (self.length(child).await? as f64 * f).round_ties_even() as usize
                         }
                     };
                     // The random keys are a column, so that the sort always has one to
