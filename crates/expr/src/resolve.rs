@@ -185,11 +185,13 @@ const METHODS: [&str; 14] = [
 ];
 
 /// Methods of columns only (a table's field of the same name stays reachable as `t.rank`).
-const COLUMN_METHODS: [&str; 17] = [
+const COLUMN_METHODS: [&str; 19] = [
     "cast",
     "isnan",
     "vnorm",
     "shift",
+    "lag",
+    "lead",
     "cumsum",
     "cumprod",
     "cummin",
@@ -223,12 +225,14 @@ const FUNCTIONS: [&str; 12] = [
 
 /// Blaze's functions that are its methods written with the receiver first (`head(t, 5)` is
 /// `t.head(5)`, `str_len(t.name)` is `t.name.str.len()`), and the path of members each reaches.
-const METHOD_FUNCTIONS: [(&str, &[&str]); 22] = [
+const METHOD_FUNCTIONS: [(&str, &[&str]); 24] = [
     ("head", &["head"]),
     ("tail", &["tail"]),
     ("sort", &["sort"]),
     ("sample", &["sample"]),
     ("shift", &["shift"]),
+    ("lag", &["lag"]),
+    ("lead", &["lead"]),
     ("isin", &["isin"]),
     ("like", &["like"]),
     ("cast", &["cast"]),
@@ -498,14 +502,9 @@ impl Resolver<'_> {
                 .chain(&COLUMN_METHODS)
                 .chain(REDUCTIONS.iter().map(|(n, _)| n))
                 .copied();
-            let suggestion = match name {
-                "lag" | "lead" => {
-                    "; shift(n) gives the value n rows back (shift(-n), ahead)".into()
-                }
-                _ => closest_name(name, known)
-                    .map(|n| format!("; did you mean '{n}'?"))
-                    .unwrap_or_default(),
-            };
+            let suggestion = closest_name(name, known)
+                .map(|n| format!("; did you mean '{n}'?"))
+                .unwrap_or_default();
             return Err(Error::typing(format!(
                 "{receiver} ({}) has no method or field '{name}'{suggestion}",
                 receiver.dshape()
@@ -830,13 +829,15 @@ impl Resolver<'_> {
                 };
                 receiver.cumulative(axis, name == "cumprod")?
             }
-            "shift" | "cumsum" | "cummin" | "cummax" => {
-                let (func, by_arg) = if name == "shift" {
+            // SQL's `lag(n)` is `shift(n)`, the value n rows back; `lead(n)` is `shift(-n)`.
+            "shift" | "lag" | "lead" | "cumsum" | "cummin" | "cummax" => {
+                let (func, by_arg) = if matches!(name, "shift" | "lag" | "lead") {
                     let [n, by_arg] = call.bind(name, &["n", "by"])?;
                     let n = match n {
                         None => 1,
                         Some(n) => n.integer("a number of rows")?,
                     };
+                    let n = if name == "lead" { n.wrapping_neg() } else { n };
                     (WindowFn::Shift(n), by_arg)
                 } else {
                     let [by_arg] = call.bind(name, &["by"])?;

@@ -152,6 +152,15 @@ fn window_functions_keep_row_order() {
         values(&s, "accounts.balance - accounts.balance.shift(-1)"),
         ["300", "-500", "-100", "900", ""]
     );
+    // SQL's names: lag(n) is shift(n), lead(n) is shift(-n).
+    assert_eq!(
+        values(&s, "accounts.balance.lag(2)"),
+        ["", "", "100", "-200", "300"]
+    );
+    assert_eq!(
+        values(&s, "accounts.balance.lead()"),
+        ["-200", "300", "400", "-500", ""]
+    );
     assert_eq!(
         values(&s, "accounts.sort('balance').balance.cumsum()"),
         ["-500", "-700", "-600", "-300", "100"]
@@ -231,6 +240,9 @@ fn medians_quantiles_and_samples() {
     );
     assert_eq!(values(&s, "accounts.sample(n=2).count()"), ["2"]);
     assert_eq!(values(&s, "accounts.sample(frac=0.4).count()"), ["2"]);
+    // 2.5 rows rounds half to even, as pandas' sample(frac=0.5) of 5 rows gives 2; 3.5 gives 4.
+    assert_eq!(values(&s, "accounts.sample(frac=0.5).count()"), ["2"]);
+    assert_eq!(values(&s, "accounts.sample(frac=0.7).count()"), ["4"]);
     assert_eq!(values(&s, "accounts.sample(n=10).count()"), ["5"]);
     let mut drawn = values(&s, "accounts.sample(n=3).name");
     drawn.sort();

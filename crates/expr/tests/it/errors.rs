@@ -38,9 +38,9 @@ fn unknown_methods_of_columns_suggest_the_closest() {
         "at line 1, column 1: t.amount (var * int32) has no method or field 'summ'; did you mean 'sum'?"
     );
     assert!(
-        error("t.amount.lag(1)")
+        error("t.amount.lagg(1)")
             .0
-            .contains("has no method or field 'lag'; shift(n) gives the value n rows back"),
+            .contains("has no method or field 'lagg'; did you mean 'lag'?"),
     );
     assert!(
         error("t.drop_field('nam')")

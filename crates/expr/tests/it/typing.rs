@@ -1191,6 +1191,10 @@ fn blazes_functions_are_its_methods_with_the_receiver_first() {
         ),
         ("sample(t, frac=0.5)", "t.sample(frac=0.5)"),
         ("shift(t.amount, n=1)", "t.amount.shift(1)"),
+        ("lag(t.amount, 2)", "t.amount.shift(2)"),
+        ("t.amount.lag()", "t.amount.shift(1)"),
+        ("t.amount.lead(by=t.name)", "t.amount.shift(-1, by=t.name)"),
+        ("lead(t.amount, n=3)", "t.amount.shift(-3)"),
         ("isin(t.id, [1, 2])", "t.id.isin([1, 2])"),
         ("like(t.name, 'A*')", "t.name.like('A*')"),
         (
