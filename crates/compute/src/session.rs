@@ -353,12 +353,22 @@ impl Session {
     /// and physical plans of what runs locally.
     pub fn explain(&self, expr: &Expr) -> Result<String> {
         self.runtime.block_on(async {
-            let compiler = Compiler::new(&self.ctx, &self.tables);
+            let compiler = Compiler::planning(&self.ctx, &self.tables);
             let frame = compiler.compile(expr).await?;
             // Planned first: the scans of tables in databases fix the columns their queries
             // ask for.
             let local = explain(frame).await?;
             let mut text = String::new();
+            for (what, frame) in compiler.planned_first() {
+                text.push_str(&format!(
+                    "Computed first, then a constant of the plans below (computed_first): {what}\n"
+                ));
+                for line in explain(frame).await?.lines() {
+                    text.push_str("  ");
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
             let pushdown = compiler.into_pushdown();
             for (database, sent) in &pushdown.queries {
                 let sent = sent.lock().unwrap_or_else(|e| e.into_inner());

@@ -19,6 +19,7 @@ use datafusion::logical_expr::{Operator, binary_expr};
 use datafusion::prelude::{Expr as DfExpr, cast, ident, lit, when};
 use tokio::task::LocalKey;
 
+use super::computed_first::{Values, isin_computed_first};
 use super::int_pow::int_pow;
 use super::{output_name, text};
 use crate::error::{Error, Result};
@@ -50,9 +51,12 @@ pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
             membership(x, keys, values.contains(&Value::Null))
         }
         Op::IsInColumn { child, values } => {
-            let list = computed_before(&super::VALUE_COLUMNS, values)
+            let values = computed_before(&super::VALUE_COLUMNS, values)
                 .ok_or_else(|| Error::Unsupported(format!("{expr} here")))?;
-            membership(recurse(child)?, list, false)
+            match values {
+                Values::Computed(list) => membership(recurse(child)?, list, false),
+                Values::Planned(what) => isin_computed_first(recurse(child)?, &what),
+            }
         }
         Op::Like { child, pattern } => recurse(child)?.like(lit(glob_to_like(pattern))),
         Op::Coerce { child, to } | Op::Cast { child, to } => cast(recurse(child)?, arrow_type(to)?),

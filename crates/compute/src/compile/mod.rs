@@ -7,6 +7,7 @@
 //! Result columns carry Blaze's names (`amount_sum`) and, at the end, the expression's types.
 
 mod column;
+mod computed_first;
 mod int_pow;
 mod text;
 
@@ -37,6 +38,7 @@ use futures_util::future::BoxFuture;
 
 use self::column::column;
 pub(crate) use self::column::{arrow_element, arrow_type, base, temporal};
+use self::computed_first::{Values, computed_first};
 use crate::engine::{InTurn, Order, TopPerGroup};
 use crate::error::{Error, Result};
 use crate::pushdown::{self, DatabaseTables, Language, Local};
@@ -47,7 +49,7 @@ tokio::task_local! {
     /// compiled (`c.name` in `t.name.isin(c.name)`), computed before it, for [`column`] to
     /// test membership of. (DataFusion 55 plans `IN (subquery)` only in filters; `isin` is
     /// a column anywhere.)
-    pub(crate) static VALUE_COLUMNS: Vec<(Expr, Vec<DfExpr>)>;
+    pub(crate) static VALUE_COLUMNS: Vec<(Expr, Values)>;
     /// The single values the expression being compiled combines with rows they are not
     /// computed over (`t.a[0]` in `t.a - t.a[0]`), computed before it, as constants
     /// ([`foreign_values`]).
@@ -145,6 +147,9 @@ pub(crate) struct Compiler<'a> {
     /// The queries sent to databases so far, and why the first part that could not be
     /// was computed locally.
     pub(crate) pushdown: Mutex<Pushdown>,
+    /// When the plan is only to be shown: the values it would compute first (each named
+    /// as written, with its own plan), which are planned instead (see [`computed_first`]).
+    planned_first: Option<Mutex<Vec<(String, DataFrame)>>>,
 }
 
 /// What a compilation sent to databases.
@@ -164,7 +169,40 @@ impl<'a> Compiler<'a> {
             ctx,
             tables,
             pushdown: Mutex::default(),
+            planned_first: None,
         }
+    }
+
+    /// A compiler whose plans are only shown: it computes nothing, not even the values a
+    /// plan would compute first ([`Compiler::planned_first`]).
+    pub(crate) fn planning(ctx: &'a SessionContext, tables: &'a DatabaseTables) -> Self {
+        Compiler {
+            planned_first: Some(Mutex::default()),
+            ..Compiler::new(ctx, tables)
+        }
+    }
+
+    /// The values the plans so far would compute first, each named as written, with its plan
+    /// (for a compiler that is [`Compiler::planning`]).
+    pub(crate) fn planned_first(&self) -> Vec<(String, DataFrame)> {
+        self.planned_first
+            .as_ref()
+            .map_or_else(Vec::new, |planned| {
+                std::mem::take(&mut *planned.lock().unwrap_or_else(|e| e.into_inner()))
+            })
+    }
+
+    /// Keeps `frame`, the plan of `expr`, to be shown beside the plan that uses it, if the
+    /// plan is only shown; whether it was.
+    fn plan_first(&self, expr: &Expr, frame: DataFrame) -> bool {
+        let Some(planned) = &self.planned_first else {
+            return false;
+        };
+        planned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((expr.to_string(), frame));
+        true
     }
 
     /// What the compilations so far sent to databases.
@@ -375,21 +413,30 @@ impl<'a> Compiler<'a> {
         Ok(Some(DataFrame::new(state, plan)))
     }
 
-    /// The distinct values of the column `values`, computed now, as constants.
-    async fn distinct_values(&self, values: &Expr) -> Result<Vec<DfExpr>> {
-        let frame = conform(self.frame(values).await?, values, Layout::Exact)?;
+    /// The distinct values of the column `values`, computed now, as constants (where the
+    /// plan is only shown, planned).
+    async fn distinct_values(&self, values: &Expr) -> Result<Values> {
+        let frame = conform(self.frame(values).await?, values, Layout::Exact)?.distinct()?;
+        if self.plan_first(values, frame.clone()) {
+            return Ok(Values::Planned(values.to_string()));
+        }
         let mut constants = Vec::new();
-        for batch in frame.distinct()?.collect().await? {
+        for batch in frame.collect().await? {
             for row in 0..batch.num_rows() {
                 constants.push(lit(ScalarValue::try_from_array(batch.column(0), row)?));
             }
         }
-        Ok(constants)
+        Ok(Values::Computed(constants))
     }
 
-    /// The single value `expr`, computed now, as a constant.
+    /// The single value `expr`, computed now, as a constant (where the plan is only shown,
+    /// one that stands for it).
     async fn single_value(&self, expr: &Expr) -> Result<DfExpr> {
         let frame = conform(self.frame(expr).await?, expr, Layout::Exact)?;
+        let data_type = frame.schema().field(0).data_type().clone();
+        if self.plan_first(expr, frame.clone()) {
+            return Ok(computed_first(&expr.to_string(), data_type));
+        }
         let batches = frame.collect().await?;
         let batch = batches
             .iter()

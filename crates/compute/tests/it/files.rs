@@ -319,11 +319,43 @@ fn rows_combine_with_single_values_of_other_rows() {
         [["0", "5"]]
     );
     // Computed before the rows, as a constant: the rows are not numbered and sorted for a
-    // window, as they are for a reduction of the same rows.
+    // window, as they are for a reduction of the same rows. A plan only shown computes
+    // nothing: the value stands as computed_first(...), and its own plan is shown first.
     let plan = |text: &str| s.explain(&s.parse(text).unwrap()).unwrap();
     let apart = plan("accounts.balance - accounts[accounts.id > 2].balance.mean()");
     assert!(!apart.contains("WindowAggr"), "{apart}");
-    assert!(apart.contains("66.66666666666667"), "{apart}");
+    assert!(
+        apart.starts_with(
+            "Computed first, then a constant of the plans below (computed_first): accounts[accounts.id > 2].balance.mean()\n  logical_plan:\n"
+        ),
+        "{apart}"
+    );
+    assert!(
+        apart.contains(
+            "CAST(accounts.balance AS Float64) - computed_first(Utf8(\"accounts[accounts.id > 2].balance.mean()\"))"
+        ),
+        "{apart}"
+    );
+    assert!(!apart.contains("66.66666666666667"), "{apart}");
+    // Past the rows: computing it is an error, planning it is not.
+    let past = plan("accounts.balance - accounts.balance[5]");
+    assert!(past.contains("Limit: skip=5, fetch=1"), "{past}");
+    // The values isin compares with are planned, not computed, too.
+    let among = "accounts[accounts.name.isin(accounts[accounts.id > 3].name)].id";
+    assert_eq!(values(&s, among), ["4", "5"]);
+    let planned = plan(among);
+    assert!(
+        planned.starts_with(
+            "Computed first, then a constant of the plans below (computed_first): accounts[accounts.id > 3].name\n"
+        ),
+        "{planned}"
+    );
+    assert!(
+        planned.contains(
+            "Filter: isin_computed_first(accounts.name, Utf8(\"accounts[accounts.id > 3].name\"))"
+        ),
+        "{planned}"
+    );
     let window = plan("accounts.balance - accounts.balance.mean()");
     assert!(window.contains("WindowAggr"), "{window}");
     assert_eq!(
