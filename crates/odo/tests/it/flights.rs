@@ -37,11 +37,12 @@ fn rows_of(uri: &str) -> Vec<String> {
     rows
 }
 
-#[test]
-fn every_pair_keeps_rows_values_nulls_and_types() {
+/// Copies the flights from a `from` store into every kind of store and checks what comes out.
+/// One test per kind of source, so that the five run side by side.
+fn every_target_keeps_rows_values_nulls_and_types_from(from: &str) {
     let flights = env("BLAZE_TEST_FLIGHTS");
     let pg = env("BLAZE_TEST_POSTGRES");
-    let schema = "it_flights";
+    let schema = format!("it_flights_{from}");
     let status = std::process::Command::new("psql")
         .args([
             pg.as_str(),
@@ -71,21 +72,43 @@ fn every_pair_keeps_rows_values_nulls_and_types() {
     let reference = rows_of(&flights);
     assert_eq!(reference.len(), 336_776);
 
-    let kinds = ["csv", "jsonl", "parquet", "sqlite", "postgres"];
     let replace = OdoOptions {
         if_exists: IfExists::Replace,
         ..OdoOptions::default()
     };
-    for from in kinds {
-        let start = uri("start", from);
-        odo(&flights, &start, &replace).unwrap();
-        for to in kinds {
-            let end = uri(&format!("from_{from}"), to);
-            let summary = odo(&start, &end, &replace).unwrap();
-            assert_eq!(summary.rows, 336_776, "{from} → {to}");
-            let shape = discover(&end, &Default::default()).unwrap().datashape;
-            assert_eq!(shape, reference_shape, "{from} → {to}: types");
-            assert!(rows_of(&end) == reference, "{from} → {to}: content differs");
-        }
+    let start = uri("start", from);
+    odo(&flights, &start, &replace).unwrap();
+    for to in ["csv", "jsonl", "parquet", "sqlite", "postgres"] {
+        let end = uri(&format!("from_{from}"), to);
+        let summary = odo(&start, &end, &replace).unwrap();
+        assert_eq!(summary.rows, 336_776, "{from} → {to}");
+        let shape = discover(&end, &Default::default()).unwrap().datashape;
+        assert_eq!(shape, reference_shape, "{from} → {to}: types");
+        assert!(rows_of(&end) == reference, "{from} → {to}: content differs");
     }
+}
+
+#[test]
+fn every_target_keeps_the_flights_from_csv() {
+    every_target_keeps_rows_values_nulls_and_types_from("csv");
+}
+
+#[test]
+fn every_target_keeps_the_flights_from_jsonl() {
+    every_target_keeps_rows_values_nulls_and_types_from("jsonl");
+}
+
+#[test]
+fn every_target_keeps_the_flights_from_parquet() {
+    every_target_keeps_rows_values_nulls_and_types_from("parquet");
+}
+
+#[test]
+fn every_target_keeps_the_flights_from_sqlite() {
+    every_target_keeps_rows_values_nulls_and_types_from("sqlite");
+}
+
+#[test]
+fn every_target_keeps_the_flights_from_postgres() {
+    every_target_keeps_rows_values_nulls_and_types_from("postgres");
 }
