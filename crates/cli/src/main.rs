@@ -137,14 +137,18 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(shield_leading_hyphens(std::env::args_os().collect()));
-    let result = match cli.command {
-        Command::Datashape(args) => commands::datashape::run(args),
-        Command::Discover(args) => commands::discover::run(args),
-        Command::Odo(args) => commands::odo::run(args),
-        Command::Query(args) => commands::query::run(args, commands::query::Language::Blaze),
-        Command::Sql(args) => commands::query::run(args, commands::query::Language::Sql),
-        Command::Shell(args) => commands::shell::run(args),
-        Command::Serve(args) => commands::serve::run(args),
+    // Expressions are parsed and compiled by recursion as deep as they nest: the command runs
+    // on a thread with the room the deepest needs, whatever stack the shell gives this one.
+    let command = std::thread::Builder::new()
+        .name("blaze".into())
+        .stack_size(blaze_compute::EXPRESSION_STACK_BYTES)
+        .spawn(move || run(cli.command));
+    let result = match command.map(|thread| thread.join()) {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => Err(output::Failure::failed(format!(
+            "cannot start a thread: {e}"
+        ))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,6 +156,19 @@ fn main() -> ExitCode {
             eprintln!("{}", failure.message);
             ExitCode::from(failure.code)
         }
+    }
+}
+
+/// Runs one command.
+fn run(command: Command) -> Result<(), output::Failure> {
+    match command {
+        Command::Datashape(args) => commands::datashape::run(args),
+        Command::Discover(args) => commands::discover::run(args),
+        Command::Odo(args) => commands::odo::run(args),
+        Command::Query(args) => commands::query::run(args, commands::query::Language::Blaze),
+        Command::Sql(args) => commands::query::run(args, commands::query::Language::Sql),
+        Command::Shell(args) => commands::shell::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     }
 }
 

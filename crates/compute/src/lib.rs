@@ -27,4 +27,4 @@ pub use array::array_json;
 pub use error::{Error, Result};
 pub use memory::check_printable;
 pub use result_order::SORTED_ROWS;
-pub use session::{ResultStream, Session, SessionOptions};
+pub use session::{EXPRESSION_STACK_BYTES, ResultStream, Session, SessionOptions};

@@ -107,8 +107,10 @@ impl Server {
 
     /// Answers requests until `shutdown` completes, then finishes the requests in flight.
     pub fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+        // Requests are computed on its blocking threads, which need room for deep expressions.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            .thread_stack_size(blaze_compute::EXPRESSION_STACK_BYTES)
             .build()
             .map_err(|e| format!("cannot start the server: {e}"))?;
         // The last reference to the session is dropped here, outside the runtime.

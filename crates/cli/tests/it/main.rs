@@ -425,6 +425,48 @@ fn help_comes_after_the_bindings_too_and_a_query_needs_both_parts() {
     }
 }
 
+#[test]
+fn the_deepest_expressions_compute_whatever_stack_the_shell_gives() {
+    // As deep as the parser accepts, under a 1 MiB stack limit (8 MiB is usual): the command
+    // runs on a thread of its own with the room it needs, instead of overflowing.
+    let deepest = |expr: &str| {
+        Command::new("bash")
+            .args(["-c", "ulimit -s 1024; exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_blaze"))
+            .args([
+                "query",
+                "t=examples/data/accounts.csv",
+                expr,
+                "--format",
+                "json",
+            ])
+            .current_dir(workspace_root())
+            .output()
+            .expect("bash runs")
+    };
+    let out = deepest(&format!("t.balance{}", " + 1".repeat(990)));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"var * int64\",\"names\":[\"balance\"],\"data\":[1090,790,1290,1390,490]}\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = deepest(&format!("t{}.balance.sum()", ".head(5)".repeat(498)));
+    assert_eq!(
+        stdout(&out),
+        "{\"datashape\":\"int64\",\"names\":[\"balance_sum\"],\"data\":100}\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = deepest(&format!("t{}.balance.sum()", ".head(5)".repeat(499)));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the expression nests too deeply: more than 1000 levels"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// The JSON answer of `blaze query t=examples/data/accounts.csv EXPR --format json`.
 fn accounts_json(expr: &str) -> String {
     let out = blaze(&[

@@ -114,6 +114,29 @@ fn body_size_and_time_limits() {
 }
 
 #[test]
+fn the_deepest_expressions_are_computed_and_the_server_stays_up() {
+    // As deep as the parser accepts. Such a request overflowed the stack of the thread
+    // computing it, which stopped the whole server.
+    let server = Running::examples(Options::default());
+    let column = json!({"expr": format!("accounts.balance{}", " + 1".repeat(990))});
+    let response = server.request(Request::compute(&column));
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["data"], json!([1090, 790, 1290, 1390, 490]));
+    let rows = json!({"expr": format!("accounts{}.balance.sum()", ".head(5)".repeat(498))});
+    let response = server.request(Request::compute(&rows));
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["data"], json!(100));
+    let deeper = json!({"expr": format!("accounts{}.balance.sum()", ".head(5)".repeat(499))});
+    let response = server.request(Request::compute(&deeper));
+    assert_eq!(response.status, 400);
+    assert!(
+        response.text().contains("the expression nests too deeply"),
+        "{}",
+        response.text()
+    );
+}
+
+#[test]
 fn add_is_confined_to_its_roots() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("more.csv"), "x\n1\n2\n3\n").unwrap();
