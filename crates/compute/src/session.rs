@@ -55,8 +55,9 @@ pub struct Session {
 
 /// The stack of a thread that parses, compiles or computes expressions, which recurse as
 /// deep as they nest: the deepest the parser accepts (`t.head(5).head(5)...`, 498 times)
-/// needs between 4 and 8 MiB unoptimised, more than the 2 MiB a thread gets by default. Only
-/// the pages used are ever committed.
+/// needs between 4 and 8 MiB unoptimised, more than the 2 MiB a thread gets by default. The
+/// session's own threads have it; call [`Session`]'s methods from a thread that has it too
+/// (as the CLI and the server do). Only the pages used are ever committed.
 pub const EXPRESSION_STACK_BYTES: usize = 32 << 20;
 
 impl Session {

@@ -25,8 +25,6 @@ use super::{output_name, text};
 use crate::error::{Error, Result};
 
 /// `expr` as a column expression over the frame of `rows` (an expression whose rows it has).
-/// Recursive: the stack grows as it needs, for expressions as deep as the parser allows.
-#[recursive::recursive]
 pub(crate) fn column(expr: &Expr, rows: &Expr) -> Result<DfExpr> {
     if expr == rows {
         return Ok(ident(output_name(expr)));
