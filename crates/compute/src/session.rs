@@ -18,7 +18,7 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use futures_util::StreamExt;
 
 use crate::compile::Compiler;
-use crate::engine::BlazePlanner;
+use crate::engine::{BlazePlanner, UsePartialAggregate};
 use crate::error::{Error, Result};
 use crate::pushdown::DatabaseTables;
 use crate::result_order::{self, KeyOrdered, Order, head_of_concat, is_row_by_row};
@@ -92,6 +92,7 @@ impl Session {
             .with_runtime_env(env.build_arc()?)
             .with_default_features()
             .with_query_planner(Arc::new(BlazePlanner))
+            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Ok(Self {

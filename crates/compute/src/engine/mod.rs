@@ -3,6 +3,7 @@
 
 mod group_ids;
 mod in_turn;
+mod partial_aggregate;
 mod top_per_group;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, Phy
 
 pub(crate) use in_turn::InTurn;
 use in_turn::InTurnExec;
+pub(crate) use partial_aggregate::UsePartialAggregate;
 use top_per_group::TopPerGroupExec;
 pub(crate) use top_per_group::{Order, TopPerGroup};
 

@@ -2,6 +2,7 @@
 
 mod combine;
 mod files;
+mod group_by;
 mod order;
 mod pushdown;
 mod text;

@@ -1,0 +1,228 @@
+//! Group-bys whose first, per-partition step numbers groups Blaze's way (integer and short
+//! string keys): their values against sums computed here, over several files and batches,
+//! with missing keys, a key that stops being short part-way, and a memory limit that makes the
+//! step write its groups early.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use blaze_compute::{Session, SessionOptions};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::rows;
+
+/// One row of the table: a short string key (missing now and then), a small integer key
+/// (missing now and then), a key with many values, and a value.
+struct Row {
+    name: Option<String>,
+    code: Option<i32>,
+    id: i64,
+    v: i64,
+}
+
+/// `files` Parquet files of `rows` rows each, in `dir`; the names of the last file are long
+/// when `long_names`.
+fn write_table(dir: &std::path::Path, files: usize, rows: usize, long_names: bool) -> Vec<Row> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, true),
+        Field::new("code", DataType::Int32, true),
+        Field::new("id", DataType::Int64, false),
+        Field::new("v", DataType::Int64, false),
+    ]));
+    let mut table = Vec::new();
+    let mut x: u64 = 42;
+    for file in 0..files {
+        let start = table.len();
+        for _ in 0..rows {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let name = match (x >> 33) % 101 {
+                100 => None,
+                n if long_names && file == files - 1 && n % 2 == 0 => {
+                    Some(format!("a name longer than twelve bytes {n}"))
+                }
+                n => Some(format!("id{n:03}")),
+            };
+            let code = match (x >> 41) % 17 {
+                16 => None,
+                c => Some(c as i32 * 1000 - 3000),
+            };
+            table.push(Row {
+                name,
+                code,
+                id: ((x >> 20) % 300_000) as i64,
+                v: ((x >> 50) % 1000) as i64 - 300,
+            });
+        }
+        let part = &table[start..];
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter(part.iter().map(|r| r.name.clone()))),
+            Arc::new(Int32Array::from_iter(part.iter().map(|r| r.code))),
+            Arc::new(Int64Array::from_iter_values(part.iter().map(|r| r.id))),
+            Arc::new(Int64Array::from_iter_values(part.iter().map(|r| r.v))),
+        ];
+        // Small row groups: many batches per file.
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(10_000))
+            .build();
+        let path = dir.join(format!("part-{file}.parquet"));
+        let file = std::fs::File::create(path).unwrap();
+        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties)).unwrap();
+        writer
+            .write(&RecordBatch::try_new(schema.clone(), columns).unwrap())
+            .unwrap();
+        writer.close().unwrap();
+    }
+    table
+}
+
+/// Sum, count, minimum and maximum of `v` by `key`, as the rows of a result sorted by key
+/// print them (a missing key empty).
+fn expected<K: Ord>(
+    table: &[Row],
+    key: impl Fn(&Row) -> K,
+    show: impl Fn(&K) -> String,
+) -> Vec<Vec<String>> {
+    let mut groups: BTreeMap<K, (i64, i64, i64, i64)> = BTreeMap::new();
+    for row in table {
+        let g = groups.entry(key(row)).or_insert((0, 0, i64::MAX, i64::MIN));
+        *g = (g.0 + row.v, g.1 + 1, g.2.min(row.v), g.3.max(row.v));
+    }
+    groups
+        .iter()
+        .map(|(k, (sum, n, low, high))| {
+            vec![
+                show(k),
+                sum.to_string(),
+                n.to_string(),
+                low.to_string(),
+                high.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// The rows of `by(keys, s=t.v.sum(), n=t.v.count(), low=t.v.min(), high=t.v.max())`, sorted.
+fn grouped(s: &Session, keys: &str) -> Vec<Vec<String>> {
+    let text = format!("by({keys}, s=t.v.sum(), n=t.v.count(), low=t.v.min(), high=t.v.max())");
+    let mut out = rows(s, &text);
+    out.sort();
+    out
+}
+
+fn explained(s: &Session, text: &str) -> String {
+    s.explain(&s.parse(text).unwrap()).unwrap()
+}
+
+fn show_opt<T: ToString>(value: &Option<T>) -> String {
+    value.as_ref().map_or(String::new(), T::to_string)
+}
+
+#[test]
+fn integer_and_short_string_keys_are_numbered_by_blaze_with_the_engines_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = write_table(dir.path(), 3, 40_000, false);
+    let pattern = format!("{}/*.parquet", dir.path().display());
+    let s = super::session(&[("t", &pattern)]);
+
+    let text = "by(t.name, s=t.v.sum())";
+    let plan = explained(&s, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(!plan.contains("mode=Partial,"), "{plan}");
+
+    // Sorted as text: a missing key (empty) first.
+    let mut want = expected(&table, |r| show_opt(&r.name), String::clone);
+    want.sort();
+    assert_eq!(grouped(&s, "t.name"), want);
+    assert_eq!(want.len(), 101);
+
+    let mut want = expected(&table, |r| r.code, show_opt);
+    want.sort();
+    assert_eq!(grouped(&s, "t.code"), want);
+
+    // Many groups: 300,000 possible ids over 120,000 rows.
+    let mut want = expected(&table, |r| r.id, i64::to_string);
+    want.sort();
+    assert_eq!(grouped(&s, "t.id"), want);
+
+    // Two keys, and three (an expression among them).
+    let mut want = expected(
+        &table,
+        |r| (r.name.clone(), r.code),
+        |(name, code)| format!("{}|{}", show_opt(name), show_opt(code)),
+    );
+    want.sort();
+    let mut got: Vec<Vec<String>> = grouped(&s, "t[['name', 'code']]")
+        .into_iter()
+        .map(|mut row| {
+            let code = row.remove(1);
+            row[0] = format!("{}|{code}", row[0]);
+            row
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let text = "by(t[['name', 'code']], s=t.v.sum(), m=t.v.mean())";
+    assert!(explained(&s, text).contains("PartialAggregateExec"));
+}
+
+#[test]
+fn a_key_that_stops_being_short_is_numbered_by_the_engines_table_from_there() {
+    let dir = tempfile::tempdir().unwrap();
+    // The last file's names are long: the groups numbered so far move to the engine's table.
+    let table = write_table(dir.path(), 3, 30_000, true);
+    let pattern = format!("{}/*.parquet", dir.path().display());
+    let s = super::session(&[("t", &pattern)]);
+    assert!(explained(&s, "by(t.name, s=t.v.sum())").contains("PartialAggregateExec"));
+    let mut want = expected(&table, |r| show_opt(&r.name), String::clone);
+    want.sort();
+    assert_eq!(grouped(&s, "t.name"), want);
+    assert!(want.len() > 101, "long names make groups of their own");
+}
+
+#[test]
+fn under_a_memory_limit_the_groups_are_written_early_and_combined() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = write_table(dir.path(), 2, 150_000, false);
+    let pattern = format!("{}/*.parquet", dir.path().display());
+    let mut s = Session::new(SessionOptions {
+        memory_limit: Some(8 << 20),
+        spill_dir: Some(dir.path().to_path_buf()),
+        ..SessionOptions::default()
+    })
+    .unwrap();
+    s.bind("t", &pattern).unwrap();
+    assert!(explained(&s, "by(t.id, s=t.v.sum())").contains("PartialAggregateExec"));
+    let mut want = expected(&table, |r| r.id, i64::to_string);
+    want.sort();
+    assert_eq!(grouped(&s, "t.id"), want);
+}
+
+#[test]
+fn other_keys_keep_the_engines_partial_step() {
+    let mut csv = String::from("f,v\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("{}.5,{}\n", i % 3, i % 7));
+    }
+    let (_dir, s) = super::csv_session("t", &csv);
+    let text = "by(t.f, s=t.v.sum())";
+    let plan = explained(&s, text);
+    assert!(plan.contains("mode=Partial,"), "{plan}");
+    assert!(!plan.contains("PartialAggregateExec"), "{plan}");
+    let mut got = rows(&s, text);
+    got.sort();
+    let sum = |r: u64| {
+        (0..100_000u64)
+            .filter(|i| i % 3 == r)
+            .map(|i| i % 7)
+            .sum::<u64>()
+    };
+    let want: Vec<Vec<String>> = (0..3)
+        .map(|r| vec![format!("{r}.5"), sum(r).to_string()])
+        .collect();
+    assert_eq!(got, want);
+}
