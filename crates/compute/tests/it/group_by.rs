@@ -190,7 +190,7 @@ fn under_a_memory_limit_the_groups_are_written_early_and_combined() {
     let table = write_table(dir.path(), 2, 150_000, false);
     let pattern = format!("{}/*.parquet", dir.path().display());
     let mut s = Session::new(SessionOptions {
-        memory_limit: Some(8 << 20),
+        memory_limit: Some(16 << 20),
         spill_dir: Some(dir.path().to_path_buf()),
         ..SessionOptions::default()
     })
@@ -200,6 +200,34 @@ fn under_a_memory_limit_the_groups_are_written_early_and_combined() {
     let mut want = expected(&table, |r| r.id, i64::to_string);
     want.sort();
     assert_eq!(grouped(&s, "t.id"), want);
+}
+
+#[test]
+fn short_strings_read_from_csv_are_packed_too() {
+    let mut csv = String::from("name,v\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("n{},{}\n", i % 7, i % 5));
+    }
+    csv.push_str("a name longer than twelve bytes,1000\n");
+    let (_dir, s) = super::csv_session("t", &csv);
+    let text = "by(t.name, s=t.v.sum())";
+    assert!(explained(&s, text).contains("PartialAggregateExec"));
+    let mut got = rows(&s, text);
+    got.sort();
+    let sum = |r: u64| {
+        (0..100_000u64)
+            .filter(|i| i % 7 == r)
+            .map(|i| i % 5)
+            .sum::<u64>()
+    };
+    let mut want: Vec<Vec<String>> = (0..7)
+        .map(|r| vec![format!("n{r}"), sum(r).to_string()])
+        .collect();
+    want.insert(
+        0,
+        vec!["a name longer than twelve bytes".into(), "1000".into()],
+    );
+    assert_eq!(got, want);
 }
 
 #[test]
