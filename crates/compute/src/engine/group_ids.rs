@@ -179,25 +179,35 @@ impl Direct {
         }
         groups.clear();
         groups.reserve(keys.len());
-        for key in keys {
-            let group = match key {
-                Some(value) => {
-                    // `cover` made every value of the batch a slot.
-                    let slot = &mut self.slots[value.abs_diff(self.base) as usize];
-                    if *slot == 0 {
-                        self.keys.push(Some(value));
-                        *slot = self.keys.len() as u32;
-                    }
-                    *slot as usize - 1
+        let values = keys.values().iter();
+        match keys.nulls().filter(|nulls| nulls.null_count() > 0) {
+            None => groups.extend(values.map(|value| self.group_of(*value))),
+            Some(nulls) => {
+                for (value, valid) in values.zip(nulls.iter()) {
+                    let group = if valid {
+                        self.group_of(*value)
+                    } else {
+                        *self.null_group.get_or_insert_with(|| {
+                            self.keys.push(None);
+                            self.keys.len() - 1
+                        })
+                    };
+                    groups.push(group);
                 }
-                None => *self.null_group.get_or_insert_with(|| {
-                    self.keys.push(None);
-                    self.keys.len() - 1
-                }),
-            };
-            groups.push(group);
+            }
         }
         Ok(Fits::Yes)
+    }
+
+    /// The group of `value`, numbered anew if it is new; [`Direct::cover`] has made it a slot.
+    #[inline]
+    fn group_of(&mut self, value: i64) -> usize {
+        let slot = &mut self.slots[value.abs_diff(self.base) as usize];
+        if *slot == 0 {
+            self.keys.push(Some(value));
+            *slot = self.keys.len() as u32;
+        }
+        *slot as usize - 1
     }
 
     /// Makes room for the values `low..=high`, keeping the groups numbered; [`Fits::No`] if
