@@ -202,6 +202,15 @@ fn under_a_memory_limit_the_groups_are_written_early_and_combined() {
     assert_eq!(grouped(&s, "t.id"), want);
 }
 
+/// The sum of `i % values` over the `i` below 100,000 with `i % keys == key`: the group `key`'s
+/// sum in the CSV files below.
+fn residue_sum(keys: u64, key: u64, values: u64) -> u64 {
+    (0..100_000u64)
+        .filter(|i| i % keys == key)
+        .map(|i| i % values)
+        .sum()
+}
+
 #[test]
 fn short_strings_read_from_csv_are_packed_too() {
     let mut csv = String::from("name,v\n");
@@ -214,14 +223,8 @@ fn short_strings_read_from_csv_are_packed_too() {
     assert!(explained(&s, text).contains("PartialAggregateExec"));
     let mut got = rows(&s, text);
     got.sort();
-    let sum = |r: u64| {
-        (0..100_000u64)
-            .filter(|i| i % 7 == r)
-            .map(|i| i % 5)
-            .sum::<u64>()
-    };
     let mut want: Vec<Vec<String>> = (0..7)
-        .map(|r| vec![format!("n{r}"), sum(r).to_string()])
+        .map(|r| vec![format!("n{r}"), residue_sum(7, r, 5).to_string()])
         .collect();
     want.insert(
         0,
@@ -243,14 +246,8 @@ fn other_keys_keep_the_engines_partial_step() {
     assert!(!plan.contains("PartialAggregateExec"), "{plan}");
     let mut got = rows(&s, text);
     got.sort();
-    let sum = |r: u64| {
-        (0..100_000u64)
-            .filter(|i| i % 3 == r)
-            .map(|i| i % 7)
-            .sum::<u64>()
-    };
     let want: Vec<Vec<String>> = (0..3)
-        .map(|r| vec![format!("{r}.5"), sum(r).to_string()])
+        .map(|r| vec![format!("{r}.5"), residue_sum(3, r, 7).to_string()])
         .collect();
     assert_eq!(got, want);
 }
