@@ -649,6 +649,32 @@ mod tests {
     }
 
     #[test]
+    fn three_and_four_keys_are_packed() {
+        for width in [3, 4] {
+            let types = vec![DataType::Int32; width];
+            let mut groups = GroupIds::new(&types).unwrap();
+            assert!(matches!(groups.by, By::Packed(_)));
+            // Rows differing in the last key only are different groups.
+            let mut columns: Vec<ArrayRef> = (1..width)
+                .map(|_| Arc::new(Int32Array::from(vec![1, 1, 1, 1])) as ArrayRef)
+                .collect();
+            columns.push(Arc::new(Int32Array::from(vec![
+                Some(1),
+                Some(2),
+                None,
+                Some(1),
+            ])));
+            assert_eq!(ids(&mut groups, columns), [0, 1, 2, 0], "{width} keys");
+            let keys = groups.emit().unwrap();
+            assert_eq!(keys.len(), width);
+            assert_eq!(
+                keys[width - 1].as_ref(),
+                &Int32Array::from(vec![Some(1), Some(2), None]) as &dyn Array
+            );
+        }
+    }
+
+    #[test]
     fn a_longer_string_hands_the_groups_to_the_hash_table_with_the_same_numbers() {
         // Strings read as views, and as offsets and bytes.
         for key_type in [DataType::Utf8View, DataType::Utf8] {
