@@ -12,13 +12,20 @@
 //!
 //! When the keys stop fitting (integers spread too far apart, a longer string), the next way
 //! takes over the groups numbered so far, in their order, so that the numbers stay the same.
+//!
+//! A string key may also come as a dictionary (Arrow's `Dictionary(Int32, Utf8)`, as
+//! [`super::dictionary_scan`] reads it from Parquet) while its type stays a string's: the
+//! dictionary's values are packed once for all the batches that share it, each row costs a
+//! look-up of its code, and a lone key's rows take the group their code was given.
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringViewArray, UInt64Array};
+use arrow::array::{
+    Array, ArrayRef, AsArray, DictionaryArray, Int64Array, StringViewArray, UInt64Array,
+};
 use arrow::buffer::{NullBuffer, ScalarBuffer};
 use arrow::compute::{cast, max, min};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt64Type};
+use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, UInt64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::EmitTo;
 use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
@@ -67,7 +74,8 @@ impl GroupIds {
         packs(key_types)
     }
 
-    /// The group of each row of `columns` (the keys), numbering new keys as they come.
+    /// The group of each row of `columns` (the keys, each of its type or, for a string, a
+    /// dictionary of strings with `Int32` codes), numbering new keys as they come.
     pub(crate) fn intern(&mut self, columns: &[ArrayRef], groups: &mut Vec<usize>) -> Result<()> {
         if let By::Direct(direct) = &mut self.by {
             match direct.intern(&columns[0], groups)? {
@@ -88,10 +96,17 @@ impl GroupIds {
                 }
             }
         }
-        match &mut self.by {
-            By::Hashed(values) => values.intern(columns, groups),
-            By::Direct(_) | By::Packed(_) => unreachable!("replaced above"),
-        }
+        let By::Hashed(values) = &mut self.by else {
+            unreachable!("replaced above")
+        };
+        // DataFusion's table takes keys of their own types only.
+        let columns = (columns.iter().zip(&self.types))
+            .map(|(column, key_type)| match column.data_type() == key_type {
+                true => Ok(Arc::clone(column)),
+                false => cast(column, key_type),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        values.intern(&columns, groups)
     }
 
     /// How many groups there are.
@@ -285,6 +300,50 @@ struct Packed {
     keys: Vec<u128>,
     /// The packed keys of each row of the batch being numbered, `width` apiece.
     rows: Vec<u128>,
+    /// For each key, the last dictionary its strings came in, packed.
+    dictionaries: Vec<Option<Dictionary>>,
+}
+
+/// The values of a dictionary, packed, for as long as batches share them.
+struct Dictionary {
+    /// The values (held, so that no others take their place in memory and pass for them).
+    values: ArrayRef,
+    /// Each value packed.
+    packed: Vec<u128>,
+    /// When the key is the only one: the group number plus one of each value (0: not met yet;
+    /// a value is numbered when a row has it, so that no group is made for a value no row has).
+    groups: Vec<u32>,
+}
+
+impl Dictionary {
+    /// The packed values of `dictionary`'s, reusing `kept` if it holds the same values;
+    /// `None` if a value does not pack.
+    fn of<'a>(
+        kept: &'a mut Option<Dictionary>,
+        dictionary: &DictionaryArray<Int32Type>,
+    ) -> Result<Option<&'a mut Dictionary>> {
+        let values = dictionary.values();
+        let same = kept
+            .as_ref()
+            .is_some_and(|k| k.values.to_data().ptr_eq(&values.to_data()));
+        if !same {
+            let mut packed = vec![0; values.len()];
+            if let Fits::No = pack(values, 1, 0, &mut packed, &mut None)? {
+                *kept = None;
+                return Ok(None);
+            }
+            *kept = Some(Dictionary {
+                values: Arc::clone(values),
+                groups: vec![0; packed.len()],
+                packed,
+            });
+        }
+        Ok(kept.as_mut())
+    }
+
+    fn size(&self) -> usize {
+        self.packed.capacity() * size_of::<u128>() + self.groups.capacity() * size_of::<u32>()
+    }
 }
 
 impl Packed {
@@ -294,6 +353,7 @@ impl Packed {
             slots: vec![0; 64],
             keys: Vec::new(),
             rows: Vec::new(),
+            dictionaries: (0..width).map(|_| None).collect(),
         }
     }
 
@@ -316,6 +376,9 @@ impl Packed {
     fn size(&self) -> usize {
         self.slots.capacity() * size_of::<u32>()
             + (self.keys.capacity() + self.rows.capacity()) * size_of::<u128>()
+            + (self.dictionaries.iter().flatten())
+                .map(Dictionary::size)
+                .sum::<usize>()
     }
 
     /// Numbers the rows of `columns`; [`Fits::No`] (nothing numbered) if a key does not pack.
@@ -324,10 +387,15 @@ impl Packed {
         if self.len() + rows >= u32::MAX as usize {
             return Ok(Fits::No);
         }
+        if let [column] = columns
+            && let Some(dictionary) = column.as_dictionary_opt::<Int32Type>()
+        {
+            return self.number_codes(dictionary, groups);
+        }
         self.rows.clear();
         self.rows.resize(rows * self.width, 0);
-        for (at, column) in columns.iter().enumerate() {
-            if let Fits::No = pack(column, self.width, at, &mut self.rows)? {
+        for (at, (column, kept)) in columns.iter().zip(&mut self.dictionaries).enumerate() {
+            if let Fits::No = pack(column, self.width, at, &mut self.rows, kept)? {
                 return Ok(Fits::No);
             }
         }
@@ -346,32 +414,75 @@ impl Packed {
     /// Numbers the packed rows, `K` keys apiece.
     fn number<const K: usize>(&mut self, groups: &mut Vec<usize>) {
         let rows = std::mem::take(&mut self.rows);
-        for key in rows.as_chunks::<K>().0 {
-            let mask = self.slots.len() - 1;
-            let mut slot = hash(key) & mask;
-            let group = loop {
-                match self.slots[slot] {
-                    0 => {
-                        self.keys.extend_from_slice(key);
-                        let group = self.keys.len() / K;
-                        self.slots[slot] = group as u32;
-                        if group * SLOTS_PER_GROUP > self.slots.len() {
-                            self.grow();
-                        }
-                        break group - 1;
+        groups.extend(rows.as_chunks::<K>().0.iter().map(|key| self.group_of(key)));
+        self.rows = rows;
+    }
+
+    /// The group of the packed keys `key`, numbered anew if they are new.
+    #[inline]
+    fn group_of<const K: usize>(&mut self, key: &[u128; K]) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut slot = hash(key) & mask;
+        loop {
+            match self.slots[slot] {
+                0 => {
+                    self.keys.extend_from_slice(key);
+                    let group = self.keys.len() / K;
+                    self.slots[slot] = group as u32;
+                    if group * SLOTS_PER_GROUP > self.slots.len() {
+                        self.grow();
                     }
-                    number => {
-                        let group = number as usize - 1;
-                        if self.keys[group * K..][..K] == key[..] {
-                            break group;
-                        }
+                    return group - 1;
+                }
+                number => {
+                    let group = number as usize - 1;
+                    if self.keys[group * K..][..K] == key[..] {
+                        return group;
                     }
                 }
-                slot = (slot + 1) & mask;
-            };
-            groups.push(group);
+            }
+            slot = (slot + 1) & mask;
         }
-        self.rows = rows;
+    }
+
+    /// Numbers the rows of a lone key that comes as a dictionary: each value is numbered when
+    /// a row first has it, and the other rows with its code take its group.
+    fn number_codes(
+        &mut self,
+        dictionary: &DictionaryArray<Int32Type>,
+        groups: &mut Vec<usize>,
+    ) -> Result<Fits> {
+        let mut kept = self.dictionaries[0].take();
+        let Some(values) = Dictionary::of(&mut kept, dictionary)? else {
+            return Ok(Fits::No);
+        };
+        groups.clear();
+        groups.reserve(dictionary.len());
+        // The group of a row with `code`, or of a missing key if the row's code is not `valid`.
+        let mut group_of_code = |code: i32, valid: bool| {
+            if !valid {
+                return self.group_of(&[MISSING]);
+            }
+            let code = code as usize;
+            match values.groups[code] {
+                0 => {
+                    let group = self.group_of(&[values.packed[code]]);
+                    values.groups[code] = group as u32 + 1;
+                    group
+                }
+                number => number as usize - 1,
+            }
+        };
+        let codes = dictionary.keys();
+        let rows = codes.values().iter();
+        match codes.nulls().filter(|nulls| nulls.null_count() > 0) {
+            None => groups.extend(rows.map(|code| group_of_code(*code, true))),
+            Some(nulls) => {
+                groups.extend(rows.zip(nulls.iter()).map(|(c, v)| group_of_code(*c, v)));
+            }
+        }
+        self.dictionaries[0] = kept;
+        Ok(Fits::Yes)
     }
 
     /// Doubles the table.
@@ -412,10 +523,26 @@ impl Packed {
 }
 
 /// Writes the packed key of each row of `column` to `rows[row * width + at]`; [`Fits::No`] if
-/// a string is too long to pack.
-fn pack(column: &ArrayRef, width: usize, at: usize, rows: &mut [u128]) -> Result<Fits> {
+/// a string is too long to pack. A dictionary's values are packed into `kept`, which holds
+/// them for the next batch with the same dictionary.
+fn pack(
+    column: &ArrayRef,
+    width: usize,
+    at: usize,
+    rows: &mut [u128],
+    kept: &mut Option<Dictionary>,
+) -> Result<Fits> {
     let slots = rows.iter_mut().skip(at).step_by(width);
-    if let Some(strings) = column.as_string_view_opt() {
+    if let Some(dictionary) = column.as_dictionary_opt::<Int32Type>() {
+        let Some(values) = Dictionary::of(kept, dictionary)? else {
+            return Ok(Fits::No);
+        };
+        // A missing row's code may be any number: it is overwritten below.
+        let packed = |code: &i32| values.packed.get(*code as usize).copied();
+        slots
+            .zip(dictionary.keys().values())
+            .for_each(|(slot, code)| *slot = packed(code).unwrap_or(MISSING));
+    } else if let Some(strings) = column.as_string_view_opt() {
         let views = strings.views();
         if views.iter().any(|view| *view as u32 > INLINE_LEN) {
             return Ok(Fits::No);
@@ -491,10 +618,12 @@ fn unpack(packed: impl Iterator<Item = u128>, key_type: &DataType) -> Result<Arr
     Ok(array)
 }
 
-/// Mixes packed keys into a slot number. Each 64-bit half is multiplied into 128 bits and
-/// the halves of the product folded together, which carries every bit of the input into
-/// every bit of the output (a multiplication alone carries them only upwards, and the
-/// table's mask keeps the low bits).
+/// Mixes packed keys into a slot number. The halves of each key are first combined into 64
+/// bits (the upper half turned by an odd number of bits, so that bytes moved from one half to
+/// the other do not cancel out), which is then multiplied into 128 bits and the halves of the
+/// product folded together: that carries every bit of the input into every bit of the output
+/// (a multiplication alone carries them only upwards, and the table's mask keeps the low
+/// bits). Keys that combine alike only share a slot: their groups are told apart by the keys.
 #[inline]
 fn hash(key: &[u128]) -> usize {
     const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -504,8 +633,7 @@ fn hash(key: &[u128]) -> usize {
     };
     let mut h = 0x243F_6A88_85A3_08D3u64;
     for part in key {
-        h = fold(h ^ *part as u64);
-        h = fold(h ^ (*part >> 64) as u64);
+        h = fold(h ^ *part as u64 ^ ((*part >> 64) as u64).rotate_left(19));
     }
     h as usize
 }
@@ -551,7 +679,7 @@ mod tests {
         assert_eq!(groups.len(), 6);
         let keys = groups.emit().unwrap();
         assert_eq!(
-            keys[0].as_primitive::<arrow::datatypes::Int32Type>(),
+            keys[0].as_primitive::<Int32Type>(),
             &Int32Array::from(vec![
                 Some(5),
                 Some(3),
@@ -694,6 +822,80 @@ mod tests {
                 keys.as_string::<i32>().iter().collect::<Vec<_>>(),
                 [Some("b"), None, Some("a"), Some("twelve bytes"), Some(long)]
             );
+        }
+    }
+
+    /// Strings `values` as a dictionary, with the rows' `codes`.
+    fn dictionary(values: &ArrayRef, codes: Vec<Option<i32>>) -> ArrayRef {
+        let codes = Int32Array::from(codes);
+        Arc::new(DictionaryArray::<Int32Type>::try_new(codes, Arc::clone(values)).unwrap())
+    }
+
+    fn strings(keys: &ArrayRef) -> Vec<Option<String>> {
+        let keys = cast(keys, &DataType::Utf8).unwrap();
+        let keys = keys.as_string::<i32>().iter();
+        keys.map(|k| k.map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn a_lone_dictionary_key_numbers_only_the_values_rows_have() {
+        let mut groups = GroupIds::new(&[DataType::Utf8View]).unwrap();
+        let values: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![
+            Some("a"),
+            Some("b"),
+            None,
+            Some("c"),
+        ]));
+        let rows = dictionary(&values, vec![Some(3), Some(0), Some(3), None, Some(2)]);
+        // The value missing and the code missing are one group, the missing key's.
+        assert_eq!(ids(&mut groups, vec![rows]), [0, 1, 0, 2, 2]);
+        // The same dictionary again, then another with the same values in another order.
+        let rows = dictionary(&values, vec![Some(1), Some(0)]);
+        assert_eq!(ids(&mut groups, vec![rows]), [3, 1]);
+        let other: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["b", "c", "d"]));
+        let rows = dictionary(&other, vec![Some(2), Some(0), Some(1)]);
+        assert_eq!(ids(&mut groups, vec![rows]), [4, 3, 0]);
+        // Plain strings after dictionaries take the same groups.
+        assert_eq!(ids(&mut groups, vec![views(vec![Some("d"), None])]), [4, 2]);
+        assert_eq!(groups.len(), 5, "no group for a value no row has");
+        let keys = groups.emit().unwrap();
+        assert_eq!(keys[0].data_type(), &DataType::Utf8View);
+        let want = [Some("c"), Some("a"), None, Some("b"), Some("d")];
+        assert_eq!(strings(&keys[0]), want.map(|k| k.map(str::to_owned)));
+    }
+
+    #[test]
+    fn a_dictionary_key_is_packed_with_others() {
+        let types = [DataType::Utf8View, DataType::Int64];
+        let mut groups = GroupIds::new(&types).unwrap();
+        let values: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["x", "y"]));
+        let names = dictionary(&values, vec![Some(1), Some(0), None, Some(1)]);
+        let numbers: ArrayRef = Arc::new(Int64Array::from(vec![1, 1, 1, 2]));
+        assert_eq!(ids(&mut groups, vec![names, numbers]), [0, 1, 2, 3]);
+        let names = views(vec![Some("y"), None]);
+        let numbers: ArrayRef = Arc::new(Int64Array::from(vec![2, 1]));
+        assert_eq!(ids(&mut groups, vec![names, numbers]), [3, 2]);
+        let keys = groups.emit().unwrap();
+        let want = [Some("y"), Some("x"), None, Some("y")];
+        assert_eq!(strings(&keys[0]), want.map(|k| k.map(str::to_owned)));
+    }
+
+    #[test]
+    fn a_dictionary_with_a_long_value_hands_the_groups_to_the_hash_table() {
+        for width in [1, 2] {
+            let types = vec![DataType::Utf8View; width];
+            let mut groups = GroupIds::new(&types).unwrap();
+            let short: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["a", "b"]));
+            let rows = vec![dictionary(&short, vec![Some(1), Some(0)]); width];
+            assert_eq!(ids(&mut groups, rows), [0, 1]);
+            let text = "a string longer than twelve bytes";
+            let long: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["a", text]));
+            let rows = vec![dictionary(&long, vec![Some(1), Some(0), None]); width];
+            assert_eq!(ids(&mut groups, rows), [2, 1, 3], "{width} keys");
+            assert!(matches!(groups.by, By::Hashed(_)));
+            let keys = groups.emit().unwrap();
+            assert_eq!(keys[0].data_type(), &DataType::Utf8View);
+            assert_eq!(strings(&keys[0])[2].as_deref(), Some(text));
         }
     }
 

@@ -1,6 +1,7 @@
 //! What Blaze adds to DataFusion's engine: operators for plans its own cannot run well, and the
 //! planner that knows them.
 
+mod dictionary_scan;
 mod group_ids;
 mod in_turn;
 mod partial_aggregate;

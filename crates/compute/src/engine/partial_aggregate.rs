@@ -9,6 +9,10 @@
 //! with [`GroupIds`], and the same aggregates (DataFusion's [`GroupsAccumulator`]s), so its
 //! output is the step's it replaces.
 //!
+//! Where its input is a Parquet scan and a key a string column the files hold
+//! dictionary-encoded, the scan is made to read that column as a dictionary
+//! ([`super::dictionary_scan`]), which this step alone reads.
+//!
 //! It holds the groups of one partition in memory, and writes what it has (as the step may,
 //! the final step combining the parts) whenever the memory pool refuses it more or it has
 //! [`EMIT_AFTER_GROUPS`] groups, so that it works in bounded memory however many groups
@@ -27,6 +31,8 @@ use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
@@ -36,6 +42,7 @@ use datafusion::physical_plan::{
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
 
+use super::dictionary_scan::{DictionaryScan, reading_dictionaries};
 use super::group_ids::GroupIds;
 
 /// Replaces DataFusion's partial aggregation steps with [`PartialAggregateExec`] where its
@@ -78,8 +85,20 @@ const EMIT_AFTER_GROUPS: usize = 1 << 20;
 /// DataFusion's partial aggregation step `aggregate`, computed with [`GroupIds`].
 #[derive(Debug)]
 pub(crate) struct PartialAggregateExec {
-    /// The step replaced: its input, keys, aggregates, schema and properties are this one's.
+    /// The step replaced: its keys, aggregates, schema and properties are this one's.
     aggregate: AggregateExec,
+    /// What it reads: the replaced step's input, or that scan reading string keys as
+    /// dictionaries.
+    input: Input,
+}
+
+/// What a [`PartialAggregateExec`] reads.
+#[derive(Debug)]
+enum Input {
+    /// The input of the step replaced.
+    Same,
+    /// A scan like the step's input, reading string key columns as dictionaries.
+    Dictionaries(DictionaryScan),
 }
 
 impl PartialAggregateExec {
@@ -103,9 +122,35 @@ impl PartialAggregateExec {
                 .aggr_expr()
                 .iter()
                 .all(|a| a.groups_accumulator_supported() && a.order_bys().is_empty());
-        Ok(replaces.then(|| Self {
+        if !replaces {
+            return Ok(None);
+        }
+        // Key columns no aggregate reads may come as dictionaries.
+        let read_by_aggregates: Vec<usize> = (aggregate.aggr_expr().iter())
+            .flat_map(|a| a.expressions())
+            .flat_map(|e| collect_columns(&e))
+            .map(|column| column.index())
+            .collect();
+        let keys: Vec<usize> = (group_by.expr().iter())
+            .filter_map(|(key, _)| key.downcast_ref::<Column>())
+            .map(Column::index)
+            .filter(|index| !read_by_aggregates.contains(index))
+            .collect();
+        let input = match reading_dictionaries(aggregate.input(), &keys)? {
+            Some(scan) => Input::Dictionaries(scan),
+            None => Input::Same,
+        };
+        Ok(Some(Self {
             aggregate: aggregate.clone(),
+            input,
         }))
+    }
+
+    fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        match &self.input {
+            Input::Same => self.aggregate.input(),
+            Input::Dictionaries(dictionaries) => &dictionaries.scan,
+        }
     }
 }
 
@@ -127,7 +172,13 @@ impl DisplayAs for PartialAggregateExec {
             "PartialAggregateExec: gby=[{}], aggr=[{}]",
             keys.join(", "),
             aggregates.join(", ")
-        )
+        )?;
+        match &self.input {
+            Input::Same => Ok(()),
+            Input::Dictionaries(dictionaries) => {
+                write!(f, ", dictionaries=[{}]", dictionaries.columns.join(", "))
+            }
+        }
     }
 }
 
@@ -141,7 +192,7 @@ impl ExecutionPlan for PartialAggregateExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![self.aggregate.input()]
+        vec![self.input()]
     }
 
     fn apply_expressions(
@@ -155,11 +206,26 @@ impl ExecutionPlan for PartialAggregateExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children)
+            .map_err(|_| DataFusionError::Internal("one input".to_owned()))?;
+        // A scan reading dictionaries stands in for the step's input, with other types.
+        if let Input::Dictionaries(dictionaries) = &self.input
+            && input.schema() == dictionaries.scan.schema()
+        {
+            return Ok(Arc::new(Self {
+                aggregate: self.aggregate.clone(),
+                input: Input::Dictionaries(DictionaryScan {
+                    scan: input,
+                    columns: dictionaries.columns.clone(),
+                }),
+            }));
+        }
         let options = ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute);
-        let aggregate = Arc::new(self.aggregate.clone()).replace_children(children, options)?;
+        let aggregate = Arc::new(self.aggregate.clone()).replace_children(vec![input], options)?;
         match aggregate.downcast_ref::<AggregateExec>() {
             Some(aggregate) => Ok(Arc::new(Self {
                 aggregate: aggregate.clone(),
+                input: Input::Same,
             })),
             None => internal_err!("an aggregation with new inputs is still one"),
         }
@@ -170,10 +236,7 @@ impl ExecutionPlan for PartialAggregateExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let input = self
-            .aggregate
-            .input()
-            .execute(partition, Arc::clone(&context))?;
+        let input = self.input().execute(partition, Arc::clone(&context))?;
         let reservation = MemoryConsumer::new(format!("PartialAggregateExec[{partition}]"))
             .with_can_spill(true)
             .register(context.memory_pool());

@@ -1,7 +1,8 @@
 //! Group-bys whose first, per-partition step numbers groups Blaze's way (integer and short
 //! string keys): their values against sums computed here, over several files and batches,
 //! with missing keys, a key that stops being short part-way, and a memory limit that makes the
-//! step write its groups early.
+//! step write its groups early. Parquet string keys are read as the files' dictionaries where
+//! every row group holds them so.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use blaze_compute::{Session, SessionOptions};
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use super::rows;
 
@@ -23,9 +24,22 @@ struct Row {
     v: i64,
 }
 
-/// `files` Parquet files of `rows` rows each, in `dir`; the names of the last file are long
-/// when `long_names`.
+/// `files` Parquet files of `rows` rows each, in `dir`, in row groups of 10,000 rows (so many
+/// batches per file); the names of the last file are long when `long_names`.
 fn write_table(dir: &std::path::Path, files: usize, rows: usize, long_names: bool) -> Vec<Row> {
+    write_files(dir, files, rows, long_names, |_| {
+        WriterProperties::builder()
+    })
+}
+
+/// [`write_table`], each file written with the properties `properties(file)` gives.
+fn write_files(
+    dir: &std::path::Path,
+    files: usize,
+    rows: usize,
+    long_names: bool,
+    properties: impl Fn(usize) -> WriterPropertiesBuilder,
+) -> Vec<Row> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("name", DataType::Utf8, true),
         Field::new("code", DataType::Int32, true),
@@ -65,8 +79,7 @@ fn write_table(dir: &std::path::Path, files: usize, rows: usize, long_names: boo
             Arc::new(Int64Array::from_iter_values(part.iter().map(|r| r.id))),
             Arc::new(Int64Array::from_iter_values(part.iter().map(|r| r.v))),
         ];
-        // Small row groups: many batches per file.
-        let properties = WriterProperties::builder()
+        let properties = properties(file)
             .set_max_row_group_row_count(Some(10_000))
             .build();
         let path = dir.join(format!("part-{file}.parquet"));
@@ -134,6 +147,7 @@ fn integer_and_short_string_keys_are_numbered_by_blaze_with_the_engines_results(
     let text = "by(t.name, s=t.v.sum())";
     let plan = explained(&s, text);
     assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(plan.contains("dictionaries=[name]"), "{plan}");
     assert!(!plan.contains("mode=Partial,"), "{plan}");
 
     let want = expected(&table, |r| show_opt(&r.name), String::clone);
@@ -164,17 +178,64 @@ fn integer_and_short_string_keys_are_numbered_by_blaze_with_the_engines_results(
     got.sort();
     assert_eq!(got, want);
     let text = "by(t[['name', 'code']], s=t.v.sum(), m=t.v.mean())";
-    assert!(explained(&s, text).contains("PartialAggregateExec"));
+    let plan = explained(&s, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(plan.contains("dictionaries=[name]"), "{plan}");
+}
+
+#[test]
+fn string_keys_are_read_as_dictionaries_only_where_every_row_group_holds_them_so() {
+    let text = "by(t.name, s=t.v.sum())";
+    // The second file's names are not dictionary-encoded; the third's dictionary grows past
+    // its page's limit part-way, and its later pages are plain.
+    for plain in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let table = write_files(dir.path(), 3, 30_000, false, |file| {
+            let properties = WriterProperties::builder();
+            match file == plain {
+                true if plain == 1 => properties.set_dictionary_enabled(false),
+                true => properties.set_dictionary_page_size_limit(64),
+                false => properties,
+            }
+        });
+        let pattern = format!("{}/*.parquet", dir.path().display());
+        let s = super::session(&[("t", &pattern)]);
+        let plan = explained(&s, text);
+        assert!(plan.contains("PartialAggregateExec"), "{plan}");
+        assert!(!plan.contains("dictionaries="), "{plan}");
+        let want = expected(&table, |r| show_opt(&r.name), String::clone);
+        assert_eq!(grouped(&s, "t.name"), want);
+    }
+    // A key an aggregate reads too is read as strings.
+    let dir = tempfile::tempdir().unwrap();
+    let table = write_table(dir.path(), 1, 30_000, false);
+    let s = super::session(&[("t", &format!("{}/*.parquet", dir.path().display()))]);
+    let text = "by(t.name, n=t.name.count(), s=t.v.sum())";
+    let plan = explained(&s, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(!plan.contains("dictionaries="), "{plan}");
+    let mut got = rows(&s, text);
+    got.sort();
+    let want: Vec<Vec<String>> = expected(&table, |r| r.name.clone(), show_opt)
+        .into_iter()
+        .map(|row| {
+            let count = if row[0].is_empty() { "0" } else { &row[2] };
+            vec![row[0].clone(), count.to_owned(), row[1].clone()]
+        })
+        .collect();
+    assert_eq!(got, want);
 }
 
 #[test]
 fn a_key_that_stops_being_short_is_numbered_by_the_engines_table_from_there() {
     let dir = tempfile::tempdir().unwrap();
-    // The last file's names are long: the groups numbered so far move to the engine's table.
+    // The last file's names are long: the groups numbered so far move to the engine's table,
+    // from dictionaries as from strings.
     let table = write_table(dir.path(), 3, 30_000, true);
     let pattern = format!("{}/*.parquet", dir.path().display());
     let s = super::session(&[("t", &pattern)]);
-    assert!(explained(&s, "by(t.name, s=t.v.sum())").contains("PartialAggregateExec"));
+    let plan = explained(&s, "by(t.name, s=t.v.sum())");
+    assert!(plan.contains("dictionaries=[name]"), "{plan}");
     let want = expected(&table, |r| show_opt(&r.name), String::clone);
     assert_eq!(grouped(&s, "t.name"), want);
     assert!(want.len() > 101, "long names make groups of their own");
