@@ -6,6 +6,8 @@
 //! numbered more directly:
 //! - a single integer key whose values span a range not much larger than the number of groups
 //!   (ids, codes, years) is looked up in an array indexed by the value ([`Direct`]);
+//! - two to [`MAX_PACKED`] integer keys and dictionary-coded string keys, each of few values,
+//!   are numbered through an array indexed by their values' numbers ([`dense::Dense`]);
 //! - up to [`MAX_PACKED`] keys that are integers or short strings (at most 12 bytes, which a
 //!   string view holds whole in its 16 bytes) are each packed into a `u128` (a string as its
 //!   view), and the packed keys looked up in an open-addressed table of their own ([`Packed`]).
@@ -31,6 +33,9 @@ use datafusion::logical_expr::EmitTo;
 use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
 use datafusion::physical_plan::aggregates::order::GroupOrdering;
 
+mod dense;
+use dense::Dense;
+
 /// The group number of each distinct key.
 pub(crate) struct GroupIds {
     /// The keys' types.
@@ -42,6 +47,9 @@ pub(crate) struct GroupIds {
 enum By {
     /// One integer key, numbered through an array indexed by the value.
     Direct(Direct),
+    /// Several integer and dictionary keys, numbered through an array indexed by their
+    /// values' numbers.
+    Dense(Dense),
     /// Integer and short string keys, packed and numbered by a table of their own.
     Packed(Packed),
     /// Any keys, numbered by DataFusion's hash table.
@@ -57,6 +65,8 @@ impl GroupIds {
             && key_type != &DataType::UInt64
         {
             By::Direct(Direct::default())
+        } else if let Some(dense) = Dense::new(key_types) {
+            By::Dense(dense)
         } else if packs(key_types) {
             By::Packed(Packed::new(key_types.len()))
         } else {
@@ -82,6 +92,16 @@ impl GroupIds {
                 Fits::Yes => return Ok(()),
                 // Spread too far: packed keys take over, these rows included.
                 Fits::No => self.by = By::Packed(Packed::from_keys(1, direct.packed_keys())),
+            }
+        }
+        if let By::Dense(dense) = &mut self.by {
+            match dense.intern(columns, groups)? {
+                Fits::Yes => return Ok(()),
+                // Strings not as dictionaries, or values too many: packed keys take over.
+                Fits::No => {
+                    let keys = dense.packed_keys();
+                    self.by = By::Packed(Packed::from_keys(self.types.len(), keys));
+                }
             }
         }
         if let By::Packed(packed) = &mut self.by {
@@ -113,6 +133,7 @@ impl GroupIds {
     pub(crate) fn len(&self) -> usize {
         match &self.by {
             By::Direct(direct) => direct.keys.len(),
+            By::Dense(dense) => dense.len(),
             By::Packed(packed) => packed.len(),
             By::Hashed(values) => values.len(),
         }
@@ -121,10 +142,8 @@ impl GroupIds {
     /// The bytes held.
     pub(crate) fn size(&self) -> usize {
         match &self.by {
-            By::Direct(direct) => {
-                direct.slots.capacity() * size_of::<u32>()
-                    + direct.keys.capacity() * size_of::<Option<i64>>()
-            }
+            By::Direct(direct) => direct.size(),
+            By::Dense(dense) => dense.size(),
             By::Packed(packed) => packed.size(),
             By::Hashed(values) => values.size(),
         }
@@ -138,6 +157,7 @@ impl GroupIds {
                 let keys: ArrayRef = Arc::new(Int64Array::from(std::mem::take(&mut direct.keys)));
                 vec![cast(&keys, &self.types[0])?]
             }
+            By::Dense(dense) => dense.unpack(&self.types)?,
             By::Packed(packed) => packed.unpack(&self.types)?,
             By::Hashed(values) => values.emit(EmitTo::All)?,
         };
@@ -254,6 +274,10 @@ impl Direct {
         self.base = low as i64;
         self.slots = slots;
         Fits::Yes
+    }
+
+    fn size(&self) -> usize {
+        self.slots.capacity() * size_of::<u32>() + self.keys.capacity() * size_of::<Option<i64>>()
     }
 
     /// The groups' keys packed as [`Packed`] packs them, in group order.
@@ -739,12 +763,13 @@ mod tests {
     fn short_strings_and_integers_are_packed_together() {
         let types = [DataType::Utf8View, DataType::Int64];
         let mut groups = GroupIds::new(&types).unwrap();
-        assert!(matches!(groups.by, By::Packed(_)));
         // Enough groups for the table to grow several times.
         let names: Vec<String> = (0..1000).map(|i| format!("id{:03}", i % 500)).collect();
         let names: Vec<Option<&str>> = names.iter().map(|n| Some(n.as_str())).collect();
         let numbers = Int64Array::from_iter_values((0..1000).map(|i| i % 2));
         let out = ids(&mut groups, vec![views(names), Arc::new(numbers)]);
+        // Strings as views, not dictionaries: packed.
+        assert!(matches!(groups.by, By::Packed(_)));
         // id000 with 0 and id000 with 0 again (row 500 is 0 too: 500 is even).
         assert_eq!((out[0], out[500], out[1], out[501]), (0, 0, 1, 1));
         assert_eq!(groups.len(), 500);
@@ -781,6 +806,9 @@ mod tests {
         for width in [3, 4] {
             let types = vec![DataType::Int32; width];
             let mut groups = GroupIds::new(&types).unwrap();
+            // Values too far apart to be numbered densely.
+            let far: ArrayRef = Arc::new(Int32Array::from(vec![i32::MIN, 0, i32::MAX, 0]));
+            assert_eq!(ids(&mut groups, vec![far; width]), [0, 1, 2, 1]);
             assert!(matches!(groups.by, By::Packed(_)));
             // Rows differing in the last key only are different groups.
             let mut columns: Vec<ArrayRef> = (1..width)
@@ -792,12 +820,13 @@ mod tests {
                 None,
                 Some(1),
             ])));
-            assert_eq!(ids(&mut groups, columns), [0, 1, 2, 0], "{width} keys");
+            assert_eq!(ids(&mut groups, columns), [3, 4, 5, 3], "{width} keys");
             let keys = groups.emit().unwrap();
             assert_eq!(keys.len(), width);
+            let last = [i32::MIN, 0, i32::MAX].map(Some).into_iter();
             assert_eq!(
                 keys[width - 1].as_ref(),
-                &Int32Array::from(vec![Some(1), Some(2), None]) as &dyn Array
+                &Int32Array::from_iter(last.chain([Some(1), Some(2), None])) as &dyn Array
             );
         }
     }
@@ -897,6 +926,62 @@ mod tests {
             assert_eq!(keys[0].data_type(), &DataType::Utf8View);
             assert_eq!(strings(&keys[0])[2].as_deref(), Some(text));
         }
+    }
+
+    #[test]
+    fn integer_and_dictionary_keys_of_few_values_are_numbered_densely() {
+        let types = [DataType::Utf8View, DataType::Int64, DataType::Int32];
+        let mut groups = GroupIds::new(&types).unwrap();
+        let values: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["x", "y", "z"]));
+        let names = dictionary(&values, vec![Some(1), Some(0), None, Some(1), Some(1)]);
+        let numbers: ArrayRef = Arc::new(Int64Array::from(vec![
+            Some(5),
+            Some(5),
+            Some(5),
+            None,
+            Some(5),
+        ]));
+        let codes: ArrayRef = Arc::new(Int32Array::from(vec![7, 7, 7, 7, 7]));
+        assert_eq!(
+            ids(&mut groups, vec![names, numbers, codes]),
+            [0, 1, 2, 3, 0]
+        );
+        assert!(matches!(groups.by, By::Dense(_)));
+        // New values for every key: the slots are laid out again, keeping the numbers.
+        let rows = 1000;
+        let names = dictionary(&values, (0..rows).map(|i| Some(i % 3)).collect());
+        let numbers: ArrayRef = Arc::new(Int64Array::from_iter_values((0..rows).map(i64::from)));
+        let codes: ArrayRef = Arc::new(Int32Array::from_iter_values((0..rows).map(|i| 7 - i % 2)));
+        let out = ids(&mut groups, vec![names, numbers, codes]);
+        assert!(matches!(groups.by, By::Dense(_)));
+        assert_eq!(out[..3], [4, 5, 6]);
+        assert_eq!(groups.len(), 4 + 1000);
+        let keys = groups.emit().unwrap();
+        assert_eq!(
+            strings(&keys[0])[..4],
+            [Some("y"), Some("x"), None, Some("y")].map(|k| k.map(str::to_owned))
+        );
+        let numbers = keys[1].as_primitive::<Int64Type>();
+        assert_eq!(
+            numbers.iter().take(6).collect::<Vec<_>>(),
+            [Some(5), Some(5), Some(5), None, Some(0), Some(1)]
+        );
+        assert_eq!(keys[2].data_type(), &DataType::Int32);
+    }
+
+    #[test]
+    fn keys_of_too_many_values_together_are_packed_with_the_same_numbers() {
+        let types = [DataType::Int64, DataType::Int64];
+        let mut groups = GroupIds::new(&types).unwrap();
+        let few: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 1]));
+        assert_eq!(ids(&mut groups, vec![few.clone(), few]), [0, 1, 0]);
+        assert!(matches!(groups.by, By::Dense(_)));
+        // 2,000 values of each key, 2,000 groups: 22 bits of slots is too many.
+        let many: ArrayRef = Arc::new(Int64Array::from_iter_values((0..2000).rev()));
+        let out = ids(&mut groups, vec![many.clone(), many]);
+        assert!(matches!(groups.by, By::Packed(_)));
+        assert_eq!((out[0], out[1997], out[1998]), (2, 1, 0));
+        assert_eq!(groups.len(), 2000);
     }
 
     #[test]
