@@ -23,7 +23,10 @@ use datafusion::parquet::arrow::parquet_to_arrow_schema;
 use datafusion::parquet::basic::Encoding;
 use datafusion::parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_expr::utils::collect_columns;
+use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 
@@ -51,13 +54,27 @@ pub(crate) struct DictionaryScan {
 /// dictionaries; `None` if it reads none so.
 ///
 /// A column is read as a dictionary when `input` is a Parquet scan of local files with no
-/// filter, limit or order, the column is a string column of the files (not of their paths),
-/// and every row group of every file holds it dictionary-encoded, so that nothing is
-/// re-encoded on the way.
+/// filter, limit or order (or such a scan's batches dealt out round-robin), the column is a
+/// string column of the files (not of their paths), and every row group of every file holds
+/// it dictionary-encoded, so that nothing is re-encoded on the way.
 pub(crate) fn reading_dictionaries(
     input: &Arc<dyn ExecutionPlan>,
     keys: &[usize],
 ) -> Result<Option<DictionaryScan>> {
+    if let Some(repartition) = input.downcast_ref::<RepartitionExec>()
+        && let Partitioning::RoundRobinBatch(_) = repartition.partitioning()
+    {
+        let Some(scan) = reading_dictionaries(repartition.input(), keys)? else {
+            return Ok(None);
+        };
+        return Ok(Some(DictionaryScan {
+            scan: Arc::clone(input).replace_children(
+                vec![scan.scan],
+                ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+            )?,
+            columns: scan.columns,
+        }));
+    }
     let Some((config, source)) = input
         .downcast_ref::<DataSourceExec>()
         .and_then(|scan| scan.downcast_to_file_source::<ParquetSource>())
@@ -77,12 +94,18 @@ pub(crate) fn reading_dictionaries(
     if !plain {
         return Ok(None);
     }
-    // The files' string columns the keys read.
+    // The files' string columns the keys read, and that no other output of the scan reads.
     let file_schema = table.file_schema();
     let outputs: Vec<_> = projection.iter().collect();
+    let read_elsewhere: Vec<usize> = (outputs.iter().enumerate())
+        .filter(|(at, _)| !keys.contains(at))
+        .flat_map(|(_, output)| collect_columns(&output.expr))
+        .map(|column| column.index())
+        .collect();
     let mut names: Vec<String> = keys
         .iter()
         .filter_map(|key| outputs.get(*key)?.expr.downcast_ref::<Column>())
+        .filter(|column| !read_elsewhere.contains(&column.index()))
         .map(|column| file_schema.field(column.index()))
         .filter(|field| is_string(field))
         .map(|field| field.name().clone())

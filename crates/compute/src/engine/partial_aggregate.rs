@@ -125,16 +125,21 @@ impl PartialAggregateExec {
         if !replaces {
             return Ok(None);
         }
-        // Key columns no aggregate reads may come as dictionaries.
-        let read_by_aggregates: Vec<usize> = (aggregate.aggr_expr().iter())
+        // Key columns read by nothing else (no aggregate, no computed key) may come as
+        // dictionaries.
+        let computed_keys = (group_by.expr().iter())
+            .map(|(key, _)| Arc::clone(key))
+            .filter(|key| !key.is::<Column>());
+        let read_elsewhere: Vec<usize> = (aggregate.aggr_expr().iter())
             .flat_map(|a| a.expressions())
+            .chain(computed_keys)
             .flat_map(|e| collect_columns(&e))
             .map(|column| column.index())
             .collect();
         let keys: Vec<usize> = (group_by.expr().iter())
             .filter_map(|(key, _)| key.downcast_ref::<Column>())
             .map(Column::index)
-            .filter(|index| !read_by_aggregates.contains(index))
+            .filter(|index| !read_elsewhere.contains(index))
             .collect();
         let input = match reading_dictionaries(aggregate.input(), &keys)? {
             Some(scan) => Input::Dictionaries(scan),

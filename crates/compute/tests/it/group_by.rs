@@ -206,10 +206,29 @@ fn string_keys_are_read_as_dictionaries_only_where_every_row_group_holds_them_so
         let want = expected(&table, |r| show_opt(&r.name), String::clone);
         assert_eq!(grouped(&s, "t.name"), want);
     }
-    // A key an aggregate reads too is read as strings.
+    // One small file: its batches are dealt out to the cores from one scan, which reads the
+    // dictionaries.
     let dir = tempfile::tempdir().unwrap();
     let table = write_table(dir.path(), 1, 30_000, false);
     let s = super::session(&[("t", &format!("{}/*.parquet", dir.path().display()))]);
+    let plan = explained(&s, text);
+    assert!(plan.contains("RoundRobinBatch"), "{plan}");
+    assert!(plan.contains("dictionaries=[name]"), "{plan}");
+    let want = expected(&table, |r| show_opt(&r.name), String::clone);
+    assert_eq!(grouped(&s, "t.name"), want);
+    // A key computed from another is read as strings.
+    let text = "by(merge(t.name, t.name.str.upper().label('up')), s=t.v.sum())";
+    let plan = explained(&s, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(!plan.contains("dictionaries="), "{plan}");
+    let mut got = rows(&s, text);
+    got.sort();
+    let want: Vec<Vec<String>> = want
+        .iter()
+        .map(|row| vec![row[0].clone(), row[0].to_uppercase(), row[1].clone()])
+        .collect();
+    assert_eq!(got, want);
+    // So is a key an aggregate reads too.
     let text = "by(t.name, n=t.name.count(), s=t.v.sum())";
     let plan = explained(&s, text);
     assert!(plan.contains("PartialAggregateExec"), "{plan}");
