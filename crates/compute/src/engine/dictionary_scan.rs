@@ -112,6 +112,9 @@ pub(crate) fn reading_dictionaries(
         .collect();
     names.sort();
     names.dedup();
+    if names.is_empty() {
+        return Ok(None);
+    }
     // Each file is read with its own schema, its key columns made dictionaries; a column is
     // read so if every file holds it dictionary-encoded. Files scanned in several ranges are
     // read once.
@@ -134,12 +137,14 @@ pub(crate) fn reading_dictionaries(
     if names.is_empty() {
         return Ok(None);
     }
+    let file_schemas: HashMap<Path, SchemaRef> = (file_schemas.into_iter())
+        .map(|(location, schema)| (location, with_dictionaries(&schema, &names)))
+        .collect();
     let file_groups = (config.file_groups.iter())
         .map(|group| {
             let files = group.iter().map(|file| {
                 let schema = &file_schemas[&file.object_meta.location];
-                file.clone()
-                    .with_arrow_schema(with_dictionaries(schema, &names))
+                file.clone().with_arrow_schema(Arc::clone(schema))
             });
             FileGroup::new(files.collect())
         })
