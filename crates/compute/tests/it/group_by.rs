@@ -133,6 +133,17 @@ fn explained(s: &Session, text: &str) -> String {
     s.explain(&s.parse(text).unwrap()).unwrap()
 }
 
+/// The sorted rows of `text`, a group-by whose first step is Blaze's and reads its keys as
+/// strings, not dictionaries.
+fn rows_read_as_strings(s: &Session, text: &str) -> Vec<Vec<String>> {
+    let plan = explained(s, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    assert!(!plan.contains("dictionaries="), "{plan}");
+    let mut got = rows(s, text);
+    got.sort();
+    got
+}
+
 fn show_opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map_or(String::new(), T::to_string)
 }
@@ -218,11 +229,7 @@ fn string_keys_are_read_as_dictionaries_only_where_every_row_group_holds_them_so
     assert_eq!(grouped(&s, "t.name"), want);
     // A key computed from another is read as strings.
     let text = "by(merge(t.name, t.name.str.upper().label('up')), s=t.v.sum())";
-    let plan = explained(&s, text);
-    assert!(plan.contains("PartialAggregateExec"), "{plan}");
-    assert!(!plan.contains("dictionaries="), "{plan}");
-    let mut got = rows(&s, text);
-    got.sort();
+    let got = rows_read_as_strings(&s, text);
     let want: Vec<Vec<String>> = want
         .iter()
         .map(|row| vec![row[0].clone(), row[0].to_uppercase(), row[1].clone()])
@@ -230,11 +237,7 @@ fn string_keys_are_read_as_dictionaries_only_where_every_row_group_holds_them_so
     assert_eq!(got, want);
     // So is a key an aggregate reads too.
     let text = "by(t.name, n=t.name.count(), s=t.v.sum())";
-    let plan = explained(&s, text);
-    assert!(plan.contains("PartialAggregateExec"), "{plan}");
-    assert!(!plan.contains("dictionaries="), "{plan}");
-    let mut got = rows(&s, text);
-    got.sort();
+    let got = rows_read_as_strings(&s, text);
     let want: Vec<Vec<String>> = expected(&table, |r| r.name.clone(), show_opt)
         .into_iter()
         .map(|row| {
