@@ -385,3 +385,101 @@ impl Groups {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use arrow::array::{AsArray, Int64Array};
+    use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+    use datafusion::datasource::MemTable;
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    use datafusion::physical_plan::ExecutionPlanProperties;
+    use datafusion::physical_plan::common::collect;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+
+    use super::*;
+
+    /// The first step of the group-by in `plan`.
+    fn partial_step(plan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+        if plan.downcast_ref::<PartialAggregateExec>().is_some() {
+            return Some(Arc::clone(plan));
+        }
+        plan.children().into_iter().find_map(partial_step)
+    }
+
+    /// When the memory pool refuses it more, the step writes the groups it holds and starts
+    /// again, so that a key may come out more than once: the parts must add up to the key's
+    /// total, and the final step (which combines them) is what makes the answer whole.
+    #[test]
+    fn writes_early_when_memory_is_refused_and_the_parts_add_up() {
+        const GROUPS: i64 = 200_000;
+        const ROWS: i64 = 3 * GROUPS;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("v", DataType::Int64, false),
+        ]));
+        // Keys spread over the rows, so that each comes back after many others.
+        let batches: Vec<RecordBatch> = (0..ROWS)
+            .step_by(8192)
+            .map(|start| {
+                let rows = start..(start + 8192).min(ROWS);
+                let keys = Int64Array::from_iter_values(rows.clone().map(|i| i * 7919 % GROUPS));
+                let values = Int64Array::from_iter_values(rows);
+                RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(keys), Arc::new(values)])
+                    .unwrap()
+            })
+            .collect();
+        let table = MemTable::try_new(Arc::clone(&schema), vec![batches]).unwrap();
+        // 2 MiB: less than the 200,000 groups' numbers and sums need.
+        let env = RuntimeEnvBuilder::new()
+            .with_memory_limit(2 << 20, 1.0)
+            .build_arc()
+            .unwrap();
+        let state = SessionStateBuilder::new()
+            .with_config(SessionConfig::new().with_target_partitions(2))
+            .with_runtime_env(env)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        ctx.register_table("t", Arc::new(table)).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (written, sums) = runtime.block_on(async {
+            let plan = ctx
+                .sql("SELECT k, sum(v) FROM t GROUP BY k")
+                .await
+                .unwrap()
+                .create_physical_plan()
+                .await
+                .unwrap();
+            let partial = partial_step(&plan).expect("a PartialAggregateExec in the plan");
+            let mut written = 0;
+            let mut sums: HashMap<i64, i64> = HashMap::new();
+            for partition in 0..partial.output_partitioning().partition_count() {
+                let stream = partial.execute(partition, ctx.task_ctx()).unwrap();
+                for batch in collect(stream).await.unwrap() {
+                    written += batch.num_rows();
+                    let keys = batch.column(0).as_primitive::<Int64Type>();
+                    let parts = batch.column(1).as_primitive::<Int64Type>();
+                    for (key, part) in keys.values().iter().zip(parts.values()) {
+                        *sums.entry(*key).or_default() += part;
+                    }
+                }
+            }
+            (written, sums)
+        });
+        assert!(
+            written > 2 * GROUPS as usize,
+            "{written} rows written for {GROUPS} keys: the step never wrote early"
+        );
+        let mut want: HashMap<i64, i64> = HashMap::new();
+        for i in 0..ROWS {
+            *want.entry(i * 7919 % GROUPS).or_default() += i;
+        }
+        assert_eq!(sums, want);
+    }
+}
