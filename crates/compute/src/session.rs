@@ -87,12 +87,14 @@ impl Session {
             execution.sort_spill_reservation_bytes =
                 execution.sort_spill_reservation_bytes.min(limit / 4);
         }
+        let env = env.build_arc()?;
+        let footers = env.cache_manager.get_file_metadata_cache();
         let state = SessionStateBuilder::new()
             .with_config(config)
-            .with_runtime_env(env.build_arc()?)
+            .with_runtime_env(env)
             .with_default_features()
             .with_query_planner(Arc::new(BlazePlanner))
-            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate))
+            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate::new(footers)))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Ok(Self {

@@ -14,11 +14,13 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::Result;
+use datafusion::datasource::physical_plan::parquet::metadata::CachedParquetMetaData;
 use datafusion::datasource::physical_plan::{
     FileGroup, FileScanConfig, FileScanConfigBuilder, FileSource, ParquetSource,
 };
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::parquet::arrow::parquet_to_arrow_schema;
 use datafusion::parquet::basic::Encoding;
 use datafusion::parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
@@ -27,6 +29,7 @@ use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::{ExecutionPlan, Partitioning};
+use object_store::ObjectMeta;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 
@@ -56,15 +59,17 @@ pub(crate) struct DictionaryScan {
 /// A column is read as a dictionary when `input` is a Parquet scan of local files with no
 /// filter, limit or order (or such a scan's batches dealt out round-robin), the column is a
 /// string column of the files (not of their paths), and every row group of every file holds
-/// it dictionary-encoded, so that nothing is re-encoded on the way.
+/// it dictionary-encoded, so that nothing is re-encoded on the way. The files' footers are
+/// taken from `footers` (the session's cache) where they are there.
 pub(crate) fn reading_dictionaries(
     input: &Arc<dyn ExecutionPlan>,
     keys: &[usize],
+    footers: &FileMetadataCache,
 ) -> Result<Option<DictionaryScan>> {
     if let Some(repartition) = input.downcast_ref::<RepartitionExec>()
         && let Partitioning::RoundRobinBatch(_) = repartition.partitioning()
     {
-        let Some(scan) = reading_dictionaries(repartition.input(), keys)? else {
+        let Some(scan) = reading_dictionaries(repartition.input(), keys, footers)? else {
             return Ok(None);
         };
         return Ok(Some(DictionaryScan {
@@ -117,7 +122,7 @@ pub(crate) fn reading_dictionaries(
     }
     // Each file is read with its own schema, its key columns made dictionaries; a column is
     // read so if every file holds it dictionary-encoded. Files scanned in several ranges are
-    // read once.
+    // looked at once.
     let mut file_schemas: HashMap<Path, Schema> = HashMap::new();
     for file in config.file_groups.iter().flat_map(FileGroup::iter) {
         let location = &file.object_meta.location;
@@ -125,7 +130,7 @@ pub(crate) fn reading_dictionaries(
             continue;
         }
         // Unreadable here: the scan reports it as it would have.
-        let Some((footer, schema)) = read_footer(location) else {
+        let Some((footer, schema)) = footer_of(&file.object_meta, footers) else {
             return Ok(None);
         };
         names.retain(|name| {
@@ -166,13 +171,34 @@ pub(crate) fn reading_dictionaries(
     }))
 }
 
-/// The footer of the local file at `location`, and the Arrow schema it reads as; `None` if it
-/// cannot be read.
-fn read_footer(location: &Path) -> Option<(ParquetMetaData, Schema)> {
-    let path = LocalFileSystem::new().path_to_filesystem(location).ok()?;
-    let footer = ParquetMetaDataReader::new()
-        .parse_and_finish(&File::open(path).ok()?)
-        .ok()?;
+/// The footer of the local file `file`, and the Arrow schema it reads as; `None` if it cannot
+/// be read. DataFusion has read the footer as it planned the scan, and keeps it in `footers`
+/// while the file is unchanged: the file is read here only if it is not there.
+fn footer_of(
+    file: &ObjectMeta,
+    footers: &FileMetadataCache,
+) -> Option<(Arc<ParquetMetaData>, Schema)> {
+    let cached = (footers.get(&file.location))
+        .filter(|entry| entry.is_valid_for(file))
+        .and_then(|entry| {
+            let footer = entry
+                .file_metadata
+                .as_any()
+                .downcast_ref::<CachedParquetMetaData>()?;
+            Some(Arc::clone(footer.parquet_metadata()))
+        });
+    let footer = match cached {
+        Some(footer) => footer,
+        None => {
+            let path = LocalFileSystem::new()
+                .path_to_filesystem(&file.location)
+                .ok()?;
+            let footer = ParquetMetaDataReader::new()
+                .parse_and_finish(&File::open(path).ok()?)
+                .ok()?;
+            Arc::new(footer)
+        }
+    };
     let metadata = footer.file_metadata();
     let schema =
         parquet_to_arrow_schema(metadata.schema_descr(), metadata.key_value_metadata()).ok()?;

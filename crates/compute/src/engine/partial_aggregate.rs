@@ -27,6 +27,7 @@ use arrow::record_batch::RecordBatch;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, Result, internal_err};
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
@@ -47,8 +48,24 @@ use super::group_ids::GroupIds;
 
 /// Replaces DataFusion's partial aggregation steps with [`PartialAggregateExec`] where its
 /// group numbering is quicker.
-#[derive(Debug)]
-pub(crate) struct UsePartialAggregate;
+pub(crate) struct UsePartialAggregate {
+    /// The session's cache of file footers, which DataFusion fills as it plans a Parquet
+    /// scan: the footers the dictionary check reads.
+    footers: Arc<FileMetadataCache>,
+}
+
+impl UsePartialAggregate {
+    pub(crate) fn new(footers: Arc<FileMetadataCache>) -> Self {
+        Self { footers }
+    }
+}
+
+impl fmt::Debug for UsePartialAggregate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UsePartialAggregate")
+            .finish_non_exhaustive()
+    }
+}
 
 impl PhysicalOptimizerRule for UsePartialAggregate {
     fn optimize(
@@ -59,7 +76,7 @@ impl PhysicalOptimizerRule for UsePartialAggregate {
         plan.transform_up(|plan| {
             let replaced = plan
                 .downcast_ref::<AggregateExec>()
-                .map(PartialAggregateExec::replacing)
+                .map(|aggregate| PartialAggregateExec::replacing(aggregate, self.footers.as_ref()))
                 .transpose()?
                 .flatten();
             Ok(match replaced {
@@ -103,8 +120,9 @@ enum Input {
 
 impl PartialAggregateExec {
     /// The step to compute `aggregate` with, if it is a partial step this one computes, and
-    /// its keys are of the kinds [`GroupIds`] numbers quickly.
-    fn replacing(aggregate: &AggregateExec) -> Result<Option<Self>> {
+    /// its keys are of the kinds [`GroupIds`] numbers quickly; Parquet footers are looked up
+    /// in `footers` first.
+    fn replacing(aggregate: &AggregateExec, footers: &FileMetadataCache) -> Result<Option<Self>> {
         let group_by = aggregate.group_expr();
         let input_schema = aggregate.input_schema();
         let key_types = group_by
@@ -141,7 +159,7 @@ impl PartialAggregateExec {
             .map(Column::index)
             .filter(|index| !read_elsewhere.contains(index))
             .collect();
-        let input = match reading_dictionaries(aggregate.input(), &keys)? {
+        let input = match reading_dictionaries(aggregate.input(), &keys, footers)? {
             Some(scan) => Input::Dictionaries(scan),
             None => Input::Same,
         };
@@ -411,7 +429,7 @@ mod tests {
 
     /// When the memory pool refuses it more, the step writes the groups it holds and starts
     /// again, so that a key may come out more than once: the parts must add up to the key's
-    /// total, and the final step (which combines them) is what makes the answer whole.
+    /// total (the final step adds them).
     #[test]
     fn writes_early_when_memory_is_refused_and_the_parts_add_up() {
         const GROUPS: i64 = 200_000;
@@ -437,11 +455,12 @@ mod tests {
             .with_memory_limit(2 << 20, 1.0)
             .build_arc()
             .unwrap();
+        let footers = env.cache_manager.get_file_metadata_cache();
         let state = SessionStateBuilder::new()
             .with_config(SessionConfig::new().with_target_partitions(2))
             .with_runtime_env(env)
             .with_default_features()
-            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate))
+            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate::new(footers)))
             .build();
         let ctx = SessionContext::new_with_state(state);
         ctx.register_table("t", Arc::new(table)).unwrap();
@@ -472,6 +491,7 @@ mod tests {
             }
             (written, sums)
         });
+        // Without writing early, each of the two partitions writes each key at most once.
         assert!(
             written > 2 * GROUPS as usize,
             "{written} rows written for {GROUPS} keys: the step never wrote early"
