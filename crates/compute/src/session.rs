@@ -94,7 +94,10 @@ impl Session {
             .with_runtime_env(env)
             .with_default_features()
             .with_query_planner(Arc::new(BlazePlanner))
-            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate::new(footers)))
+            .with_physical_optimizer_rule(Arc::new(UsePartialAggregate::new(
+                footers,
+                options.memory_limit.is_some(),
+            )))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Ok(Self {

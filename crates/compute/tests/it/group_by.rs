@@ -329,3 +329,55 @@ fn other_keys_keep_the_engines_partial_step() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn medians_are_computed_in_one_step_over_the_rows_exchanged_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = write_table(dir.path(), 2, 30_000, false);
+    let pattern = format!("{}/*.parquet", dir.path().display());
+    let s = super::session(&[("t", &pattern)]);
+    let text = "by(t.code, m=t.v.median(), s=t.v.sum())";
+    let plan = explained(&s, text);
+    assert!(plan.contains("mode=SinglePartitioned"), "{plan}");
+    assert!(
+        plan.contains("RepartitionExec: partitioning=Hash"),
+        "{plan}"
+    );
+    assert!(!plan.contains("PartialAggregateExec"), "{plan}");
+    let mut values: BTreeMap<Option<i32>, Vec<i64>> = BTreeMap::new();
+    for row in &table {
+        values.entry(row.code).or_default().push(row.v);
+    }
+    let mut want: Vec<Vec<String>> = values
+        .into_iter()
+        .map(|(code, mut v)| {
+            v.sort();
+            let middle = v.len() / 2;
+            let median = match v.len() % 2 {
+                1 => v[middle] as f64,
+                _ => (v[middle - 1] + v[middle]) as f64 / 2.0,
+            };
+            let sum: i64 = v.iter().sum();
+            vec![show_opt(&code), format!("{median:?}"), sum.to_string()]
+        })
+        .collect();
+    want.sort();
+    let mut got = rows(&s, text);
+    got.sort();
+    assert_eq!(got, want);
+    // Without a median, the first step stays.
+    let plan = explained(&s, "by(t.code, s=t.v.sum())");
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    // And under a memory limit.
+    let mut limited = Session::new(SessionOptions {
+        memory_limit: Some(256 << 20),
+        ..SessionOptions::default()
+    })
+    .unwrap();
+    limited.bind("t", &pattern).unwrap();
+    let plan = explained(&limited, text);
+    assert!(plan.contains("PartialAggregateExec"), "{plan}");
+    let mut got = rows(&limited, text);
+    got.sort();
+    assert_eq!(got, want);
+}
