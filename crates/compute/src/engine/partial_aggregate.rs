@@ -116,8 +116,9 @@ impl PhysicalOptimizerRule for UsePartialAggregate {
 
 /// Aggregates whose state in a group is all of the group's values (DataFusion's median keeps
 /// them in a list): a first step would only copy the rows into lists, which the exchange
-/// between the steps and the second step then copy again.
-const HOLISTIC: [&str; 2] = ["median", "percentile_cont"];
+/// between the steps and the second step then copy again. (A quantile is DataFusion's
+/// `percentile_cont`, an ordered aggregate, whose first step stays DataFusion's own.)
+const HOLISTIC: [&str; 1] = ["median"];
 
 /// `aggregate` in one step over its input's rows exchanged by key, if it is the second step
 /// of a group-by (after a [`PartialAggregateExec`]) computing a [`HOLISTIC`] aggregate. For
