@@ -210,24 +210,48 @@ impl Array {
 
 impl Reduce {
     pub(crate) fn lower(&self, lower: &mut Lower, array: &Array, name: &Arc<str>) -> Result<()> {
-        let input = lower.array(&self.input)?;
         let in_chunks = self.input.chunks();
         let ndim = self.input.ndim();
         let numblocks = in_chunks.numblocks();
         let flat = self.kind.is_arg() && self.axes.len() == ndim && ndim > 1;
         let chunk_name: Arc<str> = format!("{name}-chunk").into();
         let in_shape = self.input.shape();
-        for index in in_chunks.indices() {
-            let offsets: Vec<usize> = in_chunks.ranges(&index).iter().map(|r| r.start).collect();
-            let (kind, axes, in_shape) = (self.kind, self.axes.clone(), in_shape.clone());
-            lower
-                .graph
-                .insert_task(key(&chunk_name, &index), [key(&input, &index)], move |v| {
-                    let block = v[0].block()?;
-                    Ok(Value::Partial(chunk(
-                        kind, block, &axes, &offsets, &in_shape, flat,
-                    )?))
-                });
+        let summed = matches!(self.kind, Reduction::Sum | Reduction::Mean)
+            && crate::elementwise::sums_as_computed(&self.input);
+        if summed {
+            // Each block of an element-wise result is summed as it is computed.
+            let (mean, axes) = (self.kind == Reduction::Mean, self.axes.clone());
+            crate::elementwise::lower_sums(
+                lower,
+                &self.input,
+                &chunk_name,
+                &self.axes,
+                move |sum, shape| {
+                    Value::Partial(if mean {
+                        let count = axes.iter().map(|&a| shape[a]).product::<usize>() as f64;
+                        Partial::Mean { sum, count }
+                    } else {
+                        Partial::Block(Block::new(sum))
+                    })
+                },
+            )?;
+        } else {
+            let input = lower.array(&self.input)?;
+            for index in in_chunks.indices() {
+                let offsets: Vec<usize> =
+                    in_chunks.ranges(&index).iter().map(|r| r.start).collect();
+                let (kind, axes, in_shape) = (self.kind, self.axes.clone(), in_shape.clone());
+                lower.graph.insert_task(
+                    key(&chunk_name, &index),
+                    [key(&input, &index)],
+                    move |v| {
+                        let block = v[0].block()?;
+                        Ok(Value::Partial(chunk(
+                            kind, block, &axes, &offsets, &in_shape, flat,
+                        )?))
+                    },
+                );
+            }
         }
         // Outputs range over the kept axes; reduced axes have one block.
         let kept_counts: Vec<usize> = (0..ndim)

@@ -261,6 +261,78 @@ impl Program {
 
 /// The expression evaluated over `inputs`, broadcast to `shape`.
 pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Result<Block, BoxError> {
+    with_dtype!(expr.dtype, T => {
+        let mut result: Vec<T> = Vec::with_capacity(shape.iter().product());
+        each_tile::<T>(expr, inputs, shape, |_, values| result.extend_from_slice(values))?;
+        let array = ArrayD::from_shape_vec(IxDyn(shape), result)
+            .map_err(|e| Error::Internal(format!("an element-wise result: {e}")))?;
+        Ok(Block::new(array))
+    })
+}
+
+/// The sums over `axes` (kept with length 1) of the float64 expression evaluated over
+/// `inputs`, broadcast to `shape`: each tile is added up while it is in cache, so the block of
+/// values is never made. A run along the last axis is summed as `ndarray`'s `sum` sums a row
+/// (or added element by element when the last axis is kept), as a block's sum would be,
+/// except that a row split between two tiles is summed in two parts.
+pub(super) fn sums(
+    expr: &Expr,
+    inputs: &[&Block],
+    shape: &[usize],
+    axes: &[usize],
+) -> Result<ArrayD<f64>, BoxError> {
+    let kept: Vec<usize> = (0..shape.len())
+        .map(|a| if axes.contains(&a) { 1 } else { shape[a] })
+        .collect();
+    let mut out = ArrayD::<f64>::zeros(IxDyn(&kept));
+    let sums = out
+        .as_slice_mut()
+        .ok_or_else(|| Error::Internal("sums not in C order".into()))?;
+    // Where each row (a position along all axes but the last) adds into `sums`.
+    let row_axes = shape.len().saturating_sub(1);
+    let strides: Vec<usize> = (0..shape.len())
+        .map(|a| kept[a + 1..].iter().product())
+        .collect();
+    let row_at = |mut row: usize| -> usize {
+        let mut at = 0;
+        for a in (0..row_axes).rev() {
+            if kept[a] > 1 {
+                at += (row % shape[a]) * strides[a];
+            }
+            row /= shape[a];
+        }
+        at
+    };
+    let width = shape.last().copied().unwrap_or(1);
+    let last_summed = shape.is_empty() || axes.contains(&(shape.len() - 1));
+    each_tile::<f64>(expr, inputs, shape, |start, mut values| {
+        let mut k = start;
+        while !values.is_empty() {
+            let (row, col) = (k / width, k % width);
+            let (run, rest) = values.split_at((width - col).min(values.len()));
+            let at = row_at(row);
+            if last_summed {
+                sums[at] += ndarray::ArrayView1::from(run).sum();
+            } else {
+                for (s, v) in sums[at + col..at + col + run.len()].iter_mut().zip(run) {
+                    *s += v;
+                }
+            }
+            k += run.len();
+            values = rest;
+        }
+    })?;
+    Ok(out)
+}
+
+/// Evaluates the expression over `inputs`, broadcast to `shape`, a tile at a time, and hands
+/// `each` the tile's first position (in C order) and its values.
+fn each_tile<T: Slot>(
+    expr: &Expr,
+    inputs: &[&Block],
+    shape: &[usize],
+    mut each: impl FnMut(usize, &[T]),
+) -> Result<(), BoxError> {
     let n: usize = shape.iter().product();
     let mut cols = Vec::with_capacity(inputs.len());
     let mut layouts = Vec::with_capacity(inputs.len());
@@ -284,30 +356,25 @@ pub(super) fn evaluate(expr: &Expr, inputs: &[&Block], shape: &[usize]) -> Resul
         .regs
         .iter()
         .map(|&(dtype, constant)| {
-            with_dtype!(dtype, T => {
-                let fill = constant.map_or(T::default(), scalar_as::<T>);
-                T::new_reg(vec![fill; tile])
+            with_dtype!(dtype, R => {
+                let fill = constant.map_or(R::default(), scalar_as::<R>);
+                R::new_reg(vec![fill; tile])
             })
         })
         .collect();
-    with_dtype!(expr.dtype, T => {
-        let mut result: Vec<T> = Vec::with_capacity(n);
-        let mut start = 0;
-        while start < n {
-            let end = (start + tile).min(n);
-            for g in &program.gathers {
-                gather(g, types[g.input], &cols, &mut regs, start, end)?;
-            }
-            for step in &program.steps {
-                run(step, &cols, &mut regs, start, end)?;
-            }
-            result.extend_from_slice(get::<T>(out, &cols, &regs, start, end)?);
-            start = end;
+    let mut start = 0;
+    while start < n {
+        let end = (start + tile).min(n);
+        for g in &program.gathers {
+            gather(g, types[g.input], &cols, &mut regs, start, end)?;
         }
-        let array = ArrayD::from_shape_vec(IxDyn(shape), result)
-            .map_err(|e| Error::Internal(format!("an element-wise result: {e}")))?;
-        Ok(Block::new(array))
-    })
+        for step in &program.steps {
+            run(step, &cols, &mut regs, start, end)?;
+        }
+        each(start, get::<T>(out, &cols, &regs, start, end)?);
+        start = end;
+    }
+    Ok(())
 }
 
 /// How an input's elements are laid out, against the output's order.

@@ -7,14 +7,14 @@ mod ops;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use blaze_tasks::Key;
+use blaze_tasks::{BoxError, Key};
 
 pub use ops::{BinaryOp, UnaryOp};
 
 use crate::array::Op;
 use crate::error::shape_text;
 use crate::lower::{Lower, Value, blocks, key};
-use crate::{Array, Chunks, DType, Error, Result, Scalar};
+use crate::{Array, Block, Chunks, DType, Error, Result, Scalar};
 
 /// An element-wise expression over the inputs of one block, typed at every node.
 #[derive(Debug, Clone, PartialEq)]
@@ -412,12 +412,58 @@ pub(crate) fn lower(
     inputs: &[Array],
     expr: &Arc<Expr>,
 ) -> Result<()> {
+    let expr = Arc::clone(expr);
+    lower_blocks(lower, array, name, inputs, move |blocks, shape| {
+        Ok(Value::Block(kernel::evaluate(&expr, blocks, shape)?))
+    })
+}
+
+/// One task per block of `array`, the element-wise operation of `expr` over `inputs`: the
+/// block's float64 values summed over `axes` (kept with length 1) as they are computed, with
+/// no block of them made, then handed to `finish` with the block's shape.
+///
+/// For a sum or mean of an element-wise result (`(x + 1).sum()`), this saves writing and
+/// reading back every block. The tasks are the reduction's own: were `array` also needed
+/// whole elsewhere, its blocks would be computed again there.
+pub(crate) fn lower_sums(
+    lower: &mut Lower,
+    array: &Array,
+    name: &Arc<str>,
+    axes: &[usize],
+    finish: impl Fn(ndarray::ArrayD<f64>, &[usize]) -> Value + Send + Sync + 'static,
+) -> Result<()> {
+    let Op::Elementwise { inputs, expr } = &array.0.op else {
+        return Err(Error::Internal(
+            "sums of an element-wise operation's blocks".into(),
+        ));
+    };
+    let (expr, axes) = (Arc::clone(expr), axes.to_vec());
+    lower_blocks(lower, array, name, inputs, move |blocks, shape| {
+        Ok(finish(kernel::sums(&expr, blocks, shape, &axes)?, shape))
+    })
+}
+
+/// Whether the blocks of `array` can be summed as they are computed ([`lower_sums`]).
+pub(crate) fn sums_as_computed(array: &Array) -> bool {
+    matches!(array.0.op, Op::Elementwise { .. }) && array.dtype() == DType::Float64
+}
+
+/// One task per block of `array` (named `name`), giving `task` the matching blocks of
+/// `inputs` (broadcast along their axes of length 1) and the block's shape.
+fn lower_blocks(
+    lower: &mut Lower,
+    array: &Array,
+    name: &Arc<str>,
+    inputs: &[Array],
+    task: impl Fn(&[&Block], &[usize]) -> Result<Value, BoxError> + Send + Sync + 'static,
+) -> Result<()> {
     let names = inputs
         .iter()
         .map(|a| lower.array(a))
         .collect::<Result<Vec<_>>>()?;
     let ndim = array.ndim();
     let out_shape = array.shape();
+    let task = Arc::new(task);
     for index in array.chunks().indices() {
         let deps: Vec<Key> = inputs
             .iter()
@@ -438,16 +484,11 @@ pub(crate) fn lower(
             })
             .collect();
         let block_shape = array.chunks().block_shape(&index);
-        let expr = Arc::clone(expr);
+        let task = Arc::clone(&task);
         lower
             .graph
             .insert_task(key(name, &index), deps, move |values| {
-                let inputs = blocks(values)?;
-                Ok(Value::Block(kernel::evaluate(
-                    &expr,
-                    &inputs,
-                    &block_shape,
-                )?))
+                task(&blocks(values)?, &block_shape)
             });
     }
     Ok(())

@@ -154,3 +154,56 @@ fn dot_export_names_block_keys() {
     assert!(dot.starts_with("digraph {"), "{dot}");
     assert!(dot.contains("('elementwise-"), "{dot}");
 }
+
+#[test]
+fn sums_and_means_of_element_wise_results_are_taken_as_the_blocks_are_computed() {
+    // Uneven blocks, a row broadcast along the first axes, and (in 2-d) a transposed input.
+    let a = Array::random(&[7, 6, 5], 1, [3, 4, 2]).unwrap();
+    let row = Array::random(&[5], 2, 3).unwrap();
+    let cube = a.mul(2.0).unwrap().sub(&row).unwrap();
+    let x = Array::random(&[9, 9], 3, [4, 4]).unwrap();
+    let y = Array::random(&[9, 9], 4, [4, 4]).unwrap();
+    let square = x.add(1.0).unwrap().mul(&y).unwrap().sub(x.t()).unwrap();
+    let cases: [(&Array, &[&[i64]]); 2] = [
+        (&cube, &[&[0], &[1], &[2], &[0, 2], &[1, 2], &[0, 1, 2]]),
+        (&square, &[&[0], &[1], &[0, 1]]),
+    ];
+    for (e, axes_list) in cases {
+        let whole = e.compute().unwrap();
+        let whole = whole.as_array::<f64>().unwrap();
+        for &axes in axes_list {
+            for keepdims in [false, true] {
+                let mut want = whole.to_owned();
+                for &axis in axes.iter().rev() {
+                    want = want.sum_axis(ndarray::Axis(axis as usize));
+                    if keepdims {
+                        want = want.insert_axis(ndarray::Axis(axis as usize));
+                    }
+                }
+                let count: usize = axes.iter().map(|&a| e.shape()[a as usize]).product();
+                let what = format!("{:?} over {axes:?}, keepdims {keepdims}", e.shape());
+                let sum = e.sum(Some(axes), keepdims).unwrap();
+                // The sums are the reduction's own tasks: no block of `e` is made.
+                assert!(!sum.to_dot().unwrap().contains("elementwise"), "{what}");
+                assert_same(
+                    &sum.compute().unwrap(),
+                    &Block::new(want.clone()),
+                    &format!("sum {what}"),
+                );
+                assert_same(
+                    &e.mean(Some(axes), keepdims).unwrap().compute().unwrap(),
+                    &Block::new(want.mapv(|s| s / count as f64)),
+                    &format!("mean {what}"),
+                );
+            }
+        }
+    }
+    // An element-wise result of integers is summed from its blocks, as before.
+    let ints = Array::arange(0.0, 10.0, 1.0, DType::Int64, 3)
+        .unwrap()
+        .mul(3)
+        .unwrap();
+    let total = ints.sum(None, false).unwrap();
+    assert!(total.to_dot().unwrap().contains("elementwise"));
+    assert_eq!(values(&total.compute().unwrap()), vec![135.0]);
+}
