@@ -178,7 +178,7 @@ impl Tensordot {
                     let k: usize = a.shape()[a.shape().len() - contracted_axes..]
                         .iter()
                         .product();
-                    pairs.push((a.reshape(&[rows, k])?, b.reshape(&[k, cols])?));
+                    pairs.push((as_matrix(a, rows, k)?, as_matrix(b, k, cols)?));
                 }
                 let block = match dtype {
                     DType::Int8 => integer_product::<i8>(&pairs, rows, cols)?,
@@ -202,6 +202,17 @@ impl Tensordot {
     }
 }
 
+/// `block` as a `rows × cols` matrix. A block that is one already is kept as it is, strided or
+/// not (a block of an array in memory is a view of the rows of a larger one), since BLAS reads
+/// such a matrix in place; others are reshaped, copying when their elements are not in order.
+fn as_matrix(block: Block, rows: usize, cols: usize) -> Result<Block> {
+    if block.shape() == [rows, cols] {
+        Ok(block)
+    } else {
+        block.reshape(&[rows, cols])
+    }
+}
+
 /// The sum of `a · b` over the pairs, each `a` `rows × k`, each `b` `k × cols` (floats, by
 /// matrixmultiply's or BLAS's kernels).
 fn product<T: Element + LinalgScalar>(
@@ -210,10 +221,14 @@ fn product<T: Element + LinalgScalar>(
     cols: usize,
 ) -> Result<Block, BoxError> {
     let mut out = ndarray::Array2::<T>::zeros((rows, cols));
-    for (a, b) in pairs {
+    for (i, (a, b)) in pairs.iter().enumerate() {
         let a = a.expect::<T>()?.view().into_dimensionality::<Ix2>()?;
         let b = b.expect::<T>()?.view().into_dimensionality::<Ix2>()?;
-        general_mat_mul(T::one(), &a, &b, T::one(), &mut out);
+        // The first product is written, not added: the zeros are then never read, so each of
+        // their pages is first touched by a write (reading a fresh page, then writing it,
+        // faults twice and stops the other cores to flush their address caches).
+        let beta = if i == 0 { T::zero() } else { T::one() };
+        general_mat_mul(T::one(), &a, &b, beta, &mut out);
     }
     Ok(Block::new(out.into_dyn()))
 }

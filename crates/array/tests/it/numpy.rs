@@ -2,8 +2,8 @@
 //! compared with numpy's answer.
 
 use blaze_array::{
-    Array, BinaryOp, ChunkSpec, DType, Index, Reduction, Result, UnaryOp, binary, concatenate,
-    stack, where_,
+    Array, BinaryOp, Block, ChunkSpec, DType, Index, Reduction, Result, UnaryOp, binary,
+    concatenate, stack, where_,
 };
 
 use crate::util::{assert_same, expected, fixture};
@@ -452,4 +452,25 @@ fn ldexp_scales_past_the_largest_power_of_two_as_numpys_does() {
         got,
         [2f64.powi(1023), 5e-324, 5e-324, f64::INFINITY, 0.0, 0.0]
     );
+}
+
+#[test]
+fn float_matrix_products_of_blocks_viewing_larger_arrays_equal_the_whole_product() {
+    // Blocks of an array in memory are strided views of its rows, and blocks of its transpose
+    // are held column by column; both are multiplied where they lie. Each output block adds
+    // up two or three products, the first of which is written over the zeros.
+    let values = |rows: usize, cols: usize, seed: f64| {
+        ndarray::Array2::from_shape_fn((rows, cols), |(i, j)| {
+            ((i * cols + j) as f64 * 0.37 + seed).sin()
+        })
+    };
+    let (a, b) = (values(7, 9, 1.0), values(9, 5, 2.0));
+    let want = a.dot(&b);
+    let x = Array::from_ndarray(a.clone().into_dyn(), [3, 4]).unwrap();
+    let y = Array::from_ndarray(b.clone().into_dyn(), [4, 2]).unwrap();
+    let yt = Array::from_ndarray(b.t().to_owned().into_dyn(), [2, 4]).unwrap();
+    for (what, product) in [("x @ y", x.matmul(&y)), ("x @ (y.T).T", x.matmul(&yt.t()))] {
+        let got = product.unwrap().compute().unwrap();
+        assert_same(&got, &Block::new(want.clone().into_dyn()), what);
+    }
 }
