@@ -4,9 +4,11 @@ beside the disk's sequential read rate measured in the same run.
   1. makes bench/data/ooc.zarr (random float64, 4096 columns, --gb of it, zstd Zarr v3 in
      chunks of --chunk-mb) with crates/array/examples/ooc_bench.rs, unless it is there;
   2. drops the page cache and times reading the store's chunk files in key order, once as `cat`
-     does (buffered, into one reused buffer) and twice with direct I/O (into small pages, and
-     into huge pages, which let the disk take larger requests), and keeps the fastest: the
-     disk's sequential read rate for exactly the bytes the sum reads;
+     does (buffered, into one reused buffer), twice with direct I/O (into small pages, and into
+     huge pages, which let the disk take larger requests), and once with direct I/O into huge
+     pages by IN_FLIGHT threads taking the files in turn, so that the disk holds as many
+     requests as blaze-array's read-ahead gives it; and keeps the fastest: the disk's
+     sequential read rate for exactly the bytes the sum reads;
   3. drops the page cache and runs the sum (2 worker threads) in a memory cgroup capped at
      --cap-mb, which the page cache counts against too; steps 2 and 3 are repeated by turns
      (--rounds) and their medians kept; optionally dask.array (from_zarr, threaded scheduler,
@@ -24,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,11 +105,12 @@ def read_buffered(files):
                 pass
 
 
-def read_direct(files, huge_pages=False):
+def read_direct(files, huge_pages=False, size=None):
     """Reads `files` in order with direct I/O (O_DIRECT, no page cache), each whole into one
     reused page-aligned buffer; of huge pages if `huge_pages` (where the kernel has them), so
-    that a request to the disk can be as large as the disk takes (blaze-array reads so)."""
-    size = max(f.stat().st_size for f in files)
+    that a request to the disk can be as large as the disk takes (blaze-array reads so).
+    `files` may be an iterator others take from too, if `size` (the largest file's) is given."""
+    size = size or max(f.stat().st_size for f in files)
     buf = mmap.mmap(-1, max(4096, (size + 4095) // 4096 * 4096))
     if huge_pages and hasattr(mmap, "MADV_HUGEPAGE"):
         buf.madvise(mmap.MADV_HUGEPAGE)
@@ -123,13 +127,46 @@ def read_direct(files, huge_pages=False):
             os.close(fd)
 
 
+# Files read at once by read_direct_in_flight: blaze-array's read-ahead keeps up to 8 pending.
+IN_FLIGHT = 8
+
+
+def read_direct_in_flight(files):
+    """Reads `files` with direct I/O into huge pages, IN_FLIGHT at a time: threads take the next
+    file in key order in turn, so the files are requested in order with several in flight."""
+    size = max(f.stat().st_size for f in files)
+    queue, lock, errors = iter(files), threading.Lock(), []
+
+    def take():
+        while True:
+            with lock:
+                f = next(queue, None)
+            if f is None:
+                return
+            yield f
+
+    def reader():
+        try:
+            read_direct(take(), huge_pages=True, size=size)
+        except OSError as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(IN_FLIGHT)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def disk_seconds(files):
-    """Seconds to read `files` in order from a dropped page cache: the fastest of buffered reads
-    and direct reads into small or huge pages, so that the disk's rate is what the disk can
-    give, not what a reader costs."""
+    """Seconds to read `files` in order from a dropped page cache: the fastest of buffered reads,
+    direct reads into small or huge pages, and direct reads of several files at once, so that
+    the disk's rate is what the disk can give, not what a reader costs."""
     times = []
     huge = lambda files: read_direct(files, huge_pages=True)  # noqa: E731
-    for read in (read_buffered, read_direct, huge):
+    for read in (read_buffered, read_direct, huge, read_direct_in_flight):
         drop_caches()
         start = time.perf_counter()
         try:
@@ -206,7 +243,8 @@ def main():
             f"`x.sum(axis=0)` over a Zarr v3 array of {ours['bytes'] / 1e9:.2f} GB of float64 "
             f"({ours['blocks']} chunks, {stored / 1e9:.2f} GB on disk), {conditions}. Rates are on-disk bytes per "
             "second; the disk's rate is that of sequential reads of the same chunk files in key order, "
-            "the fastest of buffered (`cat`-like) reads and direct (O_DIRECT) reads into small or huge pages, measured in the same run. "
+            "the fastest of buffered (`cat`-like) reads, direct (O_DIRECT) reads into small or huge pages, and direct reads "
+            f"of {IN_FLIGHT} files at a time as blaze-array's read-ahead reads them, measured in the same run. "
             f"Disk and blaze-array: medians of {a.rounds} runs taken by turns; dask.array: one run.\n\n"
             "| | time | read rate | of disk rate |\n|---|---:|---:|---:|\n"
         )
