@@ -1,13 +1,13 @@
-//! The first, per-partition step of a group-by, with Blaze's group numbering.
+//! Steps of a group-by computed with Blaze's group numbering.
 //!
 //! DataFusion aggregates each partition of its input by group ([`AggregateMode::Partial`])
 //! before the partial results are exchanged by key and combined. Numbering each row's group
 //! is most of that first step's time, and [`GroupIds`] does it more quickly than DataFusion's
 //! hash tables for any type where the keys are integers or short strings: in the group-by
 //! benchmark (`bench/RESULTS.md`, 10 million rows), summing by an integer of 100,000 values
-//! (q5) took 0.84 s before and 0.39-0.53 s with it. [`PartialAggregateExec`] is the same step
+//! (q5) took 0.84 s before and 0.39-0.53 s with it. [`AggregateStepExec`] is the same step
 //! with [`GroupIds`], and the same aggregates (DataFusion's [`GroupsAccumulator`]s), so its
-//! output is the step's it replaces.
+//! output is the step's it replaces (`PartialAggregateExec` in `--explain`).
 //!
 //! Where its input is a Parquet scan and a key a string column the files hold
 //! dictionary-encoded, the scan is made to read that column as a dictionary
@@ -15,12 +15,13 @@
 //!
 //! A group-by computing a median (an aggregate whose state is every value of its group) has
 //! no first step where memory is unlimited: its rows are exchanged by key and aggregated once
-//! ([`in_one_step`]).
+//! ([`in_one_step`]), by an [`AggregateStepExec`] too where its keys allow
+//! (`SingleAggregateExec` in `--explain`).
 //!
-//! It holds the groups of one partition in memory, and writes what it has (as the step may,
-//! the final step combining the parts) whenever the memory pool refuses it more or it has
-//! [`EMIT_AFTER_GROUPS`] groups, so that it works in bounded memory however many groups
-//! there are.
+//! A first step holds the groups of one partition in memory, and writes what it has (as the
+//! step may, the final step combining the parts) whenever the memory pool refuses it more or
+//! it has [`EMIT_AFTER_GROUPS`] groups, so that it works in bounded memory however many
+//! groups there are. A step in one holds all its groups until its input ends.
 
 use std::fmt;
 use std::sync::Arc;
@@ -51,7 +52,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use super::dictionary_scan::{DictionaryScan, reading_dictionaries};
 use super::group_ids::GroupIds;
 
-/// Replaces DataFusion's partial aggregation steps with [`PartialAggregateExec`] where its
+/// Replaces DataFusion's partial aggregation steps with [`AggregateStepExec`] where its
 /// group numbering is quicker.
 pub(crate) struct UsePartialAggregate {
     /// The session's cache of file footers, which DataFusion fills as it plans a Parquet
@@ -96,7 +97,7 @@ impl PhysicalOptimizerRule for UsePartialAggregate {
                 return Ok(Transformed::yes(single));
             }
             Ok(
-                match PartialAggregateExec::replacing(aggregate, self.footers.as_ref())? {
+                match AggregateStepExec::replacing(aggregate, self.footers.as_ref())? {
                     Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
                     None => Transformed::no(plan),
                 },
@@ -121,7 +122,7 @@ impl PhysicalOptimizerRule for UsePartialAggregate {
 const HOLISTIC: [&str; 1] = ["median"];
 
 /// `aggregate` in one step over its input's rows exchanged by key, if it is the second step
-/// of a group-by (after a [`PartialAggregateExec`]) computing a [`HOLISTIC`] aggregate. For
+/// of a group-by (after a [`AggregateStepExec`]) computing a [`HOLISTIC`] aggregate. For
 /// a median and a deviation by two keys of 10,000 groups in 10 million rows (the group-by
 /// benchmark's q6), the two steps took 0.40-0.42 s and the one step 0.33-0.34 s.
 fn in_one_step(aggregate: &AggregateExec) -> Result<Option<Arc<dyn ExecutionPlan>>> {
@@ -133,7 +134,7 @@ fn in_one_step(aggregate: &AggregateExec) -> Result<Option<Arc<dyn ExecutionPlan
     };
     let (Partitioning::Hash(_, partitions), Some(first)) = (
         exchange.partitioning(),
-        exchange.input().downcast_ref::<PartialAggregateExec>(),
+        exchange.input().downcast_ref::<AggregateStepExec>(),
     ) else {
         return Ok(None);
     };
@@ -156,23 +157,30 @@ fn in_one_step(aggregate: &AggregateExec) -> Result<Option<Arc<dyn ExecutionPlan
         Arc::new(rows),
         first.input_schema(),
     )?;
-    Ok(Some(Arc::new(single)))
+    // The first step's keys and aggregates were Blaze's to number and compute: so are this
+    // one's (with two integer keys, q6's numbering took a fifth of its time in DataFusion's).
+    Ok(Some(Arc::new(AggregateStepExec {
+        aggregate: single,
+        input: Input::Same,
+    })))
 }
 
 /// A partial aggregation writes what it has when it has this many groups.
 const EMIT_AFTER_GROUPS: usize = 1 << 20;
 
-/// DataFusion's partial aggregation step `aggregate`, computed with [`GroupIds`].
+/// DataFusion's aggregation step `aggregate`, computed with [`GroupIds`]: a partial step
+/// ([`AggregateMode::Partial`]), or a group-by in one step over rows exchanged by key
+/// ([`AggregateMode::SinglePartitioned`], made by [`in_one_step`]).
 #[derive(Debug)]
-pub(crate) struct PartialAggregateExec {
-    /// The step replaced: its keys, aggregates, schema and properties are this one's.
+pub(crate) struct AggregateStepExec {
+    /// The step replaced: its mode, keys, aggregates, schema and properties are this one's.
     aggregate: AggregateExec,
     /// What it reads: the replaced step's input, or that scan reading string keys as
     /// dictionaries.
     input: Input,
 }
 
-/// What a [`PartialAggregateExec`] reads.
+/// What a [`AggregateStepExec`] reads.
 #[derive(Debug)]
 enum Input {
     /// The input of the step replaced.
@@ -181,7 +189,7 @@ enum Input {
     Dictionaries(DictionaryScan),
 }
 
-impl PartialAggregateExec {
+impl AggregateStepExec {
     /// The step to compute `aggregate` with, if it is a partial step this one computes, and
     /// its keys are of the kinds [`GroupIds`] numbers quickly; Parquet footers are looked up
     /// in `footers` first.
@@ -238,9 +246,15 @@ impl PartialAggregateExec {
             Input::Dictionaries(dictionaries) => &dictionaries.scan,
         }
     }
+
+    /// Whether the step is a whole group-by, writing the aggregates' values rather than
+    /// their states.
+    fn is_single(&self) -> bool {
+        self.aggregate.mode() == &AggregateMode::SinglePartitioned
+    }
 }
 
-impl DisplayAs for PartialAggregateExec {
+impl DisplayAs for AggregateStepExec {
     fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let keys: Vec<String> = (self.aggregate.group_expr().expr().iter())
             .map(|(key, name)| format!("{key} as {name}"))
@@ -255,7 +269,8 @@ impl DisplayAs for PartialAggregateExec {
             .collect();
         write!(
             f,
-            "PartialAggregateExec: gby=[{}], aggr=[{}]",
+            "{}: gby=[{}], aggr=[{}]",
+            self.name(),
             keys.join(", "),
             aggregates.join(", ")
         )?;
@@ -268,9 +283,13 @@ impl DisplayAs for PartialAggregateExec {
     }
 }
 
-impl ExecutionPlan for PartialAggregateExec {
+impl ExecutionPlan for AggregateStepExec {
     fn name(&self) -> &str {
-        "PartialAggregateExec"
+        if self.is_single() {
+            "SingleAggregateExec"
+        } else {
+            "PartialAggregateExec"
+        }
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -323,12 +342,12 @@ impl ExecutionPlan for PartialAggregateExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input().execute(partition, Arc::clone(&context))?;
-        let reservation = MemoryConsumer::new(format!("PartialAggregateExec[{partition}]"))
+        let reservation = MemoryConsumer::new(format!("{}[{partition}]", self.name()))
             .with_can_spill(true)
             .register(context.memory_pool());
         let partial = Partial {
             input,
-            groups: Groups::new(&self.aggregate, reservation)?,
+            groups: Groups::new(&self.aggregate, reservation, self.is_single())?,
             schema: self.schema(),
             batch_size: context.session_config().batch_size(),
             finished: false,
@@ -387,6 +406,9 @@ struct Groups {
     group_of: Vec<usize>,
     aggregates: Vec<Aggregate>,
     reservation: MemoryReservation,
+    /// Whether these are all the groups' rows, so that the aggregates' values are written
+    /// (once the input ends) rather than their states.
+    single: bool,
 }
 
 /// One aggregate of each group.
@@ -398,7 +420,11 @@ struct Aggregate {
 }
 
 impl Groups {
-    fn new(aggregate: &AggregateExec, reservation: MemoryReservation) -> Result<Self> {
+    fn new(
+        aggregate: &AggregateExec,
+        reservation: MemoryReservation,
+        single: bool,
+    ) -> Result<Self> {
         let input_schema = aggregate.input_schema();
         let (keys, key_types): (Vec<_>, Vec<_>) = (aggregate.group_expr().expr().iter())
             .map(|(key, _)| Ok((Arc::clone(key), key.data_type(&input_schema)?)))
@@ -419,6 +445,7 @@ impl Groups {
             group_of: Vec::new(),
             aggregates,
             reservation,
+            single,
         })
     }
 
@@ -445,18 +472,25 @@ impl Groups {
             + (self.aggregates.iter())
                 .map(|a| a.accumulator.size())
                 .sum::<usize>();
-        if groups >= EMIT_AFTER_GROUPS || self.reservation.try_resize(size).is_err() {
+        if self.single {
+            // A whole group-by cannot write a part of a group: refused memory is an error.
+            self.reservation.try_resize(size)?;
+        } else if groups >= EMIT_AFTER_GROUPS || self.reservation.try_resize(size).is_err() {
             return Ok(Room::Full);
         }
         Ok(Room::Left)
     }
 
-    /// The groups' keys and their aggregates' states as batches of at most `batch_size`
-    /// rows; the groups start again with none.
+    /// The groups' keys and their aggregates' states (or values, for a whole group-by) as
+    /// batches of at most `batch_size` rows; the groups start again with none.
     fn write(&mut self, schema: &SchemaRef, batch_size: usize) -> Result<Vec<RecordBatch>> {
         let mut columns = self.groups.emit()?;
         for aggregate in &mut self.aggregates {
-            columns.extend(aggregate.accumulator.state(EmitTo::All)?);
+            if self.single {
+                columns.push(aggregate.accumulator.evaluate(EmitTo::All)?);
+            } else {
+                columns.extend(aggregate.accumulator.state(EmitTo::All)?);
+            }
         }
         self.reservation.free();
         let batch = RecordBatch::try_new(Arc::clone(schema), columns)?;
@@ -484,7 +518,7 @@ mod tests {
 
     /// The first step of the group-by in `plan`.
     fn partial_step(plan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
-        if plan.downcast_ref::<PartialAggregateExec>().is_some() {
+        if plan.downcast_ref::<AggregateStepExec>().is_some() {
             return Some(Arc::clone(plan));
         }
         plan.children().into_iter().find_map(partial_step)
