@@ -78,6 +78,11 @@ impl Lower {
         Ok((graph, keys))
     }
 
+    /// Whether the tasks of `array` have been added.
+    pub(crate) fn has(&self, array: &Array) -> bool {
+        self.names.contains_key(&array.0.id)
+    }
+
     /// Adds the tasks of `array` (and of everything it needs) and returns its name.
     pub(crate) fn array(&mut self, array: &Array) -> Result<Arc<str>> {
         if let Some(name) = self.names.get(&array.0.id) {

@@ -216,10 +216,12 @@ impl Reduce {
         let flat = self.kind.is_arg() && self.axes.len() == ndim && ndim > 1;
         let chunk_name: Arc<str> = format!("{name}-chunk").into();
         let in_shape = self.input.shape();
+        // Each block of an element-wise result is summed as it is computed, unless its
+        // blocks are made for another use already.
         let summed = matches!(self.kind, Reduction::Sum | Reduction::Mean)
-            && crate::elementwise::sums_as_computed(&self.input);
+            && crate::elementwise::sums_as_computed(&self.input)
+            && !lower.has(&self.input);
         if summed {
-            // Each block of an element-wise result is summed as it is computed.
             let (mean, axes) = (self.kind == Reduction::Mean, self.axes.clone());
             crate::elementwise::lower_sums(
                 lower,

@@ -424,7 +424,7 @@ pub(crate) fn lower(
 ///
 /// For a sum or mean of an element-wise result (`(x + 1).sum()`), this saves writing and
 /// reading back every block. The tasks are the reduction's own: were `array` also needed
-/// whole elsewhere, its blocks would be computed again there.
+/// whole by something lowered after the reduction, its blocks would be computed again there.
 pub(crate) fn lower_sums(
     lower: &mut Lower,
     array: &Array,

@@ -198,6 +198,32 @@ fn sums_and_means_of_element_wise_results_are_taken_as_the_blocks_are_computed()
             }
         }
     }
+    // Where the element-wise result is made whole too, its sums are taken from its blocks
+    // (which the graph names), rather than computing them again.
+    let both =
+        blaze_array::concatenate(&[square.clone(), square.sum(Some(&[0]), true).unwrap()], 0)
+            .unwrap();
+    let dot = both.to_dot().unwrap();
+    let from_blocks = |line: &str| line.contains("('elementwise-") && line.contains("-chunk'");
+    assert!(dot.lines().any(from_blocks), "{dot}");
+    let whole = square.compute().unwrap();
+    let whole = whole.as_array::<f64>().unwrap();
+    let want = ndarray::concatenate(
+        ndarray::Axis(0),
+        &[
+            whole.view(),
+            whole
+                .sum_axis(ndarray::Axis(0))
+                .insert_axis(ndarray::Axis(0))
+                .view(),
+        ],
+    )
+    .unwrap();
+    assert_same(
+        &both.compute().unwrap(),
+        &Block::new(want),
+        "square and its sums",
+    );
     // An element-wise result of integers is summed from its blocks, as before.
     let ints = Array::arange(0.0, 10.0, 1.0, DType::Int64, 3)
         .unwrap()
