@@ -122,9 +122,10 @@ impl PhysicalOptimizerRule for UsePartialAggregate {
 const HOLISTIC: [&str; 1] = ["median"];
 
 /// `aggregate` in one step over its input's rows exchanged by key, if it is the second step
-/// of a group-by (after a [`AggregateStepExec`]) computing a [`HOLISTIC`] aggregate. For
-/// a median and a deviation by two keys of 10,000 groups in 10 million rows (the group-by
-/// benchmark's q6), the two steps took 0.40-0.42 s and the one step 0.33-0.34 s.
+/// of a group-by (after Blaze's first step, an [`AggregateStepExec`]) computing a
+/// [`HOLISTIC`] aggregate. For a median and a deviation by two keys of 10,000 groups in 10
+/// million rows (the group-by benchmark's q6), the two steps took 0.40-0.42 s and the one
+/// step 0.33-0.34 s.
 fn in_one_step(aggregate: &AggregateExec) -> Result<Option<Arc<dyn ExecutionPlan>>> {
     if aggregate.mode() != &AggregateMode::FinalPartitioned || aggregate.limit_options().is_some() {
         return Ok(None);
@@ -180,7 +181,7 @@ pub(crate) struct AggregateStepExec {
     input: Input,
 }
 
-/// What a [`AggregateStepExec`] reads.
+/// What an [`AggregateStepExec`] reads.
 #[derive(Debug)]
 enum Input {
     /// The input of the step replaced.
@@ -343,7 +344,8 @@ impl ExecutionPlan for AggregateStepExec {
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input().execute(partition, Arc::clone(&context))?;
         let reservation = MemoryConsumer::new(format!("{}[{partition}]", self.name()))
-            .with_can_spill(true)
+            // A first step gives memory back by writing early; a whole group-by cannot.
+            .with_can_spill(!self.is_single())
             .register(context.memory_pool());
         let partial = Partial {
             input,
