@@ -218,12 +218,10 @@ impl Reduce {
         let in_shape = self.input.shape();
         // Each block of an element-wise result is summed as it is computed, unless its
         // blocks are made for another use already.
+        let (mean, axes) = (self.kind == Reduction::Mean, self.axes.clone());
         let summed = matches!(self.kind, Reduction::Sum | Reduction::Mean)
-            && crate::elementwise::sums_as_computed(&self.input)
-            && !lower.has(&self.input);
-        if summed {
-            let (mean, axes) = (self.kind == Reduction::Mean, self.axes.clone());
-            crate::elementwise::lower_sums(
+            && !lower.has(&self.input)
+            && crate::elementwise::lower_sums(
                 lower,
                 &self.input,
                 &chunk_name,
@@ -237,7 +235,7 @@ impl Reduce {
                     })
                 },
             )?;
-        } else {
+        if !summed {
             let input = lower.array(&self.input)?;
             for index in in_chunks.indices() {
                 let offsets: Vec<usize> =

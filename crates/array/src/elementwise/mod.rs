@@ -418,9 +418,10 @@ pub(crate) fn lower(
     })
 }
 
-/// One task per block of `array`, the element-wise operation of `expr` over `inputs`: the
-/// block's float64 values summed over `axes` (kept with length 1) as they are computed, with
-/// no block of them made, then handed to `finish` with the block's shape.
+/// If `array` is a float64 element-wise operation, one task per block of it (named `name`):
+/// the block's values summed over `axes` (kept with length 1) as they are computed, with no
+/// block of them made, then handed to `finish` with the block's shape. `false` (nothing
+/// lowered) for any other array.
 ///
 /// For a sum or mean of an element-wise result (`(x + 1).sum()`), this saves writing and
 /// reading back every block. The tasks are the reduction's own: were `array` also needed
@@ -431,21 +432,18 @@ pub(crate) fn lower_sums(
     name: &Arc<str>,
     axes: &[usize],
     finish: impl Fn(ndarray::ArrayD<f64>, &[usize]) -> Value + Send + Sync + 'static,
-) -> Result<()> {
+) -> Result<bool> {
     let Op::Elementwise { inputs, expr } = &array.0.op else {
-        return Err(Error::Internal(
-            "sums of an element-wise operation's blocks".into(),
-        ));
+        return Ok(false);
     };
+    if array.dtype() != DType::Float64 {
+        return Ok(false);
+    }
     let (expr, axes) = (Arc::clone(expr), axes.to_vec());
     lower_blocks(lower, array, name, inputs, move |blocks, shape| {
         Ok(finish(kernel::sums(&expr, blocks, shape, &axes)?, shape))
-    })
-}
-
-/// Whether the blocks of `array` can be summed as they are computed ([`lower_sums`]).
-pub(crate) fn sums_as_computed(array: &Array) -> bool {
-    matches!(array.0.op, Op::Elementwise { .. }) && array.dtype() == DType::Float64
+    })?;
+    Ok(true)
 }
 
 /// One task per block of `array` (named `name`), giving `task` the matching blocks of
